@@ -1,0 +1,29 @@
+"""The parameters every notebook reads from the environment.
+
+COURSE_FAST=1 shortens trainings (CI and autograding set it), COURSE_DATASET
+picks a data set, COURSE_SEED seeds everything, COURSE_DATA names the data
+folder (read by `course.lib.data`).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NotebookParams:
+    fast: bool
+    dataset: str
+    seed: int
+
+
+def notebook_params(default_dataset: str = "digits") -> NotebookParams:
+    """Read COURSE_FAST, COURSE_DATASET and COURSE_SEED, with the defaults a student gets."""
+    fast = os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true", "yes"}
+    dataset = os.environ.get("COURSE_DATASET", "").strip() or default_dataset
+    seed_text = os.environ.get("COURSE_SEED", "0").strip() or "0"
+    try:
+        seed = int(seed_text)
+    except ValueError:
+        raise ValueError(f"COURSE_SEED must be an integer, got {seed_text!r}") from None
+    return NotebookParams(fast=fast, dataset=dataset, seed=seed)

@@ -1,0 +1,143 @@
+"""A generic training loop that takes the student's update rule.
+
+The contracts it relies on, written once here:
+
+Model
+    `params`: dict name -> float64 array, updated in place.
+    `loss_fn(X, y=None)`: without y returns scores (N, C); with y returns
+    (loss, grads), a float and a dict keyed like params. A functional model
+    passes a closure, e.g. `lambda X, y=None: two_layer_net(X, model, y, reg)`;
+    a class model passes `model.loss` and `model.params`.
+
+Update rule
+    `next_w, config = rule(w, dw, config)`: w, dw arrays of one shape; config
+    a dict holding at least 'learning_rate' and whatever state the rule keeps
+    (velocity, cache, moments). `update_rule` is one rule for every parameter
+    or a dict of rules by parameter name.
+
+Data
+    an object or dict with X_train, y_train and optionally X_val, y_val.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class History:
+    """What a training run recorded.
+
+    loss_history: the loss of every iteration, recorded before its update.
+    train_acc_history, val_acc_history: accuracy at the end of every epoch
+        (val empty when the data has no validation split).
+    best_params: copies of the parameters with the best validation accuracy
+        (the last ones when there is no validation split).
+    """
+
+    loss_history: list = field(default_factory=list)
+    train_acc_history: list = field(default_factory=list)
+    val_acc_history: list = field(default_factory=list)
+    best_val_acc: float = 0.0
+    best_params: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def predict(loss_fn, X, batch_size=1000):
+    """Class predictions int64 (N,) from the scores loss_fn(X) (N, C), in batches."""
+    labels = [np.argmax(loss_fn(X[i:i + batch_size]), axis=1) for i in range(0, X.shape[0], batch_size)]
+    return np.concatenate(labels).astype(np.int64)
+
+
+def accuracy(loss_fn, X, y, batch_size=1000):
+    """Fraction of rows of X (N, ...) whose predicted class equals y (N,)."""
+    return float(np.mean(predict(loss_fn, X, batch_size) == y))
+
+
+def train(loss_fn, params, data, update_rule, *, learning_rate=1e-3, optim_config=None,
+          lr_decay=1.0, num_epochs=10, batch_size=100, num_train_samples=1000,
+          seed=0, keep_best=True, progress=None, verbose=False):
+    """Train `params` in place by minibatch gradient steps.
+
+    loss_fn, params, update_rule: see the module docstring.
+    data: X_train (N, ...), y_train (N,), optional X_val, y_val.
+    learning_rate: the starting rate, multiplied by lr_decay after every epoch.
+    optim_config: further settings every rule's config starts from (e.g. momentum).
+    batch_size: rows per step; None for full-batch steps (one per epoch).
+    num_train_samples: training accuracy is measured on this many rows (None: all).
+    seed: seeds the shuffling, so a run is deterministic.
+    keep_best: at the end, copy the best-on-validation parameters back into params.
+    progress: show a tqdm bar; None shows one unless $CI or $NBGRADER_EXECUTION is set.
+    Returns a History.
+    """
+    X_train, y_train = _get(data, "X_train"), _get(data, "y_train")
+    X_val, y_val = _get(data, "X_val", None), _get(data, "y_val", None)
+    has_val = X_val is not None and y_val is not None and len(y_val) > 0
+    rng = np.random.default_rng(seed)
+    num_train = X_train.shape[0]
+    batch = num_train if batch_size is None else min(batch_size, num_train)
+    iterations_per_epoch = max(num_train // batch, 1)
+
+    rules = update_rule if isinstance(update_rule, dict) else {name: update_rule for name in params}
+    missing = set(params) - set(rules)
+    if missing:
+        raise KeyError(f"train: no update rule for parameters {sorted(missing)}")
+    configs = {name: {**(optim_config or {}), "learning_rate": learning_rate} for name in params}
+
+    history = History()
+    if progress is None:
+        progress = not (os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))
+    bar = _progress_bar(num_epochs * iterations_per_epoch, progress)
+    start = time.perf_counter()
+    for epoch in range(num_epochs):
+        order = rng.permutation(num_train) if batch < num_train else np.arange(num_train)
+        for it in range(iterations_per_epoch):
+            rows = order[it * batch:(it + 1) * batch]
+            loss, grads = loss_fn(X_train[rows], y_train[rows])
+            history.loss_history.append(float(loss))
+            for name, w in params.items():
+                next_w, configs[name] = rules[name](w, grads[name], configs[name])
+                w[...] = next_w
+            bar.update(1)
+        bar.set_postfix(loss=f"{history.loss_history[-1]:.4f}")
+        for config in configs.values():
+            config["learning_rate"] *= lr_decay
+
+        sample = slice(None) if num_train_samples is None else rng.choice(
+            num_train, min(num_train, num_train_samples), replace=False)
+        history.train_acc_history.append(accuracy(loss_fn, X_train[sample], y_train[sample]))
+        if has_val:
+            val_acc = accuracy(loss_fn, X_val, y_val)
+            history.val_acc_history.append(val_acc)
+            if val_acc > history.best_val_acc or not history.best_params:
+                history.best_val_acc = val_acc
+                history.best_params = copy.deepcopy(params)
+        if verbose:
+            val_text = f", val acc {history.val_acc_history[-1]:.3f}" if has_val else ""
+            print(f"epoch {epoch + 1}/{num_epochs}: loss {history.loss_history[-1]:.4f}, "
+                  f"train acc {history.train_acc_history[-1]:.3f}{val_text}")
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    if not has_val:
+        history.best_params = copy.deepcopy(params)
+    elif keep_best:
+        for name, w in params.items():
+            w[...] = history.best_params[name]
+    return history
+
+
+def _get(data, name, default=KeyError):
+    value = data.get(name, default) if isinstance(data, dict) else getattr(data, name, default)
+    if value is KeyError:
+        raise KeyError(f"train: the data has no {name!r}")
+    return value
+
+
+def _progress_bar(total, enabled):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not enabled, desc="training", leave=False)

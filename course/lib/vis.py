@@ -1,0 +1,93 @@
+"""Pictures the notebooks share: image grids, training curves, filters.
+
+Every plotting function returns its matplotlib Figure, so it works headless
+(the Agg backend) and shows inline in a notebook.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def visualize_grid(Xs, ubound=255.0, padding=1):
+    """Tile images into one picture, each rescaled to [0, ubound].
+
+    Xs: (N, H, W, C) images. Returns grid (G * (H + padding) - padding,
+    G * (W + padding) - padding, C) with G = ceil(sqrt(N)); padding is 0.
+    """
+    N, H, W, C = Xs.shape
+    grid_size = int(np.ceil(np.sqrt(N)))
+    grid = np.zeros((grid_size * (H + padding) - padding,
+                     grid_size * (W + padding) - padding, C))
+    for k in range(N):
+        row, col = divmod(k, grid_size)
+        img = Xs[k]
+        low, high = img.min(), img.max()
+        scaled = ubound * (img - low) / (high - low) if high > low else np.zeros_like(img)
+        y0, x0 = row * (H + padding), col * (W + padding)
+        grid[y0:y0 + H, x0:x0 + W] = scaled
+    return grid
+
+
+def plot_training_curves(history, title=None):
+    """Loss per iteration and train/validation accuracy per epoch, side by side.
+
+    history: a course.lib.train.History (or anything with loss_history,
+    train_acc_history, val_acc_history lists). Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    ax_loss.plot(history.loss_history, lw=0.8)
+    ax_loss.set(xlabel="iteration", ylabel="loss", title="training loss")
+    epochs = np.arange(1, len(history.train_acc_history) + 1)
+    ax_acc.plot(epochs, history.train_acc_history, "o-", label="train")
+    if len(history.val_acc_history):
+        ax_acc.plot(epochs, history.val_acc_history, "o-", label="validation")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="classification accuracy")
+    ax_acc.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_image_grid(images, labels=None, class_names=None, ncols=10, scale=1.2):
+    """Images in a labelled grid.
+
+    images: (N, C, H, W) with C = 1 (grey) or 3 (RGB), any value range.
+    labels: optional int (N,), shown as class_names[label] when given.
+    Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    N = images.shape[0]
+    nrows = int(np.ceil(N / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= N:
+            continue
+        img = images[k].transpose(1, 2, 0)  # (C, H, W) -> (H, W, C)
+        low, high = img.min(), img.max()
+        img = (img - low) / (high - low) if high > low else np.zeros_like(img)
+        ax.imshow(img[:, :, 0] if img.shape[2] == 1 else img, cmap="gray")
+        if labels is not None:
+            label = labels[k]
+            ax.set_title(class_names[label] if class_names is not None else str(label), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def show_filters(w, title="first-layer filters", scale=6.0):
+    """Convolution filters or first-layer weights as one image grid.
+
+    w: (F, C, HH, WW) filters, C = 1 or 3. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    grid = visualize_grid(w.transpose(0, 2, 3, 1))  # (F, C, HH, WW) -> (F, HH, WW, C)
+    fig, ax = plt.subplots(figsize=(scale, scale))
+    ax.imshow(grid[:, :, 0] if grid.shape[2] == 1 else grid.astype(np.uint8), cmap="gray")
+    ax.set_title(title)
+    ax.axis("off")
+    return fig

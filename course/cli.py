@@ -1,13 +1,134 @@
-"""The `course` command: thin shells over functions that the tests call directly."""
+"""The `course` command: thin shells over functions that the tests call directly.
+
+    course doctor                      what is installed, what is missing, what to do
+    course data download NAME|all      fetch and verify a full data set
+    course data list                   the registry and what is present
+    course run [NAME...]               execute master notebooks headless
+    course release [NAME...]           make and verify the student versions
+    course collect NAME ZIP|FOLDER     take an LMS download into autograde/submitted/
+    course grade [NAME...]             autograde every submission, export grades.csv
+    course export                      grades.csv again from the gradebook
+    course feedback [NAME...]          HTML feedback for every graded submission
+    course main                        run, release, grade a reference and a blank submission
+"""
+from __future__ import annotations
+
 import argparse
 import sys
 
 
+def _doctor(args):
+    from course.doctor import doctor
+
+    return doctor()
+
+
+def _data(args):
+    from course.lib import data
+
+    if args.action == "list":
+        return data.print_registry(args.root)
+    return data.download_command(args.names, root=args.root)
+
+
+def _run(args):
+    from course.grading.execute import run_masters
+
+    return run_masters(args.names, fast=args.fast)
+
+
+def _release(args):
+    from course.grading.release import release
+
+    return release(args.names)
+
+
+def _collect(args):
+    from course.grading.collect import collect
+
+    return collect(args.name, args.source)
+
+
+def _grade(args):
+    from course.grading.autograde import grade
+
+    return grade(args.names, submissions=args.submissions)
+
+
+def _export(args):
+    from course.grading.autograde import export
+
+    return export()
+
+
+def _feedback(args):
+    from course.grading.autograde import feedback
+
+    return feedback(args.names)
+
+
+def _main_job(args):
+    from course.grading.mainjob import main_job
+
+    return main_job(args.names)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("doctor", help="check the installation").set_defaults(func=_doctor)
+
+    data = sub.add_parser("data", help="download or list the full data sets")
+    data.add_argument("action", choices=["download", "list"])
+    data.add_argument("names", nargs="*", help="data set names, or 'all'")
+    data.add_argument("--root", help="data folder (default: $COURSE_DATA or datasets/)")
+    data.set_defaults(func=_data)
+
+    names_help = "assignments such as 01_linear_affine (default: every notebook)"
+    run = sub.add_parser("run", help="execute master notebooks headless")
+    run.add_argument("names", nargs="*", help=names_help)
+    run.add_argument("--fast", action="store_true", help="set COURSE_FAST=1 (CI's short trainings)")
+    run.set_defaults(func=_run)
+
+    release = sub.add_parser("release", help="generate and verify the student versions")
+    release.add_argument("names", nargs="*", help=names_help)
+    release.set_defaults(func=_release)
+
+    collect = sub.add_parser("collect", help="take submissions as an LMS downloads them")
+    collect.add_argument("name", help="the assignment, e.g. 01_linear_affine")
+    collect.add_argument("source", help="a zip file or a folder of notebooks/zips, one per student")
+    collect.set_defaults(func=_collect)
+
+    grade = sub.add_parser("grade", help="autograde every submission and export grades")
+    grade.add_argument("names", nargs="*", help=names_help)
+    grade.add_argument("--submissions", help="a folder laid out like autograde/submitted/")
+    grade.set_defaults(func=_grade)
+
+    sub.add_parser("export", help="write autograde/grades.csv").set_defaults(func=_export)
+
+    feedback = sub.add_parser("feedback", help="write HTML feedback for graded submissions")
+    feedback.add_argument("names", nargs="*", help=names_help)
+    feedback.set_defaults(func=_feedback)
+
+    main_job = sub.add_parser("main", help="run, release and grade reference and blank submissions")
+    main_job.add_argument("names", nargs="*", help=names_help)
+    main_job.set_defaults(func=_main_job)
+    return parser
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="course", description=__doc__)
-    parser.add_subparsers(dest="command", required=True)
-    args = parser.parse_args(argv)
-    return 0
+    from course.errors import CourseError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CourseError as err:
+        print(f"course {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,40 @@
+"""nbgrader configuration of the course.
+
+Run nbgrader's own commands from this folder (`nbgrader generate_assignment
+01_linear_affine`, `nbgrader autograde 01_linear_affine`, `nbgrader formgrader`)
+or use the `course` command, which runs them for every assignment.
+
+Generated here and git-ignored: source/ (staged masters), release/ (student
+versions), submitted/, autograded/, feedback/, gradebook.db, grades.csv.
+"""
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "numpy-deep-learning"
+c.CourseDirectory.root = here
+
+# The gradebook: SQLite beside this file, or a database URL from the environment
+# (e.g. postgresql://user@host/gradebook for several graders working at once).
+c.CourseDirectory.db_url = (
+    os.environ.get("COURSE_GRADEBOOK_URL") or "sqlite:///" + os.path.join(here, "gradebook.db")
+)
+
+# Each assignment ships its notebook alone: data, gradient checks and plots come
+# from the installed `course` package, so nothing else is copied to students.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# What a student sees in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograding: every cell may run this long (s) before it is interrupted and
+# scored as failed; the rest of the notebook is still graded.
+c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "300"))
+c.Execute.interrupt_on_timeout = True
+# A submission whose test cell was deleted gets it back, and it is graded.
+c.OverwriteCells.add_missing_cells = True
+# A cell that prints without end is cut to this many lines in the graded copy.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100

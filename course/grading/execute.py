@@ -1,0 +1,103 @@
+"""Execute master notebooks headless with nbclient."""
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from course.grading.paths import CourseLayout
+
+KERNEL = "python3"
+
+
+@dataclass
+class RunResult:
+    """One notebook's execution: wall time, and the failing cell when one raised."""
+
+    name: str
+    seconds: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def notebook_environment(fast: bool):
+    """Set what the notebooks' parameters cell reads (COURSE_FAST) and a headless
+    matplotlib for the kernels started inside; restore the environment after."""
+    saved = dict(os.environ)
+    if fast:
+        os.environ["COURSE_FAST"] = "1"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def execute_notebook(path: Path, output: Path, timeout: int = 600) -> RunResult:
+    """Run every cell of the notebook at `path` (kernel cwd: its folder) and
+    write the executed copy to `output`, also when a cell raised."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+        error = _describe_failure(nb, err)
+    seconds = time.perf_counter() - start
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, output)
+    return RunResult(path.stem, seconds, error)
+
+
+def _describe_failure(nb, err) -> str:
+    """Name the cell that raised: its index, grade id and first line, and the error."""
+    failing = None
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            failing = (index, cell)
+            break
+    summary = str(err).strip().splitlines()
+    last_line = next((line for line in reversed(summary) if line.strip()), type(err).__name__)
+    if failing is None:
+        return f"{type(err).__name__}: {last_line}"
+    index, cell = failing
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    label = f"cell {index}" + (f" ({grade_id})" if grade_id else "")
+    return f"{label}, starting {first_line!r}: {last_line}"
+
+
+def run_masters(names=None, fast=False, layout: CourseLayout | None = None) -> int:
+    """Execute the named masters (all by default) and write executed copies.
+
+    Prints one line per notebook with its wall time; returns 0 when all ran,
+    1 when any cell raised (the line names the cell).
+    """
+    layout = layout or CourseLayout.default()
+    results = []
+    with notebook_environment(fast):
+        for name in layout.assignment_names(names):
+            result = execute_notebook(layout.master(name), layout.executed / f"{name}.ipynb")
+            status = "ok" if result.ok else f"FAILED at {result.error}"
+            print(f"{name:<24} {result.seconds:7.1f} s  {status}", flush=True)
+            results.append(result)
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}; "
+              f"executed copies with the errors are in {layout.executed}")
+        return 1
+    print(f"all {len(results)} notebook(s) ran; executed copies in {layout.executed}")
+    return 0

@@ -270,7 +270,14 @@ def _extract_archive(entry, folder):
     if done:
         return
     # "update" makes pooch extract again even when (partly written) members exist.
-    pooch.Untar(members=list(entry.archive_members), extract_dir=".")(str(archive), "update", None)
+    untar = pooch.Untar(members=list(entry.archive_members), extract_dir=".")
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # not one line per member
+    try:
+        untar(str(archive), "update", None)
+    finally:
+        logger.setLevel(level)
     stamps = _read_stamps(folder)
     stamps["extracted"] = entry.files[0].md5
     _write_stamps(folder, stamps)

@@ -1,0 +1,537 @@
+"""course.lib.data: the loaders on tiny files written in the real formats, the real
+MNIST test files, checksum errors, and downloads from a local HTTP server."""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import http.server
+import io
+import os
+import pickle
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+
+from course.errors import CourseError
+from course.lib import data
+from course.lib.data import (REGISTRY, ChecksumError, DatasetMissingError, DownloadError,
+                             RemoteFile, UnknownDatasetError, load_dataset)
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_MNIST = REPO.parent / "shared" / "datasets" / "mnist"
+
+
+def md5(path) -> str:
+    return hashlib.md5(Path(path).read_bytes()).hexdigest()
+
+
+# --- writers of the real formats -------------------------------------------------
+
+def cifar_batch(rng, num):
+    """A CIFAR-10 batch dict as the published pickles hold it."""
+    return {"batch_label": "test batch", "labels": [int(k) for k in rng.integers(0, 10, num)],
+            "data": rng.integers(0, 256, (num, 3072), dtype=np.uint8),
+            "filenames": [f"img_{k}.png" for k in range(num)]}
+
+
+def write_cifar10(folder, per_batch=6, num_test=5, seed=0):
+    """folder/cifar-10-python.tar.gz holding cifar-10-batches-py/ pickles.
+    Returns the batches written, keyed by member name."""
+    rng = np.random.default_rng(seed)
+    batches = {f"data_batch_{k}": cifar_batch(rng, per_batch) for k in range(1, 6)}
+    batches["test_batch"] = cifar_batch(rng, num_test)
+    batches["batches.meta"] = {"label_names": ["airplane", "automobile", "bird", "cat", "deer",
+                                               "dog", "frog", "horse", "ship", "truck"],
+                               "num_cases_per_batch": per_batch, "num_vis": 3072}
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(folder / "cifar-10-python.tar.gz", "w:gz") as tar:
+        for member, content in batches.items():
+            raw = pickle.dumps(content, protocol=2)
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{member}")
+            info.size = len(raw)
+            tar.addfile(info, io.BytesIO(raw))
+    return batches
+
+
+def write_idx(path, array, magic):
+    header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
+    with gzip.open(path, "wb") as handle:
+        handle.write(header + array.astype(np.uint8).tobytes())
+
+
+def write_mnist(folder, num_train=12, num_test=7, seed=0, test_files=True):
+    """The four MNIST IDX .gz files (or only the training pair). Returns the arrays."""
+    rng = np.random.default_rng(seed)
+    arrays = {"train_images": rng.integers(0, 256, (num_train, 28, 28)),
+              "train_labels": rng.integers(0, 10, num_train),
+              "test_images": rng.integers(0, 256, (num_test, 28, 28)),
+              "test_labels": rng.integers(0, 10, num_test)}
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, array in arrays.items():
+        if test_files or key.startswith("train"):
+            magic = data.IDX_IMAGES_MAGIC if key.endswith("images") else data.IDX_LABELS_MAGIC
+            write_idx(folder / data.MNIST_FILES[key], array, magic)
+    return arrays
+
+
+def write_svhn(folder, num_train=10, num_test=4, seed=0):
+    """train_32x32.mat and test_32x32.mat: X (32, 32, 3, N) uint8, y (N, 1) in 1..10."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for split, num in (("train", num_train), ("test", num_test)):
+        X = rng.integers(0, 256, (32, 32, 3, num), dtype=np.uint8)
+        y = rng.integers(1, 11, (num, 1)).astype(np.uint8)
+        y[0, 0] = 10  # the digit 0
+        scipy.io.savemat(folder / data.SVHN_FILES[split], {"X": X, "y": y})
+        written[split] = (X, y)
+    return written
+
+
+def entry_for(name, folder, base_url="http://127.0.0.1:9/", val_size=2, keep_md5=()):
+    """The registry entry of `name` with the md5s of the files in folder (and URLs on
+    base_url), except for the files in keep_md5, which keep the published md5."""
+    published = REGISTRY[name]
+    files = tuple(RemoteFile(f.filename,
+                             f.md5 if f.filename in keep_md5 else md5(folder / f.filename),
+                             (base_url + f.filename,))
+                  for f in published.files)
+    return dataclasses.replace(published, files=files, val_size=val_size)
+
+
+# --- the loaders on the real formats ---------------------------------------------
+
+def test_cifar10_loader_reads_pickled_batches(tmp_path):
+    batches = write_cifar10(tmp_path / "cifar10", per_batch=6, num_test=5)
+    entry = entry_for("cifar10", tmp_path / "cifar10", val_size=4)
+    ds = load_dataset(entry, root=tmp_path)
+
+    assert ds.X_train.shape == (26, 3, 32, 32) and ds.X_val.shape == (4, 3, 32, 32)
+    assert ds.X_test.shape == (5, 3, 32, 32)
+    assert ds.X_train.dtype == np.float64 and ds.y_train.dtype == np.int64
+    assert ds.class_names[0] == "airplane" and ds.num_classes == 10
+    # Rows hold 1,024 red, then green, then blue values, each row-major 32 x 32.
+    first = batches["data_batch_1"]["data"][0]
+    assert ds.X_train[0, 1, 2, 3] == first[1024 + 2 * 32 + 3]
+    np.testing.assert_array_equal(ds.X_train[0].ravel(), first)
+    # Validation is the last rows of data_batch_5, the test set the test batch.
+    np.testing.assert_array_equal(ds.X_val[-1].ravel(), batches["data_batch_5"]["data"][-1])
+    np.testing.assert_array_equal(ds.y_val, batches["data_batch_5"]["labels"][-4:])
+    np.testing.assert_array_equal(ds.y_test, batches["test_batch"]["labels"])
+    np.testing.assert_array_equal(ds.X_test.reshape(5, -1), batches["test_batch"]["data"])
+
+
+def test_cifar10_extraction_is_redone_when_interrupted(tmp_path):
+    write_cifar10(tmp_path / "cifar10")
+    entry = entry_for("cifar10", tmp_path / "cifar10", val_size=4)
+    expected = load_dataset(entry, root=tmp_path).X_test
+    # An extraction cut short: a member truncated, no completion stamp.
+    (tmp_path / "cifar10" / "cifar-10-batches-py" / "test_batch").write_bytes(b"\x80\x02")
+    stamps = data._read_stamps(tmp_path / "cifar10")
+    del stamps["extracted"]
+    data._write_stamps(tmp_path / "cifar10", stamps)
+    np.testing.assert_array_equal(load_dataset(entry, root=tmp_path).X_test, expected)
+
+
+def test_mnist_loader_reads_idx_gzip(tmp_path):
+    arrays = write_mnist(tmp_path / "mnist", num_train=12, num_test=7)
+    ds = load_dataset(entry_for("mnist", tmp_path / "mnist", val_size=3), root=tmp_path)
+
+    assert ds.X_train.shape == (9, 1, 28, 28) and ds.X_val.shape == (3, 1, 28, 28)
+    assert ds.X_test.shape == (7, 1, 28, 28) and ds.y_test.dtype == np.int64
+    assert ds.X_test.dtype == np.float64
+    np.testing.assert_array_equal(ds.X_train[:, 0], arrays["train_images"][:9])
+    np.testing.assert_array_equal(ds.y_val, arrays["train_labels"][9:])
+    np.testing.assert_array_equal(ds.X_test[:, 0], arrays["test_images"])
+    assert ds.class_names == [str(k) for k in range(10)]
+
+
+def test_mnist_reader_checks_magic_numbers(tmp_path):
+    labels = tmp_path / "labels.gz"
+    write_idx(labels, np.arange(5), data.IDX_LABELS_MAGIC)
+    with pytest.raises(data.DataFormatError, match="magic number 2049, expected 2051"):
+        data.read_idx(labels, data.IDX_IMAGES_MAGIC)
+    short = tmp_path / "short.gz"
+    with gzip.open(short, "wb") as handle:  # header promises 5 labels, holds 3
+        handle.write(struct.pack(">II", data.IDX_LABELS_MAGIC, 5) + bytes(3))
+    with pytest.raises(data.DataFormatError, match="the file holds 3"):
+        data.read_idx(short, data.IDX_LABELS_MAGIC)
+
+
+def test_svhn_loader_reads_mat_and_maps_label_10_to_0(tmp_path):
+    written = write_svhn(tmp_path / "svhn", num_train=10, num_test=4)
+    ds = load_dataset(entry_for("svhn", tmp_path / "svhn", val_size=0.1), root=tmp_path)
+
+    assert ds.X_train.shape == (9, 3, 32, 32) and ds.X_val.shape == (1, 3, 32, 32)
+    assert ds.X_test.shape == (4, 3, 32, 32) and ds.X_train.dtype == np.float64
+    X, y = written["train"]
+    assert ds.X_train[2, 1, 5, 7] == X[5, 7, 1, 2]  # X[h, w, c, n] -> X_train[n, c, h, w]
+    np.testing.assert_array_equal(ds.X_val[0], X[..., 9].transpose(2, 0, 1))
+    assert ds.y_train[0] == 0  # stored as 10
+    expected = y[:, 0].astype(np.int64) % 10
+    np.testing.assert_array_equal(np.r_[ds.y_train, ds.y_val], expected)
+    assert ds.y_train.min() >= 0 and ds.y_train.max() <= 9
+
+
+def test_full_sets_split_as_published():
+    assert REGISTRY["cifar10"].val_size == 1000  # 49,000 / 1,000 of the 50,000
+    assert REGISTRY["mnist"].val_size == 5000  # 55,000 / 5,000 of the 60,000
+    X, y = np.zeros((73257, 1)), np.arange(73257)
+    X_train, y_train, X_val, y_val = data._split_last(X, y, REGISTRY["svhn"].val_size)
+    assert X_val.shape[0] == 7326 and X_train.shape[0] == 73257 - 7326  # the last 10%
+    assert y_val[0] == y_train[-1] + 1
+
+
+def test_registry_holds_the_published_checksums():
+    md5s = {f.filename: f.md5 for entry in REGISTRY.values() for f in entry.files}
+    assert md5s == {
+        "cifar-10-python.tar.gz": "c58f30108f718f92721af3b95e74349a",
+        "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+        "train_32x32.mat": "e26dedcc434d2e4c54c9b2d4a06d8373",
+        "test_32x32.mat": "eb5a983be6a315427106f1b164d9cef3",
+    }
+    for entry in REGISTRY.values():
+        assert all(f.urls and all(u.startswith("http") for u in f.urls) for f in entry.files)
+
+
+# --- the real MNIST test files -----------------------------------------------------
+
+@pytest.fixture
+def real_mnist_test_files():
+    if not (REAL_MNIST / data.MNIST_FILES["test_images"]).is_file():
+        pytest.skip(f"the real MNIST test files are not in {REAL_MNIST}")
+    return REAL_MNIST
+
+
+def test_real_mnist_test_files_match_the_registry(real_mnist_test_files):
+    states = data.file_states("mnist", root=real_mnist_test_files.parent)
+    assert states[data.MNIST_FILES["test_images"]] == "valid"
+    assert states[data.MNIST_FILES["test_labels"]] == "valid"
+    assert states[data.MNIST_FILES["train_images"]] == "missing"
+
+
+def test_mnist_loader_on_the_real_test_files(real_mnist_test_files, tmp_path):
+    folder = tmp_path / "mnist"
+    write_mnist(folder, num_train=12, test_files=False)
+    for key in ("test_images", "test_labels"):
+        os.symlink(real_mnist_test_files / data.MNIST_FILES[key], folder / data.MNIST_FILES[key])
+    # Tiny training files with their own md5s; the real test files keep the published ones.
+    entry = entry_for("mnist", folder, val_size=2,
+                      keep_md5=(data.MNIST_FILES["test_images"], data.MNIST_FILES["test_labels"]))
+    ds = load_dataset(entry, root=tmp_path)
+
+    assert ds.X_test.shape == (10000, 1, 28, 28) and ds.y_test.shape == (10000,)
+    assert ds.X_test.min() == 0 and ds.X_test.max() == 255
+    np.testing.assert_array_equal(ds.y_test[:10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9])
+    np.testing.assert_array_equal(np.bincount(ds.y_test),
+                                  [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
+    # The first test image is a 7: its ink sits in the middle rows.
+    assert ds.X_test[0, 0, :5].sum() == 0 and ds.X_test[0, 0, 7:20].sum() > 10000
+
+
+# --- what goes wrong, and what the errors say ----------------------------------------
+
+def test_missing_dataset_names_the_download_command(tmp_path):
+    with pytest.raises(DatasetMissingError) as caught:
+        load_dataset("mnist", root=tmp_path)
+    message = str(caught.value)
+    assert "course data download mnist" in message and "get_datasets.sh" in message
+    assert str(tmp_path / "mnist") in message
+    assert isinstance(caught.value, CourseError)
+
+
+def test_missing_dataset_is_never_replaced_by_another(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    for name in ("cifar10", "svhn"):
+        with pytest.raises(DatasetMissingError, match=f"course data download {name}"):
+            load_dataset(name)
+
+
+def test_unknown_dataset(tmp_path):
+    with pytest.raises(UnknownDatasetError, match="known: digits, spiral, cifar10, mnist, svhn"):
+        load_dataset("imagenet", root=tmp_path)
+    with pytest.raises(ValueError):  # as before the registry existed
+        load_dataset("imagenet")
+
+
+def test_truncated_file_reports_file_checksums_and_fix(tmp_path):
+    write_mnist(tmp_path / "mnist")
+    entry = entry_for("mnist", tmp_path / "mnist")
+    load_dataset(entry, root=tmp_path)  # valid, and now remembered as verified
+    path = tmp_path / "mnist" / data.MNIST_FILES["train_images"]
+    raw = path.read_bytes()
+    path.write_bytes(raw[:len(raw) // 2])
+    with pytest.raises(ChecksumError) as caught:
+        load_dataset(entry, root=tmp_path)
+    err = caught.value
+    assert err.path == path and err.expected == entry.files[0].md5
+    assert err.actual == md5(path) and err.actual != err.expected
+    for part in (str(path), err.expected, err.actual, "course data download mnist", "truncated"):
+        assert part in str(err), f"{part!r} missing from the message: {err}"
+
+
+def test_same_size_corruption_after_verification_is_caught(tmp_path):
+    write_mnist(tmp_path / "mnist")
+    entry = entry_for("mnist", tmp_path / "mnist")
+    load_dataset(entry, root=tmp_path)
+    path = tmp_path / "mnist" / data.MNIST_FILES["test_labels"]
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 0xFF
+    stat = path.stat()
+    path.write_bytes(bytes(raw))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    with pytest.raises(ChecksumError, match="test_labels|t10k-labels"):
+        load_dataset(entry, root=tmp_path)
+
+
+def test_wrong_checksum_in_registry(tmp_path):
+    write_svhn(tmp_path / "svhn")
+    entry = entry_for("svhn", tmp_path / "svhn", val_size=0.1)
+    wrong = dataclasses.replace(entry.files[1], md5="0" * 32)
+    entry = dataclasses.replace(entry, files=(entry.files[0], wrong))
+    with pytest.raises(ChecksumError, match="0{32}") as caught:
+        load_dataset(entry, root=tmp_path)
+    assert caught.value.actual == md5(tmp_path / "svhn" / "test_32x32.mat")
+    assert data.file_states(entry, root=tmp_path) == {"train_32x32.mat": "valid",
+                                                      "test_32x32.mat": "corrupt"}
+
+
+def test_data_folder_precedence(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_DATA", raising=False)
+    assert data.data_root() == REPO / "datasets"
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path / "env"))
+    assert data.data_root() == tmp_path / "env"
+    assert data.data_root(tmp_path / "arg") == tmp_path / "arg"
+    assert REGISTRY["mnist"].folder() == tmp_path / "env" / "mnist"
+
+
+# --- downloads from a local HTTP server ---------------------------------------------
+
+class FileServer:
+    """Serves `files` (URL path -> bytes) on 127.0.0.1 and records every GET."""
+
+    def __init__(self):
+        self.files, self.requests = {}, []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the stdlib's name)
+                server.requests.append(self.path)
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread.start()
+
+    def publish(self, folder, prefix=""):
+        for path in Path(folder).iterdir():
+            if path.is_file():
+                self.files[f"/{prefix}{path.name}"] = path.read_bytes()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server(monkeypatch):
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    srv = FileServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def mnist_remote(tmp_path, server):
+    """Tiny MNIST files published by the server; returns (entry, data folder)."""
+    write_mnist(tmp_path / "published")
+    server.publish(tmp_path / "published")
+    entry = entry_for("mnist", tmp_path / "published", base_url=server.url, val_size=3)
+    return entry, tmp_path / "data"
+
+
+def test_download_verifies_and_loads(mnist_remote, server):
+    entry, root = mnist_remote
+    folder = data.download(entry, root=root)
+    assert folder == root / "mnist"
+    assert sorted(server.requests) == sorted(f"/{f.filename}" for f in entry.files)
+    assert data.file_states(entry, root=root) == {f.filename: "valid" for f in entry.files}
+    assert load_dataset(entry, root=root).X_test.shape == (7, 1, 28, 28)
+    assert not [p for p in folder.iterdir() if p.name.startswith("tmp")]  # no temporary files
+
+
+def test_valid_file_is_not_downloaded_again(mnist_remote, server):
+    entry, root = mnist_remote
+    data.download(entry, root=root)
+    count = len(server.requests)
+    data.download(entry, root=root)  # verified before: not even hashed again
+    assert len(server.requests) == count
+    (root / "mnist" / ".verified.json").unlink()
+    data.download(entry, root=root)  # pooch hashes the files and finds them valid
+    assert len(server.requests) == count
+
+
+def test_corrupt_file_is_reported_then_replaced(mnist_remote, server):
+    entry, root = mnist_remote
+    data.download(entry, root=root)
+    path = root / "mnist" / data.MNIST_FILES["test_images"]
+    path.write_bytes(path.read_bytes()[:100])  # truncated
+    with pytest.raises(ChecksumError, match="course data download mnist"):
+        load_dataset(entry, root=root)
+    count = len(server.requests)
+    data.download(entry, root=root)
+    assert server.requests[count:] == [f"/{data.MNIST_FILES['test_images']}"]
+    assert md5(path) == entry.files[2].md5
+    assert load_dataset(entry, root=root).X_test.shape == (7, 1, 28, 28)
+
+
+def test_download_falls_back_to_the_next_mirror(tmp_path, server):
+    write_mnist(tmp_path / "published")
+    server.publish(tmp_path / "published", prefix="mirror2/")
+    entry = entry_for("mnist", tmp_path / "published", val_size=3)
+    files = tuple(dataclasses.replace(f, urls=(server.url + "mirror1/" + f.filename,
+                                               server.url + "mirror2/" + f.filename))
+                  for f in entry.files)
+    entry = dataclasses.replace(entry, files=files)
+    data.download(entry, root=tmp_path / "data")
+    assert len(server.requests) == 8  # each file: a 404, then the mirror
+    assert data.file_states(entry, root=tmp_path / "data")[entry.files[0].filename] == "valid"
+
+
+def test_download_with_wrong_content_leaves_nothing_in_place(tmp_path, server):
+    write_mnist(tmp_path / "published")
+    server.publish(tmp_path / "published")
+    entry = entry_for("mnist", tmp_path / "published", base_url=server.url)
+    bad = dataclasses.replace(entry.files[0], md5="f" * 32)
+    entry = dataclasses.replace(entry, files=(bad,) + entry.files[1:])
+    with pytest.raises(DownloadError) as caught:
+        data.download(entry, root=tmp_path / "data")
+    assert bad.filename in str(caught.value) and "f" * 32 in str(caught.value)
+    assert server.url + bad.filename in str(caught.value)
+    assert "course data download mnist" in str(caught.value)
+    assert list((tmp_path / "data" / "mnist").iterdir()) == []  # temporary file removed
+
+
+def test_cifar10_download_extracts_the_tarball(tmp_path, server):
+    write_cifar10(tmp_path / "published")
+    server.publish(tmp_path / "published")
+    entry = entry_for("cifar10", tmp_path / "published", base_url=server.url, val_size=4)
+    folder = data.download(entry, root=tmp_path / "data")
+    for member in data.CIFAR10_MEMBERS:
+        assert (folder / member).is_file(), member
+    assert load_dataset(entry, root=tmp_path / "data").X_train.shape == (26, 3, 32, 32)
+
+
+def test_download_command_and_cli(mnist_remote, server, monkeypatch, capsys):
+    from course.cli import main
+
+    entry, root = mnist_remote
+    monkeypatch.setattr(data, "REGISTRY", {"mnist": entry})
+    assert main(["data", "download", "all", "--root", str(root)]) == 0
+    assert "mnist: ok" in capsys.readouterr().out
+    assert main(["data", "list", "--root", str(root)]) == 0
+    assert "mnist    present" in capsys.readouterr().out
+    assert main(["data", "download", "imagenet", "--root", str(root)]) == 2
+    assert "unknown data set 'imagenet'" in capsys.readouterr().err
+    assert main(["data", "download", "--root", str(root)]) == 2  # no name given
+    broken = dataclasses.replace(entry, files=(dataclasses.replace(entry.files[0], md5="0" * 32),))
+    monkeypatch.setattr(data, "REGISTRY", {"mnist": broken})
+    assert data.download_command(["mnist"], root=root) == 1
+    assert "mnist: FAILED" in capsys.readouterr().err
+
+
+def test_get_datasets_script_wraps_the_cli(tmp_path):
+    script = REPO / "datasets" / "get_datasets.sh"
+    text = script.read_text()
+    assert "course data download" in text and "md5" not in text.lower()  # checksums: registry only
+    env = {**os.environ, "COURSE_DATA": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:"
+           + os.environ.get("PATH", "")}
+    result = subprocess.run(["bash", str(script), "imagenet"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode != 0
+    assert "unknown data set 'imagenet'" in result.stderr
+
+
+# --- embedded sets and preprocessing ------------------------------------------------
+
+def test_digits_split_is_fixed():
+    ds = load_dataset("digits")
+    assert (ds.X_train.shape, ds.X_val.shape, ds.X_test.shape) == (
+        (1077, 1, 8, 8), (360, 1, 8, 8), (360, 1, 8, 8))
+    assert ds.X_train.dtype == np.float64 and ds.y_train.dtype == np.int64
+    assert ds.pixel_max == 16.0 and ds.X_train.max() == 16.0 and ds.X_train.min() == 0.0
+    # Stratified: every class is 20% of the test split, to within one image.
+    counts = np.bincount(ds.y_test, minlength=10)
+    assert counts.min() >= 35 and counts.max() <= 37
+    # The split itself (seed 0): notebooks' accuracy targets are measured on it.
+    np.testing.assert_array_equal(ds.y_test[:12], [7, 6, 3, 7, 7, 3, 2, 8, 9, 3, 2, 6])
+    assert float(ds.X_val.sum()) == 112646.0
+    again = load_dataset("digits")
+    np.testing.assert_array_equal(again.X_train, ds.X_train)
+
+
+def test_spiral_is_seeded():
+    ds = load_dataset("spiral", num_classes=3, points_per_class=50)
+    assert ds.X_train.shape == (90, 2) and ds.X_test.shape == (30, 2) and ds.num_classes == 3
+    X1, y1 = data.make_spiral(seed=3)
+    X2, y2 = data.make_spiral(seed=3)
+    np.testing.assert_array_equal(X1, X2)
+    assert not np.array_equal(X1, data.make_spiral(seed=4)[0])
+    assert np.bincount(y1).tolist() == [100, 100, 100]
+    assert np.abs(X1).max() <= 1.5  # radius at most 1
+
+
+def test_sample_images():
+    images = data.load_sample_images(size=64)
+    assert images.shape == (2, 3, 64, 64) and images.dtype == np.float64
+    assert 0 <= images.min() and images.max() <= 255 and images.std() > 10
+
+
+def test_classic_recipe(tmp_path):
+    write_cifar10(tmp_path / "cifar10", per_batch=6, num_test=5)
+    ds = load_dataset(entry_for("cifar10", tmp_path / "cifar10", val_size=4), root=tmp_path)
+    classic = data.cifar10_classic(ds, num_training=20, num_validation=3, num_test=2)
+    assert classic.X_train.shape == (20, 3072) and classic.X_val.shape == (3, 3072)
+    assert classic.X_test.shape == (2, 3072) and classic.y_test.shape == (2,)
+    assert classic.mean_image.shape == (3, 32, 32)
+    np.testing.assert_allclose(classic.X_train.mean(axis=0), 0, atol=1e-9)
+    np.testing.assert_allclose(classic.mean_image, ds.X_train[:20].mean(axis=0))
+    np.testing.assert_allclose(classic.X_test[1], (ds.X_test[1] - classic.mean_image).ravel())
+    np.testing.assert_array_equal(classic.y_val, ds.y_val[:3])
+    with pytest.raises(ValueError, match="has 26 train rows, 49000 were asked for"):
+        data.cifar10_classic(ds)
+
+
+def test_target_helpers():
+    y = np.array([2, 0, 1])
+    np.testing.assert_array_equal(data.one_hot(y, 3), [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(data.plus_minus_one_targets(y, 3)[0], [-1, -1, 1])
+    np.testing.assert_array_equal(data.scale_to_unit_interval(np.array([0.0, 8.0, 16.0]), 16.0),
+                                  [-1.0, 0.0, 1.0])
+    assert data.to_rows(np.zeros((4, 3, 2, 2))).shape == (4, 12)

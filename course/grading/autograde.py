@@ -6,6 +6,7 @@ graded as usual.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -79,8 +80,8 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
             raise CourseError(f"{name} has not been released: run `course release {name}` first")
         for student in students or students_of(submitted, name):
             outcome = grade_one(layout.course_dir, name, student)
-            status = "graded" if outcome.ok else f"NOT GRADED: {outcome.problem}"
-            print(f"{name:<24} {student:<16} {outcome.seconds:6.1f} s  {status}", flush=True)
+            status = ("graded" if outcome.ok else "NOT GRADED") + (f": {outcome.problem}" if outcome.problem else "")
+            print(f"{name:<24} {student:<20} {outcome.seconds:6.1f} s  {status}", flush=True)
             outcomes.append(outcome)
     if export_csv:
         export(layout)
@@ -93,16 +94,54 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
 
 
 def grade_one(course_dir: Path, name: str, student: str) -> GradeOutcome:
-    """Run `nbgrader autograde NAME --student=STUDENT` in fast mode."""
+    """Run `nbgrader autograde NAME --student=STUDENT` in fast mode; a
+    submission without the notebook is recorded with zero points."""
     start = time.perf_counter()
+    if not (course_dir / "submitted" / student / name / f"{name}.ipynb").is_file():
+        record_missing_notebook(course_dir, name, student)
+        return GradeOutcome(name, student, True, time.perf_counter() - start,
+                            f"no {name}.ipynb submitted: zero points")
     run = nbgrader(course_dir, "autograde", name, f"--student={student}", "--force",
                    env={"COURSE_FAST": "1"}, timeout=SUBMISSION_TIMEOUT)
     seconds = time.perf_counter() - start
     if run.ok:
         return GradeOutcome(name, student, True, seconds)
-    reasons = [line.split("]", 1)[-1].strip() for line in run.log.splitlines() if "[ERROR]" in line]
-    problem = next((r for r in reasons if r), run.log.strip().splitlines()[-1] if run.log.strip() else "")
+    problem = explain_failure(run.log)
     return GradeOutcome(name, student, False, seconds, problem[:300])
+
+
+KNOWN_FAILURES = {
+    "DeadKernelError": "the kernel died (os._exit, a crash or out of memory): nbgrader "
+                       "keeps no autograded points and flags it for manual grading",
+    "NotJSONError": "the file is not a readable notebook (not JSON): ask the student to re-submit",
+    "NotebookValidationError": "the notebook does not follow the notebook format",
+}
+
+
+def explain_failure(log: str) -> str:
+    """One line saying why nbgrader could not autograde a submission."""
+    for marker, explanation in KNOWN_FAILURES.items():
+        if marker in log:
+            return explanation
+    exception_lines = [line.strip() for line in log.splitlines()
+                       if re.match(r"^\s*[\w.]+(Error|Exception|Exit): ", line)]
+    return exception_lines[-1][:300] if exception_lines else "nbgrader autograde failed; run it by hand to see its log"
+
+
+def record_missing_notebook(course_dir: Path, name: str, student: str) -> None:
+    """Give a submission without its notebook zero points in the gradebook, as
+    nbgrader does for a missing notebook of a several-notebook assignment."""
+    from nbgrader.api import Gradebook
+
+    db_url, course_id = gradebook_settings(course_dir)
+    with Gradebook(db_url, course_id) as gb:
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(name, student)
+        for notebook in submission.notebooks:
+            for cell_grade in notebook.grades:
+                cell_grade.auto_score = 0
+                cell_grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def scores(course_dir: Path, names) -> list[Score]:
@@ -129,10 +168,10 @@ def print_scores(table: list[Score]) -> None:
     if not table:
         print("no graded submissions yet")
         return
-    print(f"\n{'assignment':<24} {'student':<16} {'autograded':>12} {'total':>12}  manual grading")
+    print(f"\n{'assignment':<24} {'student':<20} {'autograded':>12} {'total':>12}  manual grading")
     for s in table:
         manual = "needed" if s.needs_manual_grade else "-"
-        print(f"{s.assignment:<24} {s.student:<16} {s.auto_score:>5.1f} / {s.max_auto_score:<4.1f}"
+        print(f"{s.assignment:<24} {s.student:<20} {s.auto_score:>5.1f} / {s.max_auto_score:<4.1f}"
               f" {s.score:>5.1f} / {s.max_score:<4.1f}  {manual}")
 
 

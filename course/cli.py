@@ -9,6 +9,7 @@
     course grade [NAME...]             autograde every submission, export grades.csv
     course export                      grades.csv again from the gradebook
     course feedback [NAME...]          HTML feedback for every graded submission
+    course submission NAME STUDENT     build a reference, blank or partial submission to grade
     course main                        run, release, grade a reference and a blank submission
 """
 from __future__ import annotations
@@ -67,10 +68,16 @@ def _feedback(args):
     return feedback(args.names)
 
 
+def _submission(args):
+    from course.grading.submissions import build_submission
+
+    return build_submission(args.name, args.student, args.fill)
+
+
 def _main_job(args):
     from course.grading.mainjob import main_job
 
-    return main_job(args.names)
+    return main_job(args.names, fast=not args.full)
 
 
 def build_parser():
@@ -112,8 +119,17 @@ def build_parser():
     feedback.add_argument("names", nargs="*", help=names_help)
     feedback.set_defaults(func=_feedback)
 
+    submission = sub.add_parser("submission", help="build a submission from the release, to check grading")
+    submission.add_argument("name", help="the assignment, e.g. 01_linear_affine")
+    submission.add_argument("student", help="the student id to file it under in autograde/submitted/")
+    submission.add_argument("--fill", default="all",
+                            help="'all' (the reference), 'none' (blank) or exercise names a,b,c (partial)")
+    submission.set_defaults(func=_submission)
+
     main_job = sub.add_parser("main", help="run, release and grade reference and blank submissions")
     main_job.add_argument("names", nargs="*", help=names_help)
+    main_job.add_argument("--full", action="store_true",
+                          help="execute the masters in their default (longer) mode, not fast mode")
     main_job.set_defaults(func=_main_job)
     return parser
 

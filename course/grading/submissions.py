@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 
 from course.errors import CourseError
-from course.grading.release import SOLUTION_MARKERS
+from course.grading.paths import CourseLayout
+from course.grading.release import SOLUTION_MARKERS, release_path
 
 
 @dataclass
@@ -98,3 +99,24 @@ def write_submission(submitted_dir: Path, student: str, name: str, notebook) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
+
+
+def build_submission(name: str, student: str, fill_spec: str = "all",
+                     layout: CourseLayout | None = None) -> int:
+    """Write a submission of a released assignment under submitted/STUDENT/:
+    fill_spec 'all' (reference), 'none' (blank) or comma-separated exercise
+    names (partial). Prints the autograded points it should get."""
+    layout = layout or CourseLayout.default()
+    layout.assignment_names([name])
+    if not release_path(layout, name).is_file():
+        raise CourseError(f"{name} has not been released: run `course release {name}` first")
+    released = nbformat.read(release_path(layout, name), as_version=4)
+    master = nbformat.read(layout.master(name), as_version=4)
+    stems = "all" if fill_spec == "all" else [] if fill_spec == "none" else fill_spec.split(",")
+    notebook = fill(released, master, stems)
+    path = write_submission(layout.course_dir / "submitted", student, name, notebook)
+    found = exercises(master)
+    expected = sum(e.points for stem, e in found.items() if stems == "all" or stem in stems)
+    print(f"wrote {path}; it should score {expected:g} of {autograded_points(master):g} "
+          f"autograded points (`course grade {name}`)")
+    return 0

@@ -1,0 +1,75 @@
+"""Static checks of the masters: jupytext pairs in sync, no outputs, nbgrader
+metadata the pipeline relies on, hidden tests that trust nothing replaceable."""
+from __future__ import annotations
+
+import re
+
+import jupytext
+import nbformat
+import pytest
+
+from course.grading.submissions import exercises
+from grading_helpers import FIXTURE_NOTEBOOKS, REPO
+
+MASTERS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")) + [FIXTURE_NOTEBOOKS / "00_fixture.ipynb"]
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+# Names a student can redefine or patch; hidden tests must not lean on them.
+UNTRUSTED = re.compile(r"rel_error|allclose|isclose|np\.testing|assert_array|(?<![\w.])abs\(")
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+@pytest.fixture(params=MASTERS, ids=lambda p: p.stem)
+def master(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_pair_in_sync(master):
+    path, nb = master
+    text = jupytext.read(path.with_suffix(".py"))
+    assert [(c.cell_type, c.source, nbgrader_meta(c)) for c in text.cells] == \
+           [(c.cell_type, c.source, nbgrader_meta(c)) for c in nb.cells], \
+        f"{path.name} differs from its .py: run `jupytext --to ipynb {path.with_suffix('.py')}`"
+
+
+def test_no_outputs_and_python3_kernel(master):
+    path, nb = master
+    assert nb.metadata.kernelspec.name == "python3"
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{path.name} cell {index} has outputs"
+
+
+def test_grade_ids_unique_and_tests_locked_with_points(master):
+    path, nb = master
+    ids = [nbgrader_meta(c)["grade_id"] for c in nb.cells if "grade_id" in nbgrader_meta(c)]
+    assert len(ids) == len(set(ids)), f"duplicate grade ids in {path.name}"
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            assert meta.get("locked") and meta.get("points", 0) > 0, meta["grade_id"]
+        if meta.get("solution") and cell.cell_type == "code":
+            assert "### BEGIN SOLUTION" in cell.source, f"{meta['grade_id']} has no solution block"
+    found = exercises(nb)  # raises when a test cell matches no solution cell
+    assert sum(e.points for e in found.values()) > 0
+
+
+def test_hidden_tests_trust_nothing_a_student_can_replace(master):
+    path, nb = master
+    graded_tests = [c for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"]
+    assert all(HIDDEN.search(c.source) for c in graded_tests), \
+        f"every test cell of {path.name} needs hidden tests"
+    for cell in graded_tests:
+        for block in HIDDEN.findall(cell.source):
+            bad = UNTRUSTED.findall(block)
+            assert not bad, f"{nbgrader_meta(cell)['grade_id']} hidden tests use {set(bad)}"
+
+
+def test_parameters_cell_reads_the_environment(master):
+    path, nb = master
+    if path.parent == FIXTURE_NOTEBOOKS:
+        pytest.skip("the fixture has no parameters")
+    assert any("notebook_params(" in c.source for c in nb.cells[:4]), \
+        f"{path.name}: the parameters cell (notebook_params()) comes first after the title"

@@ -66,7 +66,8 @@ def train(loss_fn, params, data, update_rule, *, learning_rate=1e-3, optim_confi
     loss_fn, params, update_rule: see the module docstring.
     data: X_train (N, ...), y_train (N,), optional X_val, y_val.
     learning_rate: the starting rate, multiplied by lr_decay after every epoch.
-    optim_config: further settings every rule's config starts from (e.g. momentum).
+    optim_config: further settings every rule's config starts from (e.g. momentum);
+        a 'learning_rate' in it must equal learning_rate.
     batch_size: rows per step; None for full-batch steps (one per epoch).
     num_train_samples: training accuracy is measured on this many rows (None: all).
     seed: seeds the shuffling, so a run is deterministic.
@@ -86,7 +87,13 @@ def train(loss_fn, params, data, update_rule, *, learning_rate=1e-3, optim_confi
     missing = set(params) - set(rules)
     if missing:
         raise KeyError(f"train: no update rule for parameters {sorted(missing)}")
-    configs = {name: {**(optim_config or {}), "learning_rate": learning_rate} for name in params}
+    optim_config = dict(optim_config or {})
+    if optim_config.get("learning_rate", learning_rate) != learning_rate:
+        # Silently replacing it by the learning_rate argument (1e-3 by default) was a trap.
+        raise ValueError(
+            f"train: optim_config['learning_rate'] = {optim_config['learning_rate']} differs from "
+            f"learning_rate = {learning_rate}; give the starting rate once, as learning_rate=")
+    configs = {name: {**optim_config, "learning_rate": learning_rate} for name in params}
 
     history = History()
     if progress is None:
@@ -124,7 +131,7 @@ def train(loss_fn, params, data, update_rule, *, learning_rate=1e-3, optim_confi
     history.seconds = time.perf_counter() - start
     if not has_val:
         history.best_params = copy.deepcopy(params)
-    elif keep_best:
+    elif keep_best and history.best_params:  # no epoch ran: nothing better to restore
         for name, w in params.items():
             w[...] = history.best_params[name]
     return history

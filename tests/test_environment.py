@@ -1,0 +1,154 @@
+"""environment.yml and pyproject.toml agree; `course doctor` finds and explains problems."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from course import doctor as doc
+from course.lib import data
+
+REPO = Path(__file__).resolve().parents[1]
+SPEC = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*$")
+
+
+def _toml():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        return pytest.importorskip("tomli", reason="reading pyproject.toml needs tomllib "
+                                   "(Python >= 3.11) or tomli")
+    return tomllib
+
+
+def normalize(requirement):
+    """'scikit_learn >= 1.3 ; extra == "test"' -> ('scikit-learn', '>=1.3')."""
+    requirement = requirement.split(";")[0].split("#")[0]
+    name, spec = SPEC.match(requirement).groups()
+    return name.lower().replace("_", "-"), spec.replace(" ", "")
+
+
+def pyproject_requirements():
+    with open(REPO / "pyproject.toml", "rb") as handle:
+        project = _toml().load(handle)["project"]
+    reqs = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        reqs += extra
+    return {normalize(r) for r in reqs}
+
+
+def conda_requirements():
+    yaml = pytest.importorskip("yaml", reason="reading environment.yml needs PyYAML")
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    reqs = set()
+    for item in env["dependencies"]:
+        if isinstance(item, dict):  # the pip: list, for packages conda does not have
+            reqs |= {normalize(r) for r in item["pip"] if not r.startswith(("-e", "."))}
+        elif normalize(item)[0] not in {"python", "pip"}:
+            reqs.add(normalize(item))
+    return reqs
+
+
+def test_environment_yml_names_the_dependencies_of_pyproject():
+    ours, theirs = pyproject_requirements(), conda_requirements()
+    assert ours, "no dependencies read from pyproject.toml"
+    assert ("numpy", ">=2.0") in ours
+    assert theirs == ours, (f"only in pyproject.toml: {sorted(ours - theirs)}; "
+                            f"only in environment.yml: {sorted(theirs - ours)}")
+
+
+def test_environment_yml_installs_the_package_and_python():
+    text = (REPO / "environment.yml").read_text()
+    assert re.search(r"^\s*- python>=3\.10", text, re.M)
+    assert re.search(r"^\s*- -e \.", text, re.M), "environment.yml should pip-install the course"
+
+
+@pytest.mark.parametrize("filename", ["pyproject.toml", "environment.yml"])
+def test_no_unexplained_pins(filename):
+    """A pin to one version (== in pip, a single = in conda) needs a comment saying why."""
+    for number, line in enumerate((REPO / filename).read_text().splitlines(), 1):
+        code, _, comment = line.partition("#")
+        pinned = "==" in code or re.search(r"^\s*-\s*[\w.\-]+\s*=\s*\d", code)
+        assert not (pinned and not comment.strip()), f"{filename}:{number} pins without a reason: {line}"
+
+
+def test_normalize_catches_drift():
+    assert normalize('scikit_learn >=1.3 ; extra == "test"') == ("scikit-learn", ">=1.3")
+    assert normalize("numpy>=2.0  # why") == ("numpy", ">=2.0")
+    assert normalize("numpy>=1.26") != normalize("numpy>=2.0")
+
+
+# --- course doctor -------------------------------------------------------------------
+
+def test_old_numpy_is_a_problem_with_its_fix():
+    check = doc.check_package("numpy", "2.0", installed="1.26.4")
+    assert check.status == "fail"
+    assert 'pip install --upgrade "numpy>=2.0"' in check.fix and "bitwise_count" in check.found
+    assert doc.check_package("numpy", "2.0", installed="2.0.0rc1").status == "ok"
+    assert doc.check_package("numpy", "2.0", installed="2.4.6").status == "ok"
+    assert doc.check_package("scipy", "1.10", installed="1.9.3").status == "fail"  # not string order
+    missing = doc.check_package("pooch", "1.8", installed="")
+    assert missing.status == "fail" and "not installed" in missing.found
+
+
+def test_requirements_come_from_the_package_metadata():
+    names = dict(doc.requirements())
+    assert names["numpy"] == "2.0" and "pytest" not in names  # the test extra is not needed
+    assert set(names) == {name for name, _ in pyproject_requirements()} - {"pytest"}
+
+
+def test_old_python_is_a_problem():
+    assert doc.check_python((3, 9, 18), "/usr/bin/python3.9").status == "fail"
+    assert doc.check_python((3, 10, 0), "/x").status == "ok"
+
+
+class FakeKernels:
+    def __init__(self, specs, argv=None):
+        self.specs, self.argv = specs, argv
+
+    def find_kernel_specs(self):
+        return self.specs
+
+    def get_kernel_spec(self, name):
+        return type("Spec", (), {"argv": self.argv})()
+
+
+def test_missing_kernel_names_ipykernel_install():
+    check = doc.check_kernel(FakeKernels({"ir": "/k/ir"}))
+    assert check.status == "fail" and "python -m ipykernel install --user" in check.fix
+    assert "ir" in check.found
+    stale = doc.check_kernel(FakeKernels({"python3": "/k/py"}, ["/gone/bin/python", "-m", "x"]))
+    assert stale.status == "fail" and "/gone/bin/python" in stale.found
+    fine = doc.check_kernel(FakeKernels({"python3": "/k/py"}, ["python", "-m", "ipykernel_launcher"]))
+    assert fine.status == "ok" and "this environment" in fine.found
+
+
+def test_nbgrader_lab_extension(tmp_path):
+    checks = doc.check_nbgrader(extension_dirs=[tmp_path])
+    assert [c.status for c in checks] == ["warn"] and doc.LAB_EXTENSION in checks[0].found
+    (tmp_path / doc.LAB_EXTENSION).mkdir(parents=True)
+    (tmp_path / doc.LAB_EXTENSION / "package.json").write_text("{}")
+    assert [c.status for c in doc.check_nbgrader(extension_dirs=[tmp_path])] == ["ok"]
+
+
+def test_datasets_missing_are_notes_corrupt_ones_say_the_fix(tmp_path):
+    checks = {c.name: c for c in doc.check_datasets(root=tmp_path)}
+    assert {c.status for c in checks.values()} == {"warn"}
+    assert checks["data set mnist"].fix == "course data download mnist"
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / data.MNIST_FILES["test_labels"]).write_bytes(b"not mnist")
+    check = {c.name: c for c in doc.check_datasets(root=tmp_path)}["data set mnist"]
+    assert "t10k-labels-idx1-ubyte.gz corrupt" in check.found and "course data download mnist" in check.fix
+
+
+def test_doctor_returns_0_without_optional_data_and_1_on_a_problem(tmp_path, monkeypatch, capsys):
+    assert doc.doctor(root=tmp_path) == 0, capsys.readouterr().out  # this environment is complete
+    out = capsys.readouterr().out
+    assert "numpy" in out and "Jupyter kernel python3" in out and "course data download svhn" in out
+    monkeypatch.setattr(doc, "check_kernel",
+                        lambda: doc.Check("Jupyter kernel python3", "fail", "not found",
+                                          "python -m ipykernel install --user"))
+    assert doc.doctor(root=tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  Jupyter kernel python3" in out and "fix: python -m ipykernel install --user" in out

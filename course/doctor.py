@@ -176,7 +176,7 @@ def check_datasets(root=None) -> list:
             checks.append(Check(f"data set {name}", "ok", f"present in {entry.folder(root)}"))
         elif all(state == "missing" for state in states.values()):
             checks.append(Check(f"data set {name}", "warn",
-                                f"not downloaded (optional; the notebooks default to digits)",
+                                "not downloaded (optional; the notebooks default to digits)",
                                 entry.fix_command()))
         else:
             checks.append(Check(f"data set {name}", "warn", f"{', '.join(bad)} in {entry.folder(root)}",

@@ -95,7 +95,8 @@ def test_old_numpy_is_a_problem_with_its_fix():
 def test_requirements_come_from_the_package_metadata():
     names = dict(doc.requirements())
     assert names["numpy"] == "2.0" and "pytest" not in names  # the test extra is not needed
-    assert set(names) == {name for name, _ in pyproject_requirements()} - {"pytest"}
+    assert set(names) == {name for name, _ in pyproject_requirements()} - {"pytest"}, (
+        "the installed metadata differs from pyproject.toml: reinstall with pip install -e '.[test]'")
 
 
 def test_old_python_is_a_problem():

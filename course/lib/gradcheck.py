@@ -26,6 +26,18 @@ def rel_error(x, y) -> float:
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
+def _evaluate_around(f, x, ix, h):
+    """(f(x + h e_ix), f(x - h e_ix)), restoring x[ix] afterwards. Array
+    results are copied, since f may return a view of its own buffers."""
+    old = x[ix]
+    x[ix] = old + h
+    plus = np.array(f(x), dtype=np.float64, copy=True)
+    x[ix] = old - h
+    minus = np.array(f(x), dtype=np.float64, copy=True)
+    x[ix] = old
+    return plus, minus
+
+
 def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
     """Centred-difference gradient of a scalar function.
 
@@ -35,19 +47,11 @@ def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
     """
     _require_float64(x, "eval_numerical_gradient")
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
-        grad[ix] = (fxph - fxmh) / (2 * h)
+    for ix in np.ndindex(*x.shape):
+        plus, minus = _evaluate_around(f, x, ix, h)
+        grad[ix] = (plus - minus) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -61,17 +65,9 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     """
     _require_float64(x, "eval_numerical_gradient_array")
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old - h
-        neg = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old
-        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
+    for ix in np.ndindex(*x.shape):
+        plus, minus = _evaluate_around(f, x, ix, h)
+        grad[ix] = np.sum((plus - minus) * df) / (2 * h)
     return grad
 
 
@@ -92,13 +88,8 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, verbos
     worst = 0.0
     for _ in range(num_checks):
         ix = tuple(int(rng.integers(n)) for n in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
-        numeric = (fxph - fxmh) / (2 * h)
+        plus, minus = _evaluate_around(f, x, ix, h)
+        numeric = float((plus - minus) / (2 * h))
         analytic = analytic_grad[ix]
         err = abs(numeric - analytic) / max(1e-8, abs(numeric) + abs(analytic))
         worst = max(worst, err)

@@ -856,20 +856,22 @@ for name, grad in toy_grads.items():
 #
 # **Your answer:**
 #
-# The gradients on the toy problem are small (the table shows root-mean-square
-# gradients of order $10^{-2}$ down to $10^{-3}$), so plain SGD with learning rate
-# 0.1 moves each weight by only $10^{-3}$ to $10^{-4}$ per step: after 100 steps it
-# has barely left its starting point. SGD's step is proportional to the gradient,
-# and the gradient is small for the first-layer parameters in particular (they only
-# see the error through $W_2$ and the ReLU). RMSProp divides each coordinate by the
-# running root-mean-square of its own gradient, so its steps have a size set by the
-# learning rate (about $10\eta$ at first, when the cache is still small, then
-# about $\eta$), not by the gradient's scale: every parameter moves at a useful pace,
-# and small-gradient directions are no longer neglected. Adam does the same and
-# adds momentum, averaging the gradient direction over steps, with bias correction so
-# that its first steps are not shrunk by the zero initial moments; momentum alone
-# already helps SGD (it builds the step up to ten times the plain one along a
-# consistent direction), which is why it sits between SGD and the adaptive rules.
+# The step of plain SGD is proportional to the gradient, and the gradients on the
+# toy problem are small and of very different sizes: the table shows root-mean-square
+# gradients from about $10^{-1}$ ($b_2$) down to below $10^{-3}$ ($W_1$, which sees
+# the error only through $W_2$ and the ReLU). With learning rate 0.1, SGD moves
+# $W_1$ by about $10^{-4}$ per step, so after 100 steps the first layer has barely
+# changed and the loss falls slowly. RMSProp divides each coordinate by the running
+# root-mean-square of its own gradient, so its step size is set by the learning rate
+# (up to $10\eta$ at first, while the cache is still small, then about $\eta$), not
+# by the gradient's scale: every parameter, the first layer included, moves at a
+# useful pace from the start. (The same normalisation explains RMSProp's spike at
+# the second iteration: its first steps are large.) Adam normalises in the same way
+# and adds momentum, averaging the gradient direction over steps, with bias
+# correction so that its first steps are not shrunk by the zero initial moments; it
+# ends lowest. Momentum alone already helps SGD (along a consistent direction it
+# builds the step up towards ten times the plain one), which is why it sits between
+# SGD and the adaptive rules.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Real images
@@ -1005,6 +1007,12 @@ def train_two_layer(hidden_size, learning_rate, reg, num_epochs, seed, progress=
     return model, loss_fn, history
 
 
+def describe(settings):
+    """A short text for a dict of hyperparameters."""
+    return (f"hidden {settings['hidden_size']}, lr {settings['learning_rate']:.2e}, "
+            f"reg {settings['reg']:.2e}, {settings['num_epochs']} epochs")
+
+
 def show_first_layer(W1, title):
     """W1 (D, H) as H images of IMAGE_SHAPE, tiled with visualize_grid."""
     H = W1.shape[1]
@@ -1029,7 +1037,7 @@ print(SETTINGS)
 # %% nbgrader={"grade": false, "grade_id": "first_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
 first = SETTINGS["first_run"]
 first_model, first_loss_fn, first_history = train_two_layer(**first, seed=P.seed, progress=not QUIET)
-print(f"first run {first}: {first_history.seconds:.1f} s")
+print(f"first run ({describe(first)}): {first_history.seconds:.1f} s")
 print(f"final training accuracy {first_history.train_acc_history[-1]:.3f}, "
       f"final validation accuracy {first_history.val_acc_history[-1]:.3f}, "
       f"gap {first_history.train_acc_history[-1] - first_history.val_acc_history[-1]:+.3f}; "
@@ -1038,7 +1046,7 @@ losses = np.array(first_history.loss_history)
 per_epoch = len(losses) // first["num_epochs"]
 print(f"mean loss in the first epoch {losses[:per_epoch].mean():.3f}, "
       f"in the last epoch {losses[-per_epoch:].mean():.3f}")
-show(plot_training_curves(first_history, title=f"first run: {first}"))
+show(plot_training_curves(first_history, title=f"first run: {describe(first)}"))
 show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_curves", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
@@ -1047,19 +1055,20 @@ show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
 #
 # **Your answer:**
 #
-# The loss falls fast in the first epochs and then more and more slowly; it is a
-# noisy band rather than a line because each point is the loss of one minibatch,
-# and the band narrows as the decayed learning rate shrinks the steps. Both
-# accuracies rise together and the model is still improving at the end (the loss of
-# the last epoch is still falling), so this run is too short or its learning rate
-# too small: the model is *underfitting* rather than overfitting. The gap between
-# training and validation accuracy is small (a few points at most), so
-# regularization is not the bottleneck: a larger learning rate, more epochs or a
-# larger hidden layer should help, and only if the gap then grows large (training
-# accuracy near 100%, validation flat or falling) would more regularization or
-# fewer epochs be needed. The first-layer weights, still mostly noise-like, say
-# the same: the units have not yet learned clear stroke detectors. This is what
-# the search below explores.
+# The loss falls quickly during the first few epochs, then flattens into a slow
+# decline; it is a noisy band rather than a line because each point is the loss of
+# one minibatch, and the band narrows as the decaying learning rate shrinks the
+# steps. Training and validation accuracy rise together and end close to each other
+# (the gap printed above is about one point), and both are still creeping up in the
+# last epochs: the model is not overfitting, it is *underfitting*, limited by the
+# small learning rate (0.01, decayed further every epoch) and the short training, so
+# the first-layer weights still look mostly like noise. A larger learning rate, more
+# epochs or more hidden units should help; more regularization would not, since there
+# is hardly any gap to close. If a run instead reaches training accuracy near 100%
+# while validation stalls or falls (a widening gap), that is overfitting, and then
+# more regularization, fewer epochs or a smaller network are the remedies. The search
+# below shows both: its best model trains to nearly 100% training accuracy with a
+# gap of a few points and a higher validation accuracy than this first run.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_search", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Hyperparameter search
@@ -1104,7 +1113,7 @@ for rank, (val_acc, trial, seconds) in enumerate(sorted(results, key=lambda r: -
           f"{trial['reg']:9.2e}  {trial['num_epochs']:>6}  {seconds:7.2f}")
 
 best_val_acc, best_settings, best_model, best_loss_fn, best_history = best
-print(f"\nbest: {best_settings}, validation accuracy {best_val_acc:.3f} "
+print(f"\nbest: {describe(best_settings)}, validation accuracy {best_val_acc:.3f} "
       f"(first run: {first_history.best_val_acc:.3f})")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_search_plots", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1120,7 +1129,7 @@ ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg",
        title="validation accuracy of each trial (size: hidden units)")
 fig.colorbar(points, ax=ax, label="validation accuracy")
 show(fig)
-show(plot_training_curves(best_history, title=f"best model: {best_settings}"))
+show(plot_training_curves(best_history, title=f"best model: {describe(best_settings)}"))
 show(show_first_layer(best_model["W1"], "first-layer weights, best model"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_test", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1131,7 +1140,7 @@ show(show_first_layer(best_model["W1"], "first-layer weights, best model"))
 
 # %% nbgrader={"grade": false, "grade_id": "final_test", "locked": true, "schema_version": 3, "solution": false, "task": false}
 test_acc = accuracy(best_loss_fn, data["X_test"], data["y_test"])
-print(f"{P.dataset}: best model {best_settings}")
+print(f"{P.dataset}: best model ({describe(best_settings)})")
 print(f"validation accuracy {best_val_acc:.4f}, test accuracy {test_acc:.4f}")
 split, target = SETTINGS["target"]
 measured = {"test": test_acc, "val": best_val_acc}[split]

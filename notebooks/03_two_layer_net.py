@@ -90,9 +90,9 @@ def show(fig):
 #
 # ### Exercise 1: `init_two_layer_model`
 #
-# Draw the weights with `rng = np.random.default_rng(seed)` and
-# `std * rng.standard_normal(shape)` (so the same `seed` gives the same model), and
-# set the biases to zeros. Everything float64.
+# Draw the weights from a generator made by `np.random.default_rng(seed)`, as
+# `std` times its `standard_normal(shape)` (so the same `seed` gives the same
+# model), and set the biases to zeros. Everything float64.
 
 # %% nbgrader={"grade": false, "grade_id": "init_two_layer_model", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def init_two_layer_model(input_size, hidden_size, output_size, std=1e-4, seed=None):
@@ -113,13 +113,12 @@ def init_two_layer_model(input_size, hidden_size, output_size, std=1e-4, seed=No
     """
     ### BEGIN SOLUTION
     rng = np.random.default_rng(seed)
-    model = {
+    return {
         "W1": std * rng.standard_normal((input_size, hidden_size)),   # (D, H)
         "b1": np.zeros(hidden_size),                                  # (H,)
         "W2": std * rng.standard_normal((hidden_size, output_size)),  # (H, C)
         "b2": np.zeros(output_size),                                  # (C,)
     }
-    return model
     ### END SOLUTION
 
 
@@ -528,7 +527,7 @@ assert _d.max() < 1e-14 and _d.min() > -1e-14
 def sgd_momentum(w, dw, config=None):
     """Stochastic gradient descent with momentum.
 
-    v <- momentum * v - learning_rate * dw;  next_w = w + v.
+    v <- momentum * v - learning_rate * dw, then w moves by v.
 
     Inputs:
     - w: array of any shape; dw: array of w's shape, the gradient.
@@ -575,7 +574,7 @@ assert rel_error(config["velocity"], expected_velocity) < 1e-8, (
     "v = momentum * v - learning_rate * dw (the velocity is the step itself, pointing downhill)")
 assert rel_error(next_w, expected_next_w) < 1e-8, (
     f"next_w is off (relative error {rel_error(next_w, expected_next_w):.1e}) although the velocity "
-    "is right: next_w = w + v")
+    "is right: the new w is w plus the new velocity")
 print("sgd_momentum: visible tests passed")
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(9)

@@ -14,7 +14,8 @@ import pytest
 
 from course.errors import CourseError
 from course.grading import submissions as subs
-from course.grading.autograde import grade, grade_one, scores
+from course.grading.autograde import feedback, grade, grade_one, scores
+from course.grading.mainjob import BLANK, REFERENCE, main_job
 from course.grading.collect import collect
 from course.grading.execute import run_masters
 from course.grading.release import release, release_path, verify_release
@@ -216,3 +217,18 @@ def test_unknown_assignment_is_named(tmp_path):
 def test_broken_submissions_are_explained(graded, student, explanation):
     outcome = grade_one(graded[0].course_dir, NAME, student)
     assert not outcome.ok and explanation in outcome.problem, outcome
+
+
+def test_feedback_is_written_for_graded_submissions(graded):
+    layout = graded[0]
+    assert feedback([NAME], layout=layout) == 0
+    page = layout.course_dir / "feedback" / "reference" / NAME / f"{NAME}.html"
+    assert "Score: 9.0 / 10.0" in page.read_text()  # 9 autograded, the inline question still to grade
+
+
+def test_main_job_runs_releases_and_grades_reference_and_blank(tmp_path, capsys):
+    layout = scratch_layout(tmp_path, FIXTURE_NOTEBOOKS)
+    assert main_job([NAME], layout=layout) == 0
+    got = {s.student: s.auto_score for s in scores(layout.course_dir, [NAME])}
+    assert got == {REFERENCE: 9, BLANK: 0}
+    assert "every reference scored full marks" in capsys.readouterr().out

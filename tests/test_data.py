@@ -448,11 +448,19 @@ def test_cifar10_download_extracts_the_tarball(tmp_path, server):
     assert load_dataset(entry, root=tmp_path / "data").X_train.shape == (26, 3, 32, 32)
 
 
+def registry_of(monkeypatch, entry):
+    """For one test, REGISTRY holds only entry: the dict itself is changed, since every
+    module of course.lib.data shares it."""
+    for name in list(REGISTRY):
+        monkeypatch.delitem(REGISTRY, name)
+    monkeypatch.setitem(REGISTRY, entry.name, entry)
+
+
 def test_download_command_and_cli(mnist_remote, server, monkeypatch, capsys):
     from course.cli import main
 
     entry, root = mnist_remote
-    monkeypatch.setattr(data, "REGISTRY", {"mnist": entry})
+    registry_of(monkeypatch, entry)
     assert main(["data", "download", "all", "--root", str(root)]) == 0
     assert "mnist: ok" in capsys.readouterr().out
     assert main(["data", "list", "--root", str(root)]) == 0
@@ -461,7 +469,7 @@ def test_download_command_and_cli(mnist_remote, server, monkeypatch, capsys):
     assert "unknown data set 'imagenet'" in capsys.readouterr().err
     assert main(["data", "download", "--root", str(root)]) == 2  # no name given
     broken = dataclasses.replace(entry, files=(dataclasses.replace(entry.files[0], md5="0" * 32),))
-    monkeypatch.setattr(data, "REGISTRY", {"mnist": broken})
+    registry_of(monkeypatch, broken)
     assert data.download_command(["mnist"], root=root) == 1
     assert "mnist: FAILED" in capsys.readouterr().err
 

@@ -1,0 +1,61 @@
+"""The Dataset every loader returns, and the two ways the course splits a set."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """A data set split three ways.
+
+    X_*: float64 (N, C, H, W) images, or (N, D) points for synthetic sets.
+    y_*: int64 (N,) labels in 0 .. len(class_names) - 1.
+    """
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list = field(default_factory=list)
+    pixel_max: float = 255.0  # the published scale's top value (digits: 16)
+    mean_image: np.ndarray | None = None  # (C, H, W), set when it has been subtracted
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def __repr__(self):
+        return (f"Dataset({self.name!r}: train {self.X_train.shape}, val {self.X_val.shape}, "
+                f"test {self.X_test.shape}, {self.num_classes} classes)")
+
+
+def stratified_split(X, y, name, class_names, seed=0, pixel_max=255.0):
+    """The course's fixed split: stratified by class, 60% train, 20% val, 20% test.
+
+    X: (N, ...), y: (N,). Returns a Dataset.
+    """
+    from sklearn.model_selection import train_test_split
+
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        X, y, test_size=0.2, stratify=y, random_state=seed)
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=0.25, stratify=y_rest, random_state=seed)
+    return Dataset(name, X_train, y_train, X_val, y_val, X_test, y_test,
+                   list(class_names), pixel_max)
+
+
+def _split_last(X, y, val_size):
+    """Training rows X (N, ...), y (N,) -> (X_train, y_train, X_val, y_val), the last
+    val_size rows (an int count, or a float fraction of N) becoming validation."""
+    num = X.shape[0]
+    num_val = int(round(val_size * num)) if isinstance(val_size, float) else int(val_size)
+    if not 0 < num_val < num:
+        raise ValueError(f"validation size {val_size!r} leaves no rows to train or validate on "
+                         f"({num} rows)")
+    cut = num - num_val
+    return X[:cut], y[:cut], X[cut:], y[cut:]

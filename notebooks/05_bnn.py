@@ -1,0 +1,1835 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "title", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # 05 · Binarized neural networks, bit-packed inference, and reduced precision
+#
+# A trained network is mostly numbers that nobody looks at one by one: millions of
+# weights in 32-bit floating point. This last notebook asks how few bits they really
+# need. At the extreme end, **BinaryNet** (Courbariaux, Hubara et al., 2016) keeps
+# every weight and every hidden activation in $\{-1, +1\}$, one bit each; then a dot
+# product becomes an XOR and a bit count, and a weight matrix shrinks 32 times. In
+# between lies **fixed-point arithmetic** with a handful of fractional bits, where the
+# way numbers are rounded decides whether a network learns at all (Gupta et al., 2015).
+#
+# You will
+# 1. binarize numbers, deterministically and stochastically, and back-propagate
+#    through the sign function with the **straight-through estimator**;
+# 2. write a **binary dense layer** (BinaryConnect's $\operatorname{sign}(W)$ and
+#    XNOR-Net's scaled $\alpha \operatorname{sign}(W)$), **batch normalization**, the
+#    **squared hinge loss**, **Adam** and BinaryNet's clipped, scaled update;
+# 3. train a BinaryNet MLP and its full-precision twin on handwritten digits;
+# 4. run the trained BNN with **bit-packed** weights and activations (XOR and
+#    popcount), check that it predicts exactly what the float version predicts, and
+#    measure memory and speed;
+# 5. round a network's arithmetic to **fixed point** with round-to-nearest and with
+#    stochastic rounding, compare float16/32/64 training, and measure the rounding
+#    error of one layer against its worst-case bound.
+#
+# What you write (graded): `binarize`, `binary_tanh_forward`/`_backward`,
+# `binary_dense_forward`/`_backward`, `batchnorm_forward`/`_backward`,
+# `squared_hinge_loss`, `adam`, `binarynet_update` (with `lr_decay_rate`),
+# `pack_bits`, `xnor_popcount_matmul`, `fold_batchnorm_sign`, `to_fixed_point`, and
+# three short answers. What earlier notebooks taught (the affine layer, softmax, SGD)
+# is provided in visible cells; data, gradient checking and the training loop come
+# from `course.lib`.
+#
+# **Time.** In fast mode (`COURSE_FAST=1`, what CI and the autograder use) the whole
+# notebook runs in about a minute on two CPU cores; the default mode trains the BNNs
+# longer (the last cell prints the time of your own run).
+
+# %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Parameters: read from the environment, so CI and you run the same notebook.
+#   COURSE_FAST=1        short trainings and benchmarks (CI, autograding)
+#   COURSE_DATASET=...   'digits' (default, embedded) or 'mnist' (after `course data download mnist`)
+#   COURSE_SEED=...      seeds initialisation, shuffling and the random draws
+import time
+
+from course.lib.params import notebook_params
+
+NOTEBOOK_START = time.perf_counter()
+P = notebook_params(default_dataset="digits")
+print(P)
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from course.lib.data import (load_dataset, plus_minus_one_targets, scale_to_unit_interval,
+                             to_rows)
+from course.lib.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from course.lib.train import accuracy, train
+from course.lib.vis import show_image_grid
+
+QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no progress bars there
+
+# One BLAS thread for the whole notebook. The trainings multiply small matrices, where
+# a second thread costs more in synchronisation than it gives (and is disastrous when
+# other programs share the cores); and the speed benchmark of section 8 then compares
+# one core running BLAS with one core running our bit-packed kernel.
+threadpool_limits(limits=1, user_api="blas")
+
+
+def show(fig):
+    """Display a matplotlib Figure once (and free it)."""
+    display(fig)
+    plt.close(fig)
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_provided", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 0. What earlier notebooks taught, provided
+#
+# The layer contract is the one of notebook 04: `out, cache = layer_forward(x, ...)`
+# and `dx, *dparams = layer_backward(dout, cache)`; update rules are
+# `next_w, config = rule(w, dw, config)`. These cells hold what you wrote before and
+# what BinaryNet needs besides: the affine layer, the **hard sigmoid**
+# $\sigma_h(x) = \operatorname{clip}\big(\tfrac{x + 1}{2}, 0, 1\big)$, the **hard tanh**
+# $\operatorname{Htanh}(x) = \operatorname{clip}(x, -1, 1) = 2 \sigma_h(x) - 1$ (the
+# activation of the full-precision twin), the softmax loss and plain SGD.
+
+# %% nbgrader={"grade": false, "grade_id": "provided_layers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def affine_forward(x, w, b):
+    """Affine layer. x: (N, D), w: (D, M), b: (M,). Returns out (N, M), cache."""
+    out = x @ w + b  # (N, D) @ (D, M) -> (N, M)
+    return out, (x, w)
+
+
+def affine_backward(dout, cache):
+    """dout: (N, M). Returns dx (N, D), dw (D, M), db (M,)."""
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)  # (N, M) @ (M, D); (D, N) @ (N, M)
+
+
+def hard_sigmoid(x):
+    """clip((x + 1) / 2, 0, 1), elementwise; any shape -> same shape."""
+    return np.clip((x + 1.0) / 2.0, 0.0, 1.0)
+
+
+def hardtanh_forward(x):
+    """Htanh(x) = clip(x, -1, 1). x: any shape. Returns out (same shape), cache."""
+    return np.clip(x, -1.0, 1.0), x
+
+
+def hardtanh_backward(dout, cache):
+    """The derivative of Htanh is 1 on [-1, 1] and 0 outside. Returns dx (dout's shape)."""
+    x = cache
+    return dout * (np.abs(x) <= 1.0)
+
+
+def softmax_loss(scores, y):
+    """Mean cross-entropy. scores: (N, C), y: int (N,). Returns loss, dscores (N, C)."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    probs /= probs.sum(axis=1, keepdims=True)
+    N = scores.shape[0]
+    loss = -np.log(probs[np.arange(N), y]).mean()
+    dscores = probs.copy()
+    dscores[np.arange(N), y] -= 1.0
+    return loss, dscores / N
+
+
+def sgd(w, dw, config):
+    """Plain SGD: w - learning_rate * dw. Returns next_w (w's shape), config."""
+    config.setdefault("learning_rate", 1e-2)
+    return w - config["learning_rate"] * dw, config
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### The data
+#
+# The embedded 8x8 handwritten digits (1,797 images, the course's fixed stratified
+# split: 60% train, 20% validation, 20% test), or MNIST with `COURSE_DATASET=mnist`.
+# The networks take rows of pixels scaled to $[-1, 1]$, as in BinaryNet's scripts.
+
+# %% nbgrader={"grade": false, "grade_id": "load_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
+dataset = load_dataset(P.dataset)
+print(dataset)
+rows = {split: scale_to_unit_interval(to_rows(getattr(dataset, f"X_{split}")), dataset.pixel_max)
+        for split in ("train", "val", "test")}  # (N, C, H, W) -> (N, C * H * W) in [-1, 1]
+data = {"X_train": rows["train"], "y_train": dataset.y_train, "X_val": rows["val"],
+        "y_val": dataset.y_val, "X_test": rows["test"], "y_test": dataset.y_test}
+NUM_CLASSES = dataset.num_classes
+for name, value in data.items():
+    print(f"{name}: {value.shape} {value.dtype}")
+show(show_image_grid(dataset.X_train[:20], dataset.y_train[:20], dataset.class_names))
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_binarize", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 1. Binarization
+#
+# BinaryNet maps a real number $x$ to one bit, $x_b \in \{-1, +1\}$, in one of two ways.
+#
+# **Deterministic:** the sign, with the convention that zero counts as positive,
+# $$x_b = \operatorname{sign}(x) = \begin{cases} +1 & x \ge 0, \\ -1 & x < 0. \end{cases}$$
+# (numpy's `np.sign` returns 0 at 0: that is a third value, not a bit.)
+#
+# **Stochastic:** $+1$ with probability $p = \sigma_h(x) = \operatorname{clip}\big(\tfrac{x+1}{2}, 0, 1\big)$,
+# $-1$ otherwise. Its expectation is
+# $$\mathbb{E}[x_b] = (+1)\,p + (-1)(1 - p) = 2p - 1 = \operatorname{clip}(x, -1, 1),$$
+# so on average a stochastic bit carries the value of $x$ itself (clipped to
+# $[-1, 1]$). Draw the uniform numbers with the generator `rng` (a
+# `np.random.Generator`; make one with `np.random.default_rng()` when none is given),
+# e.g. `rng.random(x.shape)`, and compare them with $p$.
+#
+# ### Exercise 1: `binarize`
+
+# %% nbgrader={"grade": false, "grade_id": "binarize", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def binarize(x, stochastic=False, rng=None):
+    """Binarize every entry of x to -1 or +1.
+
+    Inputs:
+    - x: array of any shape.
+    - stochastic: False: sign(x) with sign(0) = +1; True: +1 with probability
+      hard_sigmoid(x) = clip((x + 1) / 2, 0, 1), else -1.
+    - rng: np.random.Generator for the stochastic draws (a fresh default_rng() if None).
+
+    Returns x_b, a float64 array of x's shape holding only -1.0 and +1.0.
+    """
+    ### BEGIN SOLUTION
+    x = np.asarray(x, dtype=np.float64)
+    if not stochastic:
+        return np.where(x >= 0, 1.0, -1.0)
+    rng = np.random.default_rng() if rng is None else rng
+    return np.where(rng.random(x.shape) < hard_sigmoid(x), 1.0, -1.0)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_binarize", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+_x = np.array([[-2.0, -0.3, 0.0], [0.4, 1.0, 7.0]])
+_out = binarize(_x)
+assert isinstance(_out, np.ndarray) and _out.shape == (2, 3), (
+    f"binarize should return an array of x's shape (2, 3), got {type(_out).__name__} "
+    f"of shape {np.shape(_out)}")
+_expected = np.array([[-1.0, -1.0, 1.0], [1.0, 1.0, 1.0]])
+assert np.array_equal(_out, _expected), (
+    f"binarize({_x.tolist()}) returned {_out.tolist()}, expected {_expected.tolist()}: "
+    "the sign with sign(0) = +1 (np.sign(0) is 0, not a bit)")
+_draws = binarize(np.full((100_000,), 0.3), stochastic=True, rng=np.random.default_rng(0))
+assert set(np.unique(_draws)) <= {-1.0, 1.0}, (
+    f"stochastic binarize returned values {np.unique(_draws)[:5]}, expected only -1 and +1")
+print(f"mean of 100,000 stochastic bits of x = 0.3: {_draws.mean():.4f} (expected 2p - 1 = 0.3)")
+assert 0.285 < _draws.mean() < 0.315, (
+    f"the mean of stochastic bits of x = 0.3 is {_draws.mean():.4f}, expected about 0.3: "
+    "+1 must come with probability p = hard_sigmoid(x) = 0.65")
+_sure = binarize(np.array([-1.5, -1.0, 1.0, 3.0] * 100), stochastic=True, rng=np.random.default_rng(1))
+assert np.array_equal(_sure, np.array([-1.0, -1.0, 1.0, 1.0] * 100)), (
+    "for |x| >= 1 the stochastic bits are certain (p = 0 or 1): check that you compare "
+    "uniform draws in [0, 1) with p = hard_sigmoid(x) using <")
+### BEGIN HIDDEN TESTS
+_o = binarize(np.array([0.0, 1e-300, -1e-300, 5.0, -5.0]))
+assert _o.__class__ is np.ndarray and _o.shape == (5,)
+assert _o.dtype == np.float64
+assert (_o == np.array([1.0, 1.0, -1.0, 1.0, -1.0])).all()
+_o = binarize(np.zeros((3, 4, 2)))
+assert _o.__class__ is np.ndarray and _o.shape == (3, 4, 2) and (_o == 1.0).all()
+for _v, _seed in ((0.3, 10), (-0.6, 11), (0.0, 12), (0.9, 13)):
+    _d = binarize(np.full((200_000,), _v), stochastic=True, rng=np.random.default_rng(_seed))
+    assert _d.__class__ is np.ndarray and _d.shape == (200_000,)
+    assert ((_d == 1.0) | (_d == -1.0)).all()
+    # 2p - 1 = v; the standard error of the mean of 200,000 bits is below 0.0023
+    assert _d.mean() - _v < 0.012 and _d.mean() - _v > -0.012
+_xs = np.linspace(-0.9, 0.9, 20)
+_d = binarize(np.repeat(_xs[None, :], 10_000, axis=0), stochastic=True, rng=np.random.default_rng(14))
+assert _d.__class__ is np.ndarray and _d.shape == (10_000, 20)
+_dev = _d.mean(axis=0) - _xs
+assert _dev.max() < 0.045 and _dev.min() > -0.045
+_d = binarize(np.full((1000,), 0.2), stochastic=True)
+assert ((_d == 1.0) | (_d == -1.0)).all() and (_d == 1.0).any() and (_d == -1.0).any()
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_binarize_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# On average over many draws, stochastic bits follow $\operatorname{Htanh}(x)$; a
+# single deterministic bit jumps from $-1$ to $+1$ at zero.
+
+# %% nbgrader={"grade": false, "grade_id": "binarize_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
+xs = np.linspace(-2, 2, 81)
+demo_rng = np.random.default_rng(P.seed)
+mean_bits = binarize(np.tile(xs, (2000, 1)), stochastic=True, rng=demo_rng).mean(axis=0)  # (2000, 81) -> (81,)
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.plot(xs, binarize(xs), drawstyle="steps-mid", label="deterministic sign(x)")
+ax.plot(xs, mean_bits, "o", ms=3, label="stochastic: mean of 2,000 bits")
+ax.plot(xs, np.clip(xs, -1, 1), "k--", lw=1, label="Htanh(x) = 2 hard_sigmoid(x) - 1")
+ax.set(xlabel="x", ylabel="binarized value", title="binarization")
+ax.legend(fontsize=8)
+show(fig)
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_ste", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2. Back-propagating through the sign: the straight-through estimator
+#
+# The derivative of $\operatorname{sign}(x)$ is zero everywhere except at $0$, where it
+# does not exist: back-propagation through it would stop every gradient. BinaryNet
+# uses the **straight-through estimator** instead. In the forward pass a hidden unit
+# outputs $\operatorname{sign}(x)$; in the backward pass it behaves as if it had
+# computed $\operatorname{Htanh}(x) = \operatorname{clip}(x, -1, 1)$, whose derivative is
+# $1$ on $[-1, 1]$ and $0$ outside:
+# $$g_x = g_b \, \mathbb{1}(|x| \le 1),$$
+# with $g_b = \partial L / \partial x_b$ the upstream gradient. (In BinaryNet's code the
+# unit is `binary_tanh(x) = 2 round(hard_sigmoid(x)) - 1`, the rounding letting its
+# gradient through unchanged: what remains is Htanh's derivative.)
+#
+# ### Exercise 2: `binary_tanh_forward` and `binary_tanh_backward`
+#
+# Write the forward pass with the deterministic sign (sign(0) = +1) inside these
+# functions (do not call `binarize`: each exercise is graded on its own).
+
+# %% nbgrader={"grade": false, "grade_id": "binary_tanh_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def binary_tanh_forward(x):
+    """Binary activation: sign(x) with sign(0) = +1.
+
+    Inputs:
+    - x: array of any shape.
+
+    Returns a tuple of:
+    - out: float64 array of x's shape, entries -1.0 or +1.0
+    - cache: what the backward pass needs (x)
+    """
+    ### BEGIN SOLUTION
+    out = np.where(x >= 0, 1.0, -1.0)
+    return out, x
+    ### END SOLUTION
+
+
+def binary_tanh_backward(dout, cache):
+    """Straight-through estimator: the gradient of Htanh(x) = clip(x, -1, 1).
+
+    Inputs:
+    - dout: upstream gradient, of x's shape.
+    - cache: from binary_tanh_forward.
+
+    Returns dx, of x's shape: dout where |x| <= 1, zero elsewhere.
+    """
+    ### BEGIN SOLUTION
+    x = cache
+    return dout * (np.abs(x) <= 1.0)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_binary_tanh_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+_x = np.array([[-3.0, -1.0, -0.5], [0.0, 0.9, 1.2]])
+_out, _cache = binary_tanh_forward(_x)
+assert np.shape(_out) == (2, 3), f"binary_tanh_forward returned shape {np.shape(_out)}, expected (2, 3)"
+assert np.array_equal(_out, [[-1, -1, -1], [1, 1, 1]]), (
+    f"binary_tanh_forward({_x.tolist()}) returned {np.asarray(_out).tolist()}, "
+    "expected [[-1, -1, -1], [1, 1, 1]] (sign with sign(0) = +1)")
+_dx = binary_tanh_backward(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), _cache)
+assert np.shape(_dx) == (2, 3), f"binary_tanh_backward returned shape {np.shape(_dx)}, expected (2, 3)"
+assert np.array_equal(_dx, [[0, 2, 3], [4, 5, 0]]), (
+    f"binary_tanh_backward returned {np.asarray(_dx).tolist()}, expected [[0, 2, 3], [4, 5, 0]]: "
+    "the gradient passes where |x| <= 1 (x = -1 included) and is cancelled where |x| > 1")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(20)
+_x = _rng.uniform(-3, 3, size=(6, 7))
+_x[0, :4] = [0.0, 1.0, -1.0, 1.0000001]
+_o, _c = binary_tanh_forward(_x)
+assert _o.__class__ is np.ndarray and _o.shape == (6, 7)
+assert (_o == np.where(_x < 0, -1.0, 1.0)).all()
+_g = _rng.standard_normal((6, 7))
+_dx = binary_tanh_backward(_g, _c)
+assert _dx.__class__ is np.ndarray and _dx.shape == (6, 7)
+_inside = (_x <= 1.0) & (_x >= -1.0)
+assert (_dx[_inside] == _g[_inside]).all()
+assert (_dx[~_inside] == 0.0).all()
+assert (~_inside).sum() > 10
+_o, _c = binary_tanh_forward(np.zeros((2, 2, 3)))
+assert _o.shape == (2, 2, 3) and (_o == 1.0).all()
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_ste_cancel", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# **Inline question 1.** Why does the straight-through estimator cancel the gradient
+# where $|x| > 1$, instead of passing every gradient through?
+#
+# **Answer.** Beyond $|x| > 1$ the unit is saturated: its output is $\pm 1$ and stays
+# so under any small change of $x$, so a gradient step on $x$ cannot change the
+# forward pass, and the estimator should not pretend otherwise. Passing gradients
+# there anyway would keep pushing pre-activations further out (the error term keeps
+# the same sign), with no effect on the loss, and their magnitude would grow without
+# bound; cancelling it is exactly the derivative of Htanh, the continuous function
+# whose sign BinaryNet computes, so the estimator is the true gradient of a nearby
+# network (Courbariaux et al. report that training is clearly worse without the
+# cancellation). The same reasoning is why the
+# real-valued weights are clipped to $[-1, 1]$: outside, a weight's sign would no
+# longer respond to its updates.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_binary_dense", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. The binary dense layer
+#
+# **BinaryConnect / BinaryNet.** The layer keeps **real-valued weights** $W \in
+# [-1, 1]^{D \times M}$ for learning, but its forward pass uses only their signs:
+# $$\text{out} = x \, W_b + b, \qquad W_b = \operatorname{sign}(W) \in \{-1, +1\}^{D \times M}.$$
+# Its backward pass computes $g = \partial L / \partial W_b = x^\top \, \text{dout}$ and
+# **applies it to the real-valued weights unchanged**, $\partial L / \partial W := g$.
+# This is the straight-through estimator of section 2 for $W_b =
+# \operatorname{sign}(W)$: its cancelling factor $\mathbb{1}(|W| \le 1)$ is always 1,
+# because the update rule clips $W$ to $[-1, 1]$ (section 6). Small real-valued
+# updates accumulate in $W$ until they flip a sign; the binary weights alone could not
+# record them.
+#
+# **XNOR-Net's scale.** Rastegari et al. approximate each output unit's weight column
+# $w \in \mathbb{R}^n$ (here $n = D$) by $\alpha \operatorname{sign}(w)$ with one
+# positive scale $\alpha$ per output unit. Which $\alpha$ approximates best? Writing
+# $B = \operatorname{sign}(w)$, so $B^\top B = n$ and $B^\top w = \sum_i |w_i|$,
+# $$\|w - \alpha B\|^2 = w^\top w - 2 \alpha \sum_i |w_i| + \alpha^2 n
+# \quad\text{is smallest at}\quad
+# \alpha^\star = \frac{1}{n} \sum_{i=1}^n |w_i| = \frac{\|w\|_1}{n}.$$
+# So XNOR-Net's per-filter "L1 norm over $n$" is the **mean absolute weight of the
+# unit**, the least-squares optimal scale for its sign pattern; with
+# `scale=True`, column $j$ of the product uses $\tilde W_{:, j} = \alpha_j \operatorname{sign}(W_{:, j})$,
+# $\alpha_j$ the mean of $|W_{:, j}|$ over the $D$ inputs (an array of shape $(M,)$).
+#
+# The gradient now also flows through $\alpha$, which depends on every weight of its
+# unit ($\partial \alpha / \partial w_i = \operatorname{sign}(w_i)/n$). With
+# $g = \partial L / \partial \tilde W$ and the straight-through estimator for the sign:
+# $$\frac{\partial L}{\partial w_i} = \alpha \, \mathbb{1}(|w_i| \le 1) \, g_i
+# \;+\; \operatorname{sign}(w_i) \, \frac{1}{n} \sum_{j=1}^{n} \operatorname{sign}(w_j) \, g_j ,$$
+# all sums running over one output unit's $n = D$ weights (one column of $W$).
+#
+# ### Exercise 3: `binary_dense_forward` and `binary_dense_backward`
+#
+# Compute the signs inside (sign(0) = +1; do not call your earlier functions). The
+# bias is an ordinary real-valued bias.
+
+# %% nbgrader={"grade": false, "grade_id": "binary_dense_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def binary_dense_forward(x, w, b, scale=False):
+    """Dense layer with binarized weights.
+
+    Inputs:
+    - x: (N, D) inputs (real-valued or +-1).
+    - w: (D, M) real-valued weights.
+    - b: (M,) biases.
+    - scale: False: use sign(w) (BinaryNet); True: use alpha * sign(w) with
+      alpha (M,) = mean of |w| over the D inputs of each output unit (XNOR-Net).
+
+    Returns a tuple of:
+    - out: (N, M) = x @ w_used + b
+    - cache: what the backward pass needs
+    """
+    ### BEGIN SOLUTION
+    w_sign = np.where(w >= 0, 1.0, -1.0)          # (D, M)
+    if scale:
+        alpha = np.abs(w).mean(axis=0)             # (D, M) -> (M,), one per output unit
+        w_used = alpha * w_sign                    # (D, M) * (M,) -> (D, M)
+    else:
+        alpha = None
+        w_used = w_sign
+    out = x @ w_used + b                           # (N, D) @ (D, M) -> (N, M)
+    return out, (x, w, w_sign, w_used, alpha)
+    ### END SOLUTION
+
+
+def binary_dense_backward(dout, cache):
+    """Backward pass of binary_dense_forward.
+
+    Inputs:
+    - dout: (N, M) upstream gradient.
+    - cache: from binary_dense_forward.
+
+    Returns a tuple of:
+    - dx: (N, D), the gradient through the weights actually used
+    - dw: (D, M), applied to the real-valued weights: without scale, g = x.T @ dout
+      unchanged; with scale, alpha 1(|w| <= 1) g + sign(w) * mean over D of sign(w) g
+    - db: (M,)
+    """
+    ### BEGIN SOLUTION
+    x, w, w_sign, w_used, alpha = cache
+    dx = dout @ w_used.T                           # (N, M) @ (M, D) -> (N, D)
+    g = x.T @ dout                                 # (D, N) @ (N, M) -> (D, M): dL/dw_used
+    db = dout.sum(axis=0)                          # (M,)
+    if alpha is None:
+        dw = g
+    else:
+        through_alpha = w_sign * (w_sign * g).mean(axis=0)      # (D, M) * (M,) -> (D, M)
+        dw = alpha * (np.abs(w) <= 1.0) * g + through_alpha
+    return dx, dw, db
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_binary_dense_forward", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+_x = np.array([[1.0, 2.0]])
+_w = np.array([[0.5, -0.2], [-0.1, 0.0]])
+_b = np.array([0.25, -0.5])
+_out, _ = binary_dense_forward(_x, _w, _b)
+assert np.shape(_out) == (1, 2), f"binary_dense_forward returned shape {np.shape(_out)}, expected (N, M) = (1, 2)"
+assert rel_error(_out, np.array([[-0.75, 0.5]])) < 1e-12, (
+    f"binary_dense_forward returned {np.asarray(_out).tolist()}, expected [[-0.75, 0.5]]: "
+    "sign(w) = [[1, -1], [-1, 1]] (sign(0) = +1), out = x @ sign(w) + b")
+_out, _ = binary_dense_forward(_x, _w, _b, scale=True)
+assert rel_error(_out, np.array([[-0.05, -0.4]])) < 1e-12, (
+    f"with scale=True binary_dense_forward returned {np.asarray(_out).tolist()}, expected "
+    "[[-0.05, -0.4]]: alpha = mean |w| of each output unit (each column of w) = [0.3, 0.1]")
+
+_rng = np.random.default_rng(0)
+_x = _rng.standard_normal((5, 6))
+_w = _rng.uniform(-1.3, 1.3, size=(6, 4))
+_b = _rng.standard_normal(4)
+_dout = _rng.standard_normal((5, 4))
+for _scale in (False, True):
+    _, _cache = binary_dense_forward(_x, _w, _b, scale=_scale)
+    _dx, _dw, _db = binary_dense_backward(_dout, _cache)
+    assert np.shape(_dx) == (5, 6) and np.shape(_dw) == (6, 4) and np.shape(_db) == (4,), (
+        f"scale={_scale}: shapes dx {np.shape(_dx)}, dw {np.shape(_dw)}, db {np.shape(_db)}; "
+        "expected (5, 6), (6, 4), (4,)")
+    _dx_num = eval_numerical_gradient_array(lambda x: binary_dense_forward(x, _w, _b, _scale)[0], _x.copy(), _dout)
+    _db_num = eval_numerical_gradient_array(lambda b: binary_dense_forward(_x, _w, b, _scale)[0], _b.copy(), _dout)
+    print(f"scale={_scale}: dx relative error {rel_error(_dx, _dx_num):.1e}, db {rel_error(_db, _db_num):.1e} (expect < 1e-8)")
+    assert rel_error(_dx, _dx_num) < 1e-8, f"scale={_scale}: dx does not match the numerical gradient"
+    assert rel_error(_db, _db_num) < 1e-8, f"scale={_scale}: db does not match the numerical gradient"
+_, _cache = binary_dense_forward(_x, _w, _b)
+_dx, _dw, _db = binary_dense_backward(_dout, _cache)
+assert rel_error(_dw, _x.T @ _dout) < 1e-12, (
+    "without scale, dw should be the gradient with respect to the binary weights, x.T @ dout, "
+    "passed to the real-valued weights unchanged")
+# With scale, a numerical gradient sees only the part through alpha (the sign is locally
+# constant): dw minus the straight-through part alpha 1(|w| <= 1) g must match it.
+_, _cache = binary_dense_forward(_x, _w, _b, scale=True)
+_dx, _dw, _db = binary_dense_backward(_dout, _cache)
+_alpha = np.abs(_w).mean(axis=0)
+_through_alpha = _dw - _alpha * (np.abs(_w) <= 1) * (_x.T @ _dout)
+_num = eval_numerical_gradient_array(lambda w: binary_dense_forward(_x, w, _b, True)[0], _w.copy(), _dout)
+print(f"scale=True: dw through alpha, relative error {rel_error(_through_alpha, _num):.1e} (expect < 1e-8)")
+assert rel_error(_through_alpha, _num) < 1e-8, (
+    "with scale=True, dw - alpha 1(|w| <= 1) x.T @ dout should equal the numerical gradient "
+    "(alpha's own dependence on w): sign(w) * mean over the D inputs of sign(w) * (x.T @ dout)")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(21)
+_x = _rng.standard_normal((7, 5))
+_w = _rng.uniform(-1.5, 1.5, size=(5, 3))
+_w[1, 2] = 0.0
+_b = _rng.standard_normal(3)
+_ws = np.where(_w < 0, -1.0, 1.0)
+_o, _c = binary_dense_forward(_x, _w, _b)
+assert _o.__class__ is np.ndarray and _o.shape == (7, 3)
+_d = _o - (_x @ _ws + _b)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_g = _rng.standard_normal((7, 3))
+_dx, _dw, _db = binary_dense_backward(_g, _c)
+assert _dx.__class__ is np.ndarray and _dx.shape == (7, 5)
+assert _dw.__class__ is np.ndarray and _dw.shape == (5, 3)
+assert _db.shape == (3,)
+_d = _dx - _g @ _ws.T
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_wi = np.clip(_w, -1, 1)
+_o, _c = binary_dense_forward(_x, _wi, _b)
+_dx, _dw, _db = binary_dense_backward(_g, _c)
+_d = _dw - _x.T @ _g
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_d = _db - _g.sum(axis=0)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+# scaled: alpha per output unit, the mean of |w| over the D = 5 inputs (not over the M = 3 units)
+_alpha = (_w * _ws).sum(axis=0) / 5.0
+_o, _c = binary_dense_forward(_x, _w, _b, scale=True)
+assert _o.__class__ is np.ndarray and _o.shape == (7, 3)
+_d = _o - (_x @ (_ws * _alpha) + _b)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_dx, _dw, _db = binary_dense_backward(_g, _c)
+assert _dw.__class__ is np.ndarray and _dw.shape == (5, 3)
+_d = _dx - _g @ (_ws * _alpha).T
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_G = _x.T @ _g
+_mask = (_w <= 1.0) & (_w >= -1.0)
+_exp = _alpha * _mask * _G + _ws * ((_ws * _G).sum(axis=0) / 5.0)
+_d = _dw - _exp
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+assert (~_mask).sum() > 0
+_d = _db - _g.sum(axis=0)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. Batch normalization
+#
+# A sum of $D$ terms $\pm 1$ has values of order $\sqrt{D}$, far outside the
+# $[-1, 1]$ window where the straight-through estimator passes gradients; BinaryNet
+# puts a **batch normalization** layer after every dense layer to bring the
+# pre-activations back to a learnable scale and offset. For a minibatch
+# $x \in \mathbb{R}^{N \times D}$, per feature $d$:
+# $$\mu_d = \frac1N \sum_n x_{nd}, \qquad \sigma^2_d = \frac1N \sum_n (x_{nd} - \mu_d)^2, \qquad
+# \hat x_{nd} = \frac{x_{nd} - \mu_d}{\sqrt{\sigma^2_d + \epsilon}}, \qquad
+# \text{out}_{nd} = \gamma_d \hat x_{nd} + \beta_d .$$
+#
+# **Train and test.** In training mode the layer uses the batch statistics and keeps
+# running averages with factor 0.1 (cs231n's `momentum` 0.9):
+# $\text{running\_mean} \leftarrow 0.9\,\text{running\_mean} + 0.1\,\mu$, likewise
+# the variance (the biased $\sigma^2$ above). In test mode it uses **only** the running
+# averages, so that a prediction does not depend on which other examples share its
+# batch. BinaryNet's $\epsilon$ is $10^{-4}$.
+#
+# **Backward.** With $\text{d}\hat x = \text{dout} \cdot \gamma$, the gradient through
+# the batch statistics simplifies to
+# $$\text{d}x = \frac{1}{\sqrt{\sigma^2 + \epsilon}} \Big( \text{d}\hat x - \overline{\text{d}\hat x}
+# - \hat x \, \overline{\text{d}\hat x \cdot \hat x} \Big),$$
+# bars denoting means over the batch; $\text{d}\gamma = \sum_n \text{dout} \cdot \hat x$ and
+# $\text{d}\beta = \sum_n \text{dout}$.
+#
+# ### Exercise 4: `batchnorm_forward` and `batchnorm_backward`
+#
+# `bn_param` is a dict with `'mode'` (`'train'` or `'test'`), optional `'eps'`
+# (default 1e-4) and `'momentum'` (default 0.9), and `'running_mean'`,
+# `'running_var'` (zeros of shape (D,) when missing; store the updated ones back into
+# `bn_param`).
+
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch normalization.
+
+    Inputs:
+    - x: (N, D) data.
+    - gamma: (D,) scale; beta: (D,) shift.
+    - bn_param: dict with 'mode' ('train' or 'test'), optional 'eps' (1e-4),
+      'momentum' (0.9), 'running_mean' (D,), 'running_var' (D,); the running
+      averages are updated in bn_param in training mode.
+
+    Returns a tuple of:
+    - out: (N, D)
+    - cache: what the backward pass needs (training mode; None in test mode)
+    """
+    ### BEGIN SOLUTION
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-4)
+    momentum = bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    running_mean = bn_param.get("running_mean", np.zeros(D))
+    running_var = bn_param.get("running_var", np.zeros(D))
+    if mode == "train":
+        mu = x.mean(axis=0)                                   # (D,)
+        var = x.var(axis=0)                                   # (D,), biased
+        x_hat = (x - mu) / np.sqrt(var + eps)                 # (N, D)
+        out = gamma * x_hat + beta
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        cache = (x_hat, gamma, var, eps)
+    elif mode == "test":
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        cache = None
+    else:
+        raise ValueError(f"invalid batchnorm mode {mode!r}")
+    return out, cache
+    ### END SOLUTION
+
+
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode.
+
+    Inputs:
+    - dout: (N, D) upstream gradient.
+    - cache: from batchnorm_forward in training mode.
+
+    Returns a tuple of dx (N, D), dgamma (D,), dbeta (D,).
+    """
+    ### BEGIN SOLUTION
+    x_hat, gamma, var, eps = cache
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma                                     # (N, D)
+    dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) / np.sqrt(var + eps)
+    return dx, dgamma, dbeta
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+_rng = np.random.default_rng(0)
+_x = 5.0 + 3.0 * _rng.standard_normal((200, 3))
+_gamma, _beta = np.array([1.0, 2.0, 3.0]), np.array([0.0, -1.0, 4.0])
+_bn = {"mode": "train"}
+_out, _ = batchnorm_forward(_x, _gamma, _beta, _bn)
+assert np.shape(_out) == (200, 3), f"batchnorm_forward returned shape {np.shape(_out)}, expected (200, 3)"
+print("train mode, means:", np.round(_out.mean(axis=0), 4), "(expected beta = [0, -1, 4])")
+print("train mode, stds: ", np.round(_out.std(axis=0), 4), "(expected gamma = [1, 2, 3])")
+assert rel_error(_out.mean(axis=0), _beta) < 1e-6 and rel_error(_out.std(axis=0), _gamma) < 1e-4, (
+    "in training mode the output of each feature should have mean beta and standard deviation gamma")
+assert "running_mean" in _bn and np.shape(_bn["running_mean"]) == (3,), (
+    "store the updated running averages in bn_param['running_mean'] and bn_param['running_var']")
+assert rel_error(_bn["running_mean"], 0.1 * _x.mean(axis=0)) < 1e-10, (
+    f"after one step from zeros, running_mean should be 0.1 * batch mean = {0.1 * _x.mean(axis=0)}, "
+    f"got {_bn['running_mean']}: running = 0.9 running + 0.1 batch")
+for _ in range(100):
+    batchnorm_forward(5.0 + 3.0 * _rng.standard_normal((200, 3)), _gamma, _beta, _bn)
+_bn["mode"] = "test"
+_out, _ = batchnorm_forward(5.0 + 3.0 * _rng.standard_normal((2000, 3)), _gamma, _beta, _bn)
+print("test mode after 100 steps, means:", np.round(_out.mean(axis=0), 2), "stds:", np.round(_out.std(axis=0), 2))
+assert np.abs(_out.mean(axis=0) - _beta).max() < 0.2 and rel_error(_out.std(axis=0), _gamma) < 0.05, (
+    "in test mode, with running averages learned on the same distribution, the output should "
+    "have mean near beta and standard deviation near gamma: use running_mean and running_var")
+
+_x = _rng.standard_normal((6, 4))
+_gamma, _beta, _dout = _rng.standard_normal(4), _rng.standard_normal(4), _rng.standard_normal((6, 4))
+_f = lambda x, g, b: batchnorm_forward(x, g, b, {"mode": "train"})[0]
+_, _cache = batchnorm_forward(_x, _gamma, _beta, {"mode": "train"})
+_dx, _dgamma, _dbeta = batchnorm_backward(_dout, _cache)
+_errors = {
+    "dx": rel_error(_dx, eval_numerical_gradient_array(lambda x: _f(x, _gamma, _beta), _x.copy(), _dout)),
+    "dgamma": rel_error(_dgamma, eval_numerical_gradient_array(lambda g: _f(_x, g, _beta), _gamma.copy(), _dout)),
+    "dbeta": rel_error(_dbeta, eval_numerical_gradient_array(lambda b: _f(_x, _gamma, b), _beta.copy(), _dout)),
+}
+print("batchnorm_backward relative errors:", {k: f"{v:.1e}" for k, v in _errors.items()}, "(expect < 1e-7)")
+for _name, _err in _errors.items():
+    assert _err < 1e-7, f"{_name} does not match the numerical gradient (relative error {_err:.1e})"
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(22)
+_x = _rng.standard_normal((8, 5)) * np.array([1.0, 0.01, 3.0, 0.02, 1.0]) + 2.0
+_g, _be = _rng.standard_normal(5), _rng.standard_normal(5)
+_rm0, _rv0 = _rng.standard_normal(5), _rng.uniform(0.5, 2.0, 5)
+_bn = {"mode": "train", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
+_o, _c = batchnorm_forward(_x, _g, _be, _bn)
+assert _o.__class__ is np.ndarray and _o.shape == (8, 5)
+_mu = _x.sum(axis=0) / 8.0
+_var = ((_x - _mu) ** 2).sum(axis=0) / 8.0
+_d = _o - (_g * (_x - _mu) / (_var + 1e-4) ** 0.5 + _be)
+assert _d.max() < 1e-9 and _d.min() > -1e-9
+_d = _bn["running_mean"] - (0.9 * _rm0 + 0.1 * _mu)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_d = _bn["running_var"] - (0.9 * _rv0 + 0.1 * _var)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+# test mode: the running statistics, never the batch ones
+_bt = {"mode": "test", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
+_o, _ = batchnorm_forward(_x, _g, _be, _bt)
+assert _o.__class__ is np.ndarray and _o.shape == (8, 5)
+_d = _o - (_g * (_x - _rm0) / (_rv0 + 1e-4) ** 0.5 + _be)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_d = _bt["running_mean"] - _rm0
+assert _d.max() == 0.0 and _d.min() == 0.0
+_o1, _ = batchnorm_forward(_x[:1], _g, _be, _bt)
+_d = _o1 - _o[:1]
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+# eps and momentum from bn_param
+_bn = {"mode": "train", "eps": 0.5, "momentum": 0.5}
+_o, _ = batchnorm_forward(_x, _g, _be, _bn)
+_d = _o - (_g * (_x - _mu) / (_var + 0.5) ** 0.5 + _be)
+assert _d.max() < 1e-9 and _d.min() > -1e-9
+_d = _bn["running_var"] - 0.5 * _var
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+# backward against an independent formula
+_x = _rng.standard_normal((6, 3))
+_dout = _rng.standard_normal((6, 3))
+_o, _c = batchnorm_forward(_x, _g[:3], _be[:3], {"mode": "train"})
+_dx, _dg, _db = batchnorm_backward(_dout, _c)
+assert _dx.__class__ is np.ndarray and _dx.shape == (6, 3) and _dg.shape == (3,) and _db.shape == (3,)
+_mu = _x.sum(axis=0) / 6.0
+_var = ((_x - _mu) ** 2).sum(axis=0) / 6.0
+_xh = (_x - _mu) / (_var + 1e-4) ** 0.5
+_dxh = _dout * _g[:3]
+_dvar = (_dxh * (_x - _mu)).sum(axis=0) * -0.5 * (_var + 1e-4) ** -1.5
+_dmu = -(_dxh / (_var + 1e-4) ** 0.5).sum(axis=0) + _dvar * (-2.0 * (_x - _mu)).sum(axis=0) / 6.0
+_exp = _dxh / (_var + 1e-4) ** 0.5 + _dvar * 2.0 * (_x - _mu) / 6.0 + _dmu / 6.0
+_d = _dx - _exp
+assert _d.max() < 1e-9 and _d.min() > -1e-9
+_d = _dg - (_dout * _xh).sum(axis=0)
+assert _d.max() < 1e-9 and _d.min() > -1e-9
+_d = _db - _dout.sum(axis=0)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_hinge", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. The squared hinge loss
+#
+# BinaryNet trains with a squared hinge loss on $\pm 1$ one-hot targets
+# $t = 2\,\text{onehot}(y) - 1$ (`plus_minus_one_targets` in `course.lib.data`): every
+# score should be above $+1$ for the right class and below $-1$ for the others,
+# $$L = \frac{1}{NC} \sum_{n=1}^{N} \sum_{c=1}^{C} \max(0, 1 - t_{nc} s_{nc})^2,
+# \qquad \frac{\partial L}{\partial s_{nc}} = -\frac{2}{NC} \, t_{nc} \max(0, 1 - t_{nc} s_{nc}),$$
+# the mean over all $N \times C$ entries.
+#
+# ### Exercise 5: `squared_hinge_loss`
+
+# %% nbgrader={"grade": false, "grade_id": "squared_hinge_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def squared_hinge_loss(scores, y):
+    """Squared hinge loss, the mean over all entries.
+
+    Inputs:
+    - scores: (N, C) class scores.
+    - y: (N, C) targets, +1 for the right class and -1 for the others.
+
+    Returns a tuple of:
+    - loss: float, mean of max(0, 1 - y * scores)**2 over the N * C entries
+    - dscores: (N, C), the gradient of loss with respect to scores
+    """
+    ### BEGIN SOLUTION
+    margins = np.maximum(0.0, 1.0 - y * scores)             # (N, C)
+    loss = float((margins ** 2).mean())
+    dscores = -2.0 * y * margins / scores.size              # (N, C)
+    return loss, dscores
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_squared_hinge_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+_s = np.array([[0.5, -2.0], [1.5, 0.2]])
+_t = np.array([[1.0, -1.0], [-1.0, 1.0]])
+_loss, _ds = squared_hinge_loss(_s, _t)
+assert rel_error(_loss, 1.785) < 1e-12, (
+    f"squared_hinge_loss returned loss {_loss}, expected 1.785 = (0.25 + 0 + 6.25 + 0.64) / 4: "
+    "margins max(0, 1 - t s) squared, the mean over all N * C = 4 entries")
+assert np.shape(_ds) == (2, 2), f"dscores has shape {np.shape(_ds)}, expected (2, 2)"
+_rng = np.random.default_rng(0)
+_s = _rng.standard_normal((5, 4)) * 2
+_t = plus_minus_one_targets(_rng.integers(0, 4, 5), 4)
+_, _ds = squared_hinge_loss(_s, _t)
+_num = eval_numerical_gradient(lambda s: squared_hinge_loss(s, _t)[0], _s.copy())
+print(f"dscores relative error {rel_error(_ds, _num):.1e} (expect < 1e-8)")
+assert rel_error(_ds, _num) < 1e-8, "dscores does not match the numerical gradient of the loss"
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(23)
+_s = _rng.standard_normal((7, 3)) * 2.0
+_t = -np.ones((7, 3))
+_t[np.arange(7), _rng.integers(0, 3, 7)] = 1.0
+_l, _ds = squared_hinge_loss(_s, _t)
+_m = 1.0 - _t * _s
+_m = _m * (_m > 0)
+_d = _l - (_m * _m).sum() / 21.0
+assert _d < 1e-12 and _d > -1e-12
+assert _ds.__class__ is np.ndarray and _ds.shape == (7, 3)
+_d = _ds - (-2.0 * _t * _m / 21.0)
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_l, _ds = squared_hinge_loss(3.0 * _t, _t)
+assert _l == 0.0 and (_ds == 0.0).all()
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_adam", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. Adam and the BinaryNet update
+#
+# **Adam** (as in notebook 03) keeps running averages of the gradient and of its
+# square, corrected for their start at zero; with $t$ counted from 1:
+# $$m \leftarrow \beta_1 m + (1 - \beta_1)\,dw, \quad v \leftarrow \beta_2 v + (1 - \beta_2)\,dw^2, \quad
+# w \leftarrow w - \eta \, \frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}.$$
+#
+# ### Exercise 6: `adam`
+#
+# `config` holds `learning_rate` (default 1e-3), `beta1` (0.9), `beta2` (0.999),
+# `epsilon` (1e-8), `m` and `v` (zeros of w's shape) and `t` (0); increment `t`
+# before using it and store the new `m`, `v`, `t` in `config`.
+
+# %% nbgrader={"grade": false, "grade_id": "adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def adam(w, dw, config):
+    """Adam update rule.
+
+    Inputs:
+    - w: array of any shape; dw: gradient, of w's shape.
+    - config: dict with learning_rate, beta1, beta2, epsilon, m, v, t (defaults above).
+
+    Returns next_w (w's shape) and config (with the updated m, v, t).
+    """
+    ### BEGIN SOLUTION
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config.setdefault("t", 0)
+    config["t"] += 1
+    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw * dw
+    m_hat = config["m"] / (1 - config["beta1"] ** config["t"])
+    v_hat = config["v"] / (1 - config["beta2"] ** config["t"])
+    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    return next_w, config
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_adam", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+_N, _D = 4, 5
+_w = np.linspace(-0.4, 0.6, num=_N * _D).reshape(_N, _D)
+_dw = np.linspace(-0.6, 0.4, num=_N * _D).reshape(_N, _D)
+_m = np.linspace(0.6, 0.9, num=_N * _D).reshape(_N, _D)
+_v = np.linspace(0.7, 0.5, num=_N * _D).reshape(_N, _D)
+_config = {"learning_rate": 1e-2, "m": _m, "v": _v, "t": 5}
+_next_w, _config = adam(_w, _dw, _config)
+_expected_next_w = np.array([
+    [-0.4009474717, -0.348361869, -0.2957770321, -0.2431929884, -0.1906097663],
+    [-0.1380273962, -0.0854459098, -0.0328653407, 0.0197142755, 0.0722929013],
+    [0.1248704968, 0.17744702, 0.2300224262, 0.2825966678, 0.3351696943],
+    [0.3877414521, 0.4403118838, 0.4928809284, 0.5454485205, 0.5980145902]])
+print(f"next_w relative error {rel_error(_next_w, _expected_next_w):.1e} (expect < 1e-7)")
+assert rel_error(_next_w, _expected_next_w) < 1e-7, (
+    "adam's next_w differs from the known value: increment t first, then use the bias-corrected "
+    "m / (1 - beta1**t) and v / (1 - beta2**t)")
+assert _config["t"] == 6, f"config['t'] should be 6 after one step from t = 5, got {_config['t']}"
+_config = {"learning_rate": 0.1}
+_next_w, _config = adam(np.zeros(3), np.array([2.0, -0.5, 1e-3]), _config)
+assert rel_error(_next_w, np.array([-0.1, 0.1, -0.1])) < 1e-4, (
+    f"adam's first step from fresh state should move every weight by about learning_rate against "
+    f"its gradient's sign (the bias correction makes m_hat = dw, v_hat = dw**2), got {_next_w}")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(24)
+_w = _rng.standard_normal((3, 4))
+_g1, _g2 = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 4))
+_c = {"learning_rate": 0.05}
+_w1, _c = adam(_w, _g1, _c)
+_w2, _c = adam(_w1, _g2, _c)
+assert _w2.__class__ is np.ndarray and _w2.shape == (3, 4)
+assert _c["t"] == 2
+_m = 0.1 * _g1
+_v = 0.001 * _g1 * _g1
+_e1 = _w - 0.05 * (_m / 0.1) / ((_v / 0.001) ** 0.5 + 1e-8)
+_d = _w1 - _e1
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_m = 0.9 * _m + 0.1 * _g2
+_v = 0.999 * _v + 0.001 * _g2 * _g2
+_e2 = _e1 - 0.05 * (_m / (1 - 0.9 ** 2)) / ((_v / (1 - 0.999 ** 2)) ** 0.5 + 1e-8)
+_d = _w2 - _e2
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_d = _c["m"] - _m
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_binarynet_update", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **BinaryNet's update of the real-valued weights** wraps any base rule (Adam in the
+# paper) in three changes, as in its reference code:
+#
+# 1. **Per-layer scale.** The step of the base rule is multiplied by a layer's
+#    learning-rate scale, Glorot's $1 / \sqrt{1.5 / (\text{fan\_in} + \text{fan\_out})}$
+#    (about 15 for a 64-256 layer): binary weights live in $[-1, 1]$, far larger than
+#    Glorot's initial scale, so they need larger steps to flip a sign:
+#    $w' = w + \text{lr\_scale} \, (\text{rule}(w) - w)$.
+# 2. **Clipping** of the real-valued weights, $w \leftarrow \operatorname{clip}(w', -1, 1)$.
+#    This is what keeps the straight-through estimator of the binary weights
+#    meaningful: a weight beyond $\pm 1$ would need ever more updates to flip back.
+#    What is clipped is the real-valued weight (the binary one is always $\pm 1$).
+# 3. **Exponential learning-rate decay** from `LR_start` to `LR_fin` over the
+#    training: after every epoch the rate is multiplied by
+#    $\text{LR\_decay} = (\text{LR\_fin} / \text{LR\_start})^{1 / \text{num\_epochs}}$
+#    (the training loop's `lr_decay` argument does the multiplying).
+#
+# Biases and batch-norm parameters are updated by the plain base rule.
+#
+# ### Exercise 7: `binarynet_update` and `lr_decay_rate`
+#
+# `base_rule` is any update rule `next_w, config = base_rule(w, dw, config)`; call it
+# once with the same `config` (it keeps its state there) and return its config.
+
+# %% nbgrader={"grade": false, "grade_id": "binarynet_update", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def binarynet_update(w, dw, config, base_rule):
+    """BinaryNet's update of real-valued binary-layer weights.
+
+    Inputs:
+    - w: real-valued weights of any shape, in [-1, 1]; dw: gradient, of w's shape.
+    - config: dict for base_rule, plus optional 'lr_scale' (default 1.0).
+    - base_rule: an update rule, next_w, config = base_rule(w, dw, config).
+
+    Returns next_w = clip(w + lr_scale * (base step), -1, 1) (w's shape), config.
+    """
+    ### BEGIN SOLUTION
+    stepped, config = base_rule(w, dw, config)
+    next_w = w + config.get("lr_scale", 1.0) * (stepped - w)
+    return np.clip(next_w, -1.0, 1.0), config
+    ### END SOLUTION
+
+
+def lr_decay_rate(lr_start, lr_fin, num_epochs):
+    """The factor per epoch that takes the learning rate from lr_start to lr_fin
+    in num_epochs epochs: (lr_fin / lr_start) ** (1 / num_epochs). Returns a float."""
+    ### BEGIN SOLUTION
+    return float((lr_fin / lr_start) ** (1.0 / num_epochs))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_binarynet_update", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+_w = np.array([0.5, -0.2, 0.95, -0.99])
+_dw = np.array([1.0, 1.0, -1.0, 2.0])
+_next_w, _ = binarynet_update(_w, _dw, {"learning_rate": 0.01, "lr_scale": 10.0}, sgd)
+_expected = np.array([0.4, -0.3, 1.0, -1.0])
+assert np.shape(_next_w) == (4,), f"binarynet_update returned shape {np.shape(_next_w)}, expected (4,)"
+assert rel_error(_next_w, _expected) < 1e-12, (
+    f"binarynet_update with sgd (learning rate 0.01, lr_scale 10) returned {np.asarray(_next_w).tolist()}, "
+    f"expected {_expected.tolist()}: the step is scaled by lr_scale, then the real-valued weights "
+    "are clipped to [-1, 1]")
+_next_w, _ = binarynet_update(_w, _dw, {"learning_rate": 0.01}, sgd)
+assert rel_error(_next_w, np.clip(_w - 0.01 * _dw, -1, 1)) < 1e-12, (
+    f"without 'lr_scale' in config the scale is 1: expected {np.clip(_w - 0.01 * _dw, -1, 1).tolist()}, "
+    f"got {np.asarray(_next_w).tolist()}")
+_rate = lr_decay_rate(0.03, 3e-5, 40)
+print(f"lr_decay_rate(0.03, 3e-5, 40) = {_rate:.6f}")
+assert rel_error(0.03 * _rate ** 40, 3e-5) < 1e-10, (
+    f"after 40 epochs the learning rate 0.03 * rate**40 should be 3e-5, got {0.03 * _rate ** 40}")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(25)
+_w = _rng.uniform(-1, 1, size=(6, 5))
+_dw = _rng.standard_normal((6, 5))
+_c = {"learning_rate": 0.02, "lr_scale": 7.0}
+_rule = lambda w, dw, config: (w - config["learning_rate"] * dw, config)
+_nw, _c2 = binarynet_update(_w, _dw, _c, _rule)
+assert _nw.__class__ is np.ndarray and _nw.shape == (6, 5)
+_e = _w - 0.14 * _dw
+_e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
+_d = _nw - _e
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+assert (_nw != 1.0).sum() > 10 and ((_nw != 1.0) & (_nw != -1.0)).sum() > 10
+assert _nw.max() <= 1.0 and _nw.min() >= -1.0
+assert _c2 is _c or _c2["lr_scale"] == 7.0
+# a stateful base rule: its state must come back in config
+def _counting_rule(w, dw, config):
+    config["calls"] = config.get("calls", 0) + 1
+    return w - 0.001 * config["calls"] * dw, config
+_c = {"lr_scale": 2.0}
+_nw, _c = binarynet_update(_w, _dw, _c, _counting_rule)
+_nw, _c = binarynet_update(_nw, _dw, _c, _counting_rule)
+assert _c["calls"] == 2
+_e = _w - 2.0 * 0.001 * _dw
+_e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
+_e = _e - 2.0 * 0.002 * _dw
+_e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
+_d = _nw - _e
+assert _d.max() < 1e-12 and _d.min() > -1e-12
+_r = lr_decay_rate(3e-3, 3e-7, 1000)
+_d = _r - 0.9908319448927676
+assert _d < 1e-12 and _d > -1e-12
+_r = lr_decay_rate(1.0, 0.25, 2)
+assert _r - 0.5 < 1e-12 and _r - 0.5 > -1e-12
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Training a BinaryNet MLP and its full-precision twin
+#
+# The model below (provided) puts your layers together:
+# $$x \to \underbrace{\text{dense} \to \text{BN} \to \text{binary tanh}}_{\times 2} \to \text{dense} \to \text{BN} \to \text{squared hinge}.$$
+# Every dense layer of the BNN uses binary weights; the hidden activations are
+# binary; the input pixels stay real-valued (the first layer multiplies them by
+# $\pm 1$ weights) and so do the output scores. Three kinds share the architecture and
+# the training budget:
+#
+# * `'binary'`: deterministic BinaryNet, $W_b = \operatorname{sign}(W)$;
+# * `'stochastic'`: BinaryConnect-style stochastic weights, $W_b$ drawn with
+#   `binarize(W, stochastic=True)` at every training step; at test time, as in
+#   BinaryNet's reference code, the real-valued $W$ are used (activations stay binary);
+# * `'float'`: the full-precision twin, real-valued weights and the Htanh activation,
+#   trained by plain Adam (no clipping, no scale), Glorot-initialised.
+#
+# The binary kinds start from $W \sim U(-1, 1)$, train with `binarynet_update` around
+# Adam and the per-layer Glorot scale, and all three use the exponential learning-rate
+# decay and the `train` loop of `course.lib.train` (which takes a dict of update rules
+# by parameter name). Batch statistics are used in training, running averages when the
+# loop calls the model without labels to measure accuracy.
+
+# %% nbgrader={"grade": false, "grade_id": "bnn_model", "locked": true, "schema_version": 3, "solution": false, "task": false}
+class BinaryMLP:
+    """An MLP of dense - batch norm - activation blocks with a squared hinge loss.
+
+    dims: [D, H1, ..., C] layer widths. kind: 'binary', 'stochastic' or 'float'.
+    params: W1 (D, H1), b1, gamma1, beta1 (H1,), ... ; bn_params: one dict per layer.
+    loss(X, y=None): scores (N, C) without y (test mode); (loss, grads) with y.
+    """
+
+    def __init__(self, dims, kind="binary", seed=0):
+        rng = np.random.default_rng(seed)
+        self.dims, self.kind, self.num_layers = list(dims), kind, len(dims) - 1
+        self.rng = np.random.default_rng(seed + 1000)  # stochastic weight draws
+        self.params, self.lr_scales = {}, {}
+        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+            glorot = np.sqrt(6.0 / (fan_in + fan_out))
+            limit = glorot if kind == "float" else 1.0  # BinaryNet starts W ~ U(-1, 1)
+            self.params[f"W{i}"] = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+            self.params[f"b{i}"] = np.zeros(fan_out)
+            self.params[f"gamma{i}"] = np.ones(fan_out)
+            self.params[f"beta{i}"] = np.zeros(fan_out)
+            self.lr_scales[f"W{i}"] = 1.0 / np.sqrt(1.5 / (fan_in + fan_out))
+        self.bn_params = [{"mode": "train", "eps": 1e-4, "momentum": 0.9} for _ in range(self.num_layers)]
+
+    def _dense_forward(self, h, i, training):
+        W, b = self.params[f"W{i}"], self.params[f"b{i}"]
+        if self.kind == "float" or (self.kind == "stochastic" and not training):
+            return affine_forward(h, W, b)
+        if self.kind == "stochastic":
+            W = binarize(W, stochastic=True, rng=self.rng)  # +-1; sign(W_b) = W_b below
+        return binary_dense_forward(h, W, b)
+
+    def loss(self, X, y=None):
+        training = y is not None
+        h, caches = X, []
+        for i in range(1, self.num_layers + 1):
+            a, dense_cache = self._dense_forward(h, i, training)           # (N, H_i)
+            self.bn_params[i - 1]["mode"] = "train" if training else "test"
+            z, bn_cache = batchnorm_forward(a, self.params[f"gamma{i}"], self.params[f"beta{i}"],
+                                            self.bn_params[i - 1])
+            act_cache = None
+            if i < self.num_layers:
+                z, act_cache = hardtanh_forward(z) if self.kind == "float" else binary_tanh_forward(z)
+            caches.append((dense_cache, bn_cache, act_cache))
+            h = z
+        if not training:
+            return h                                                       # scores (N, C)
+        loss, dh = squared_hinge_loss(h, plus_minus_one_targets(y, h.shape[1]))
+        grads = {}
+        for i in range(self.num_layers, 0, -1):
+            dense_cache, bn_cache, act_cache = caches[i - 1]
+            if act_cache is not None:
+                dh = hardtanh_backward(dh, act_cache) if self.kind == "float" else binary_tanh_backward(dh, act_cache)
+            dh, grads[f"gamma{i}"], grads[f"beta{i}"] = batchnorm_backward(dh, bn_cache)
+            if self.kind == "float":
+                dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, dense_cache)
+            else:
+                dh, grads[f"W{i}"], grads[f"b{i}"] = binary_dense_backward(dh, dense_cache)
+        return loss, grads
+
+    def update_rules(self):
+        """A dict of update rules by parameter name: BinaryNet's clipped, scaled Adam for the
+        binary weights; plain Adam for everything else (and for every float parameter)."""
+        def scaled(lr_scale):
+            def rule(w, dw, config):
+                config.setdefault("lr_scale", lr_scale)
+                return binarynet_update(w, dw, config, base_rule=adam)
+            return rule
+        return {name: scaled(self.lr_scales[name]) if self.kind != "float" and name.startswith("W") else adam
+                for name in self.params}
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_training_settings", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# The settings: two hidden layers of 256 units on the digits (of 512 on MNIST),
+# minibatches of 100, Adam from `LR_start` decaying to `LR_fin`. The targets on the
+# digits' test set: **at least 97% for the full-precision twin, at least 95% for the
+# deterministic BNN**. Each network keeps its weights of the last epoch (the
+# learning rate has decayed by then; choosing an epoch by the 360 validation images
+# would add noise, not accuracy).
+
+# %% nbgrader={"grade": false, "grade_id": "train_bnns", "locked": true, "schema_version": 3, "solution": false, "task": false}
+BNN_SETTINGS = {
+    "digits": dict(hidden=256, num_epochs=40 if P.fast else 100, lr_start=0.03, lr_fin=3e-5, batch_size=100),
+    "mnist": dict(hidden=512, num_epochs=2 if P.fast else 10, lr_start=0.01, lr_fin=1e-4, batch_size=100),
+}[P.dataset]
+TARGETS = {"float": 0.97, "binary": 0.95} if P.dataset == "digits" else {}
+print(P.dataset, BNN_SETTINGS)
+
+models, histories, test_accs = {}, {}, {}
+for kind in ("float", "binary", "stochastic"):
+    dims = [data["X_train"].shape[1], BNN_SETTINGS["hidden"], BNN_SETTINGS["hidden"], NUM_CLASSES]
+    model = BinaryMLP(dims, kind=kind, seed=P.seed)
+    histories[kind] = train(
+        model.loss, model.params, data, model.update_rules(),
+        learning_rate=BNN_SETTINGS["lr_start"],
+        lr_decay=lr_decay_rate(BNN_SETTINGS["lr_start"], BNN_SETTINGS["lr_fin"], BNN_SETTINGS["num_epochs"]),
+        num_epochs=BNN_SETTINGS["num_epochs"], batch_size=BNN_SETTINGS["batch_size"],
+        seed=P.seed, keep_best=False)
+    models[kind] = model
+    test_accs[kind] = accuracy(model.loss, data["X_test"], data["y_test"])
+    print(f"{kind:>10}: test accuracy {test_accs[kind]:.4f}, final validation accuracy "
+          f"{histories[kind].val_acc_history[-1]:.4f} ({histories[kind].seconds:.1f} s)")
+
+# %% nbgrader={"grade": false, "grade_id": "plot_bnns", "locked": true, "schema_version": 3, "solution": false, "task": false}
+labels = {"float": "full precision (Htanh, real weights)", "binary": "BinaryNet, deterministic",
+          "stochastic": "BinaryNet, stochastic weights"}
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+for kind, history in histories.items():
+    per_epoch = np.array(history.loss_history).reshape(BNN_SETTINGS["num_epochs"], -1).mean(axis=1)
+    epochs = np.arange(1, len(history.val_acc_history) + 1)
+    ax_loss.plot(epochs, per_epoch, label=labels[kind])
+    ax_acc.plot(epochs, history.val_acc_history, label=f"{labels[kind]} (test {test_accs[kind]:.3f})")
+ax_loss.set(xlabel="epoch", ylabel="squared hinge loss", yscale="log", title="training loss (mean per epoch)")
+ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title=f"{P.dataset}: validation accuracy",
+           ylim=(max(0.0, min(min(h.val_acc_history) for h in histories.values()) - 0.02), 1.0))
+ax_acc.legend(fontsize=8, loc="lower right")
+fig.tight_layout()
+show(fig)
+for kind, target in TARGETS.items():
+    assert test_accs[kind] >= target, f"{kind}: test accuracy {test_accs[kind]:.4f} is below the target {target:.0%}"
+    print(f"target reached: {kind} test accuracy {test_accs[kind]:.4f} >= {target:.0%}")
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_packing", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. Bit-packed inference
+#
+# Once trained, the BNN needs only the **signs** of its weights: one bit each instead of
+# 32. Store $+1$ as bit 1 and $-1$ as bit 0. For two vectors $x, w \in \{-1, +1\}^K$,
+# every position either agrees (product $+1$) or disagrees ($-1$), and XOR marks
+# exactly the disagreements:
+# $$x \cdot w = \#\text{agree} - \#\text{disagree} = K - 2\,\#\text{disagree}
+# = K - 2 \operatorname{popcount}(x \oplus w).$$
+# A 64-bit word holds 64 entries, so one XOR and one popcount (`np.bitwise_count`)
+# replace 64 multiply-adds.
+#
+# **The packing.** Element $k$ of the last axis goes to word $k \,/\!/\, 64$, at bit
+# $63 - (k \bmod 64)$ counted from the least significant: the first element of a word is
+# its most significant bit. That is the order `np.packbits` uses within a byte (its
+# first element is the byte's top bit), extended to 64-bit words: pack to bytes, then
+# read each group of 8 bytes as one **big-endian** 64-bit integer (`.view('>u8')`, which
+# needs the bytes contiguous in memory: `np.ascontiguousarray` first; then
+# `.astype(np.uint64)`). When $K$ is not a multiple of 64, the last word is padded with
+# **zero bits**; since both operands are padded the same way, padding positions XOR to
+# 0 and the popcount never sees them, as long as you use the true $K$ in the formula.
+#
+# ### Exercise 8: `pack_bits`
+
+# %% nbgrader={"grade": false, "grade_id": "pack_bits", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def pack_bits(x):
+    """Pack +-1 entries into 64-bit words along the last axis.
+
+    Inputs:
+    - x: (..., K) array of -1 and +1.
+
+    Returns bits, uint64 (..., ceil(K / 64)): element k sets bit 63 - (k % 64) of word
+    k // 64 when it is +1 (np.packbits order, one big-endian 64-bit word per 8 bytes);
+    the bits past K in the last word are zero.
+    """
+    ### BEGIN SOLUTION
+    positive = np.asarray(x) > 0                                   # (..., K) bool
+    K = positive.shape[-1]
+    num_words = (K + 63) // 64
+    padding = [(0, 0)] * (positive.ndim - 1) + [(0, 64 * num_words - K)]
+    positive = np.pad(positive, padding)                           # (..., 64 * num_words), zero bits
+    packed = np.ascontiguousarray(np.packbits(positive, axis=-1))  # (..., 8 * num_words) uint8
+    return packed.view(">u8").astype(np.uint64)                    # (..., num_words)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_pack_bits", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+_bits = pack_bits(np.array([1.0, -1.0, 1.0]))
+assert isinstance(_bits, np.ndarray) and _bits.dtype == np.uint64 and _bits.shape == (1,), (
+    f"pack_bits of K = 3 entries should return uint64 of shape (1,), got {getattr(_bits, 'dtype', type(_bits))} "
+    f"{np.shape(_bits)}")
+assert int(_bits[0]) == 0b101 << 61, (
+    f"pack_bits([+1, -1, +1]) returned {int(_bits[0])} = {int(_bits[0]):064b}, expected "
+    f"{0b101 << 61} = {0b101 << 61:064b}: the first element is the most significant bit, "
+    "the padding bits are zero")
+_x = -np.ones((2, 130))
+_x[0, 0] = _x[1, 63] = _x[1, 64] = _x[1, 129] = 1.0
+_bits = pack_bits(_x)
+assert np.shape(_bits) == (2, 3), f"pack_bits of shape (2, 130) should give (2, 3) words, got {np.shape(_bits)}"
+_expected = [[1 << 63, 0, 0], [1, 1 << 63, 1 << 62]]
+assert [[int(v) for v in row] for row in _bits] == _expected, (
+    f"pack_bits gave words {[[hex(int(v)) for v in row] for row in _bits]}, expected "
+    f"{[[hex(v) for v in row] for row in _expected]}: element k -> word k // 64, bit 63 - k % 64")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(26)
+_x = np.where(_rng.random((3, 2, 150)) < 0.5, -1.0, 1.0)
+_b = pack_bits(_x)
+assert _b.__class__ is np.ndarray and _b.dtype == np.uint64 and _b.shape == (3, 2, 3)
+for _i in range(3):
+    for _j in range(2):
+        for _k in range(3):
+            _word = 0
+            for _e in range(64):
+                _word = 2 * _word + int(64 * _k + _e < 150 and _x[_i, _j, 64 * _k + _e] > 0)
+            assert int(_b[_i, _j, _k]) == _word
+_b = pack_bits(np.ones((4, 64)))
+assert _b.shape == (4, 1) and (_b == np.uint64(2 ** 64 - 1)).all()
+_b = pack_bits(np.ones(65))
+assert _b.shape == (2,) and int(_b[0]) == 2 ** 64 - 1 and int(_b[1]) == 2 ** 63
+_b = pack_bits(-np.ones((2, 70)))
+assert _b.shape == (2, 2) and (_b == 0).all()
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_xnor", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 9: `xnor_popcount_matmul`
+#
+# The product of $N$ packed rows $a$ with $M$ packed rows $w$ (the weights stored one
+# output unit per row, i.e. packed from $W_b^\top$), all in $\{-1, +1\}^K$:
+# $\text{out}_{nm} = K - 2 \sum_j \operatorname{popcount}(a_{nj} \oplus w_{mj})$. Use
+# broadcasting, `(N, 1, words) ^ (1, M, words) -> (N, M, words)`, then
+# `np.bitwise_count` and a sum over the words. Return signed integers (int64): the
+# popcounts are unsigned, and `K - 2 * unsigned` wraps around below zero.
+
+# %% nbgrader={"grade": false, "grade_id": "xnor_popcount_matmul", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def xnor_popcount_matmul(a_bits, w_bits, K):
+    """The product of +-1 matrices from their packed bits.
+
+    Inputs:
+    - a_bits: uint64 (N, words), pack_bits of a (N, K) +-1 matrix.
+    - w_bits: uint64 (M, words), pack_bits of a (M, K) +-1 matrix (one row per output).
+    - K: the true length of the rows (words = ceil(K / 64)).
+
+    Returns out, int64 (N, M): out[n, m] = a[n] . w[m] = K - 2 popcount(a[n] XOR w[m]).
+    """
+    ### BEGIN SOLUTION
+    disagree = np.bitwise_xor(a_bits[:, None, :], w_bits[None, :, :])    # (N, 1, W) ^ (1, M, W) -> (N, M, W)
+    num_disagree = np.bitwise_count(disagree).sum(axis=-1, dtype=np.int64)  # (N, M)
+    return K - 2 * num_disagree
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_xnor_popcount_matmul", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+# Packed here with np.packbits directly, so that this test does not depend on your pack_bits.
+_rng = np.random.default_rng(0)
+_a = np.where(_rng.random((3, 100)) < 0.5, -1.0, 1.0)
+_w = np.where(_rng.random((4, 100)) < 0.5, -1.0, 1.0)
+_pack = lambda v: np.packbits(np.pad(v > 0, [(0, 0), (0, 28)]), axis=-1).view(">u8").astype(np.uint64)
+_out = xnor_popcount_matmul(_pack(_a), _pack(_w), 100)
+assert isinstance(_out, np.ndarray) and _out.shape == (3, 4), (
+    f"xnor_popcount_matmul should return (N, M) = (3, 4), got {np.shape(_out)}")
+assert np.issubdtype(_out.dtype, np.signedinteger), (
+    f"the result should be signed integers (int64), got {_out.dtype}: K - 2 * (unsigned popcount) "
+    "wraps around below zero; sum with dtype=np.int64")
+assert np.array_equal(_out, _a @ _w.T), (
+    f"xnor_popcount_matmul returned\n{_out}\nexpected a @ w.T =\n{(_a @ _w.T).astype(int)}\n"
+    "use the true K (100), not the padded length (128): the padding bits are zero in both")
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(27)
+for _n, _m, _k in ((5, 7, 200), (1, 3, 64), (2, 2, 1)):
+    _a = np.where(_rng.random((_n, _k)) < 0.5, -1.0, 1.0)
+    _w = np.where(_rng.random((_m, _k)) < 0.5, -1.0, 1.0)
+    _words = (_k + 63) // 64
+    _pa = np.packbits(np.pad(_a > 0, [(0, 0), (0, 64 * _words - _k)]), axis=-1).view(">u8").astype(np.uint64)
+    _pw = np.packbits(np.pad(_w > 0, [(0, 0), (0, 64 * _words - _k)]), axis=-1).view(">u8").astype(np.uint64)
+    _o = xnor_popcount_matmul(_pa, _pw, _k)
+    assert _o.__class__ is np.ndarray and _o.shape == (_n, _m)
+    assert _o.dtype.kind == "i"
+    assert (_o == (_a @ _w.T).astype(np.int64)).all()
+# K = 70: a is all -1 (zero words); w row 0 is +1 at elements 0..64 and 69, row 1 all -1
+_pa = np.zeros((1, 2), dtype=np.uint64)
+_pw = np.zeros((2, 2), dtype=np.uint64)
+_o = xnor_popcount_matmul(_pa, _pw, 70)
+assert _o.shape == (1, 2) and (_o == 70).all()
+_pw[0, 0] = np.uint64(2 ** 64 - 1)
+_pw[0, 1] = np.uint64(2 ** 63 + 2 ** 58)
+_o = xnor_popcount_matmul(_pa, _pw, 70)
+assert int(_o[0, 0]) == -62 and int(_o[0, 1]) == 70
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_fold", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Batch normalization and sign as one threshold
+#
+# At test time a hidden unit computes, from its integer product $s = x \cdot w_b$,
+# $$h = \operatorname{sign}\Big(\gamma \, \frac{s + b - \mu}{\sigma} + \beta\Big), \qquad \sigma = \sqrt{\text{running\_var} + \epsilon},$$
+# with $\mu$ the running mean. For $\gamma > 0$ this is $+1$ exactly when
+# $s \ge \tau$ with $\tau = \mu - b - \beta \sigma / \gamma$; for $\gamma < 0$ dividing by
+# $\gamma$ flips the inequality: $+1$ when $s \le \tau$. So the whole bias-BN-sign chain
+# is one **per-unit threshold** $\tau$ and a **direction** $d = \operatorname{sign}(\gamma)$:
+# $h = +1$ if $d\,(s - \tau) \ge 0$, else $-1$. A binary layer then needs nothing but
+# bits, a popcount and one comparison per unit.
+#
+# ### Exercise 10: `fold_batchnorm_sign`
+#
+# (No entry of $\gamma$ is zero.)
+
+# %% nbgrader={"grade": false, "grade_id": "fold_batchnorm_sign", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def fold_batchnorm_sign(b, gamma, beta, running_mean, running_var, eps=1e-4):
+    """Fold bias, test-mode batch normalization and sign into thresholds.
+
+    Inputs:
+    - b, gamma, beta, running_mean, running_var: (M,) arrays of one layer (gamma != 0).
+    - eps: the batch normalization epsilon.
+
+    Returns a tuple of:
+    - threshold: (M,) tau = running_mean - b - beta * sqrt(running_var + eps) / gamma
+    - direction: (M,) +1.0 where gamma > 0, -1.0 where gamma < 0
+    so that sign(gamma (s + b - mean) / sqrt(var + eps) + beta) = +1 exactly when
+    direction * (s - threshold) >= 0, for s of shape (N, M).
+    """
+    ### BEGIN SOLUTION
+    sigma = np.sqrt(running_var + eps)                 # (M,)
+    threshold = running_mean - b - beta * sigma / gamma
+    direction = np.where(gamma > 0, 1.0, -1.0)
+    return threshold, direction
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_fold_batchnorm_sign", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+_tau, _dir = fold_batchnorm_sign(np.array([1.0, 0.0]), np.array([2.0, -0.5]), np.array([1.0, 1.0]),
+                                 np.array([3.0, 0.0]), np.array([4.0 - 1e-4, 1.0 - 1e-4]))
+assert np.shape(_tau) == (2,) and np.shape(_dir) == (2,), (
+    f"fold_batchnorm_sign should return two arrays of shape (M,) = (2,), got {np.shape(_tau)}, {np.shape(_dir)}")
+assert rel_error(_tau, np.array([1.0, 2.0])) < 1e-12, (
+    f"thresholds {_tau}, expected [1, 2]: tau = mean - b - beta * sigma / gamma with "
+    "sigma = sqrt(var + eps) = [2, 1]")
+assert np.array_equal(_dir, [1.0, -1.0]), f"directions {_dir}, expected [1, -1] (the sign of gamma)"
+_rng = np.random.default_rng(0)
+_M = 6
+_b, _gamma, _beta = _rng.standard_normal(_M), _rng.standard_normal(_M), _rng.standard_normal(_M)
+_mean, _var = 3 * _rng.standard_normal(_M), _rng.uniform(1, 30, _M)
+_s = _rng.integers(-40, 41, size=(500, _M)).astype(np.float64)
+_bn_sign = np.where(_gamma * (_s + _b - _mean) / np.sqrt(_var + 1e-4) + _beta >= 0, 1.0, -1.0)
+_tau, _dir = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var)
+_folded = np.where(_dir * (_s - _tau) >= 0, 1.0, -1.0)
+print(f"folded thresholds agree with sign(BN(s + b)) on {np.mean(_folded == _bn_sign):.1%} of 3,000 units")
+assert np.array_equal(_folded, _bn_sign), "the folded thresholds disagree with sign(batchnorm(s + b))"
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(28)
+_M = 9
+_b, _gamma, _beta = _rng.standard_normal(_M), _rng.standard_normal(_M) * 2, _rng.standard_normal(_M)
+_gamma[0], _gamma[1] = -0.3, 0.3
+_mean, _var = 5 * _rng.standard_normal(_M), _rng.uniform(0.5, 40, _M)
+_t, _d = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var)
+assert _t.__class__ is np.ndarray and _t.shape == (9,) and _d.shape == (9,)
+_e = _mean - _b - _beta * (_var + 1e-4) ** 0.5 / _gamma
+_diff = _t - _e
+assert _diff.max() < 1e-12 and _diff.min() > -1e-12
+assert (_d == np.where(_gamma < 0, -1.0, 1.0)).all()
+_t, _d = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var, eps=0.5)
+_diff = _t - (_mean - _b - _beta * (_var + 0.5) ** 0.5 / _gamma)
+assert _diff.max() < 1e-12 and _diff.min() > -1e-12
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_packed_path", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### The packed inference path
+#
+# The function below (provided) runs the trained deterministic BNN on bits. The first
+# layer's input pixels are real-valued, so its product stays a float product with the
+# $\pm 1$ weights; its output, and every later layer's input, is binary and packed.
+# Hidden layers: popcount product, then the folded threshold. The output layer: popcount
+# product, then its batch normalization as a per-unit affine map (scores are needed
+# for the argmax, not just their signs).
+
+# %% nbgrader={"grade": false, "grade_id": "packed_path", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def pack_model(model):
+    """The deterministic BNN's packed form: per layer the +-1 weights as bits
+    (M, words) (one row per output unit) and the folded thresholds."""
+    layers = []
+    for i in range(1, model.num_layers + 1):
+        p, bn = model.params, model.bn_params[i - 1]
+        W_sign = binarize(p[f"W{i}"])                                         # (K, M) of +-1
+        threshold, direction = fold_batchnorm_sign(p[f"b{i}"], p[f"gamma{i}"], p[f"beta{i}"],
+                                                   bn["running_mean"], bn["running_var"], bn["eps"])
+        layers.append(dict(W_sign=W_sign, bits=pack_bits(W_sign.T), K=W_sign.shape[0],
+                           threshold=threshold, direction=direction, b=p[f"b{i}"],
+                           gamma=p[f"gamma{i}"], beta=p[f"beta{i}"], mean=bn["running_mean"],
+                           std=np.sqrt(bn["running_var"] + bn["eps"])))
+    return layers
+
+
+def predict_packed(layers, X):
+    """Class predictions int64 (N,) of the packed BNN for real-valued inputs X (N, D)."""
+    s = X @ layers[0]["W_sign"]                                                # (N, D) @ (D, H1), float
+    for i, layer in enumerate(layers):
+        if i > 0:
+            s = xnor_popcount_matmul(h_bits, layer["bits"], layer["K"])       # (N, M) int64
+        if i == len(layers) - 1:
+            scores = layer["gamma"] * (s + layer["b"] - layer["mean"]) / layer["std"] + layer["beta"]
+            return np.argmax(scores, axis=1)
+        h = np.where(layer["direction"] * (s - layer["threshold"]) >= 0, 1.0, -1.0)  # (N, M) of +-1
+        h_bits = pack_bits(h)                                                 # (N, ceil(M / 64)) uint64
+
+
+# %% nbgrader={"grade": false, "grade_id": "packed_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+bnn = models["binary"]
+packed_layers = pack_model(bnn)
+float_pred = np.argmax(bnn.loss(data["X_test"]), axis=1)
+packed_pred = predict_packed(packed_layers, data["X_test"])
+num_same = int(np.sum(packed_pred == float_pred))
+packed_test_acc = float(np.mean(packed_pred == data["y_test"]))
+print(f"packed and float predictions agree on {num_same} of {len(float_pred)} test images; "
+      f"packed test accuracy {packed_test_acc:.4f} (float path {test_accs['binary']:.4f})")
+assert num_same == len(float_pred), "the packed path must predict exactly what the float path predicts"
+
+print("\nweight memory of the BNN:")
+float32_bytes = packed_bytes = 0
+for i, layer in enumerate(packed_layers, start=1):
+    f32, packed = 4 * layer["W_sign"].size, layer["bits"].nbytes
+    float32_bytes, packed_bytes = float32_bytes + f32, packed_bytes + packed
+    print(f"  W{i} {layer['W_sign'].shape}: float32 {f32:>9,} bytes, packed {packed:>7,} bytes ({f32 / packed:.1f}x)")
+memory_ratio = float32_bytes / packed_bytes
+print(f"  all layers: float32 {float32_bytes:,} bytes, packed {packed_bytes:,} bytes: {memory_ratio:.1f}x smaller")
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_speed", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Is it faster?
+#
+# A $4096 \times 4096$ binary layer at batch 1 (a single input, as when a device
+# answers one request at a time): float32 `np.matmul` of the $\pm 1$ input with the
+# $\pm 1$ weights, against packing the input and `xnor_popcount_matmul` on the same
+# values. Both run on one core (BLAS was limited to one thread in the setup cell);
+# each time is the best of several repeats. Then the same at growing batch sizes, and,
+# at batch 1, at smaller layer sizes.
+
+# %% nbgrader={"grade": false, "grade_id": "speed", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def best_time(fn, repeat):
+    """The fastest of `repeat` calls of fn() (after one warm-up call), in seconds."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def layer_pair(K, M, N, rng):
+    """Random +-1 weights and inputs of one layer in both forms: float32 W (K, M), x (N, K),
+    and packed W_bits (M, words), x as +-1 float64 for pack_bits."""
+    W = np.where(rng.random((K, M)) < 0.5, -1.0, 1.0)
+    x = np.where(rng.random((N, K)) < 0.5, -1.0, 1.0)
+    return W.astype(np.float32), x.astype(np.float32), pack_bits(W.T), x
+
+
+speed_rng = np.random.default_rng(P.seed)
+REPEAT = 10 if P.fast else 30
+K = M = 4096
+W32, x32, W_bits, x_pm = layer_pair(K, M, 1, speed_rng)
+assert np.array_equal(xnor_popcount_matmul(pack_bits(x_pm), W_bits, K), (x32 @ W32).astype(np.int64))
+t_float = best_time(lambda: np.matmul(x32, W32), REPEAT)
+t_packed = best_time(lambda: xnor_popcount_matmul(pack_bits(x_pm), W_bits, K), REPEAT)
+speedup = t_float / t_packed
+print(f"4096 x 4096 layer, batch 1: float32 matmul {1e3 * t_float:.3f} ms "
+      f"({W32.nbytes / 2**20:.0f} MiB of weights), packed XOR + popcount {1e3 * t_packed:.3f} ms "
+      f"({W_bits.nbytes / 2**20:.0f} MiB): speed-up {speedup:.1f}x")
+with threadpool_limits(limits=os.cpu_count(), user_api="blas"):
+    t_float_all = best_time(lambda: np.matmul(x32, W32), REPEAT)
+print(f"(BLAS on all {os.cpu_count()} cores: {1e3 * t_float_all:.3f} ms, "
+      f"speed-up of one packed core {t_float_all / t_packed:.1f}x)")
+print(f"target 2.5x at batch 1 on one core: {'reached' if speedup >= 2.5 else 'NOT reached on this machine'}")
+
+batch_sizes = [1, 4, 16, 64] if P.fast else [1, 4, 16, 64, 128]
+batch_times = []
+for N in batch_sizes:
+    xb32 = np.where(speed_rng.random((N, K)) < 0.5, -1.0, 1.0).astype(np.float32)
+    xb_pm = xb32.astype(np.float64)
+    reps = max(2, REPEAT // N)
+    batch_times.append((best_time(lambda: np.matmul(xb32, W32), reps),
+                        best_time(lambda: xnor_popcount_matmul(pack_bits(xb_pm), W_bits, K), reps)))
+size_list = [512, 1024, 2048, 4096]
+size_speedups = []
+for size in size_list:
+    Ws, xs32, Ws_bits, xs_pm = layer_pair(size, size, 1, speed_rng)
+    size_speedups.append(best_time(lambda: np.matmul(xs32, Ws), 3 * REPEAT)
+                         / best_time(lambda: xnor_popcount_matmul(pack_bits(xs_pm), Ws_bits, size), 3 * REPEAT))
+del Ws, xs32
+
+for N, (tf, tp) in zip(batch_sizes, batch_times):
+    print(f"batch {N:>4}: float32 {1e3 * tf:8.2f} ms, packed {1e3 * tp:8.2f} ms, speed-up {tf / tp:5.2f}x")
+for size, ratio in zip(size_list, size_speedups):
+    print(f"{size} x {size} layer ({4 * size * size / 2**20:5.1f} MiB float32) at batch 1: speed-up {ratio:5.2f}x")
+
+fig, (ax_b, ax_s) = plt.subplots(1, 2, figsize=(11, 3.8))
+ax_b.plot(batch_sizes, [1e3 * tf for tf, _ in batch_times], "o-", label="float32 np.matmul (BLAS)")
+ax_b.plot(batch_sizes, [1e3 * tp for _, tp in batch_times], "s-", label="packed XOR + popcount")
+ax_b.set(xscale="log", yscale="log", xlabel="batch size N", ylabel="ms per product",
+         title="4096 x 4096 binary layer, one core")
+ax_b.legend(fontsize=8)
+ax_s.plot(size_list, size_speedups, "o-")
+ax_s.axhline(1.0, color="k", lw=0.8)
+ax_s.set(xscale="log", xlabel="layer size K = M", ylabel="speed-up of packed over float32",
+         title="batch 1: speed-up against layer size")
+ax_s.set_xticks(size_list, [str(s) for s in size_list])
+fig.tight_layout()
+show(fig)
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_speed_discussion", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Reading the measurements.** At batch 1 a layer touches each weight once, so its time
+# is the time to bring the weights from memory. The float32 $4096 \times 4096$ matrix is
+# 64 MiB, more than the processor's caches (a few MiB of L2 per core, tens of MiB of
+# L3), so every call streams it from main memory; the packed matrix is 2 MiB and stays
+# in cache between calls. The 32x fewer bytes, not faster arithmetic, make the packed
+# product faster: numpy's XOR, popcount and sum each make a pass over a temporary
+# array, far from the one-instruction-per-64-products of a compiled kernel. For small
+# layers whose float matrix also fits in cache the advantage shrinks (right plot).
+# With a batch of $N$ inputs, BLAS loads each block of weights once and reuses it for
+# all $N$ rows from registers and cache, so its cost per input falls with $N$ until it
+# is limited by arithmetic, at many floating-point operations per cycle; our numpy
+# kernel materialises an $(N, M, \text{words})$ array and does the same work again for
+# every row: its time grows linearly with $N$, and BLAS wins at large batches (left
+# plot). Compiled binary kernels (Larq Compute Engine, daBNN) keep bits in registers and
+# run binary convolutions 8.5 to 23x faster than full precision on phones; XNOR-Net's
+# "58x" counts operations, not measured time.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_memory_speed", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# **Inline question 2.** Where does the 32x memory saving come from, and why does the
+# speed-up that numpy shows at batch 1 not carry over to large batches?
+#
+# **Answer.** A float32 weight takes 32 bits; a binary weight's only information is its
+# sign, one bit, so 64 of them fit in one 64-bit word: 32x fewer bytes (the real-valued
+# weights are needed only for training). The thresholds replacing bias and batch
+# normalization add one number per unit, negligible next to a unit's $K$ weights. At
+# batch 1 the float product is memory-bound: it reads 64 MiB of weights, beyond the
+# caches, to do two flops per weight, while the packed product reads 2 MiB that stay in
+# cache, so moving fewer bytes wins even with numpy's several passes. At large batch
+# sizes BLAS reuses every loaded weight for all rows of the batch, becoming
+# compute-bound with vectorised fused multiply-adds near the processor's peak, whereas
+# our numpy XOR/popcount does its full work again for every row and writes large
+# temporaries; so its time grows linearly with the batch and BLAS overtakes it. Only a
+# compiled kernel that also blocks for cache and keeps bits in registers keeps the
+# advantage at large batches.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_fixed_point", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 9. Reduced precision: fixed point and stochastic rounding
+#
+# Between 1 and 32 bits lies fixed-point arithmetic: a 16-bit word $\langle IL, FL \rangle$
+# with $IL$ integer bits (the sign included) and $FL$ fractional bits represents the
+# multiples of $\epsilon = 2^{-FL}$ in $[-2^{IL-1},\, 2^{IL-1} - 2^{-FL}]$; values outside
+# **saturate** to the ends. With $\lfloor x \rfloor_\epsilon$ the largest multiple of
+# $\epsilon$ not above $x$, two ways to round:
+#
+# * **round to nearest**: the closest multiple, $\lfloor x + \epsilon/2 \rfloor_\epsilon$;
+# * **stochastic rounding**: up to $\lfloor x \rfloor_\epsilon + \epsilon$ with probability
+#   $(x - \lfloor x \rfloor_\epsilon)/\epsilon$, down to $\lfloor x \rfloor_\epsilon$ otherwise.
+#   Its expectation is $x$ itself: **unbiased**.
+#
+# Gupta et al. (2015) trained networks with everything in 16-bit fixed point: with
+# round to nearest, training stalled below about 14 fractional bits; with stochastic
+# rounding it learned with 8.
+#
+# ### Exercise 11: `to_fixed_point`
+#
+# Scale by $1/\epsilon$, round to an integer, scale back, saturate (`np.clip`). For
+# stochastic rounding draw with `rng.random(shape)` (a fresh `np.random.default_rng()`
+# when `rng` is None). Ties of round-to-nearest may go either way.
+
+# %% nbgrader={"grade": false, "grade_id": "to_fixed_point", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def to_fixed_point(x, IL, FL, rounding="nearest", rng=None):
+    """Round x to the fixed-point format <IL, FL>, with saturation.
+
+    Inputs:
+    - x: array of any shape.
+    - IL, FL: integer and fractional bits; eps = 2**-FL, range
+      [-2**(IL - 1), 2**(IL - 1) - eps].
+    - rounding: 'nearest' or 'stochastic' (up with probability (x - floor_eps(x)) / eps).
+    - rng: np.random.Generator for stochastic rounding (a fresh default_rng() if None).
+
+    Returns a float64 array of x's shape whose entries are multiples of eps in range.
+    """
+    ### BEGIN SOLUTION
+    eps = 2.0 ** -FL
+    scaled = np.asarray(x, dtype=np.float64) / eps             # x in units of eps
+    if rounding == "nearest":
+        rounded = np.floor(scaled + 0.5)
+    elif rounding == "stochastic":
+        rng = np.random.default_rng() if rng is None else rng
+        low = np.floor(scaled)
+        rounded = low + (rng.random(scaled.shape) < scaled - low)
+    else:
+        raise ValueError(f"rounding must be 'nearest' or 'stochastic', got {rounding!r}")
+    return np.clip(rounded * eps, -2.0 ** (IL - 1), 2.0 ** (IL - 1) - eps)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_to_fixed_point", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+_x = np.array([0.3, -0.3, 1.1, 7.9, -9.0, 0.124])
+_out = to_fixed_point(_x, 4, 2)
+_expected = np.array([0.25, -0.25, 1.0, 7.75, -8.0, 0.0])
+assert np.shape(_out) == (6,), f"to_fixed_point returned shape {np.shape(_out)}, expected (6,)"
+assert np.array_equal(_out, _expected), (
+    f"to_fixed_point({_x.tolist()}, IL=4, FL=2) returned {np.asarray(_out).tolist()}, expected "
+    f"{_expected.tolist()}: multiples of eps = 0.25, saturated to [-8, 7.75]")
+_draws = to_fixed_point(np.full(100_000, 0.3), 4, 2, "stochastic", rng=np.random.default_rng(0))
+assert set(np.unique(_draws)) <= {0.25, 0.5}, (
+    f"stochastic rounding of 0.3 with eps = 0.25 gave values {np.unique(_draws)[:5]}, expected 0.25 or 0.5")
+print(f"mean of 100,000 stochastic roundings of 0.3: {_draws.mean():.4f} (expected 0.3, unbiased)")
+assert 0.297 < _draws.mean() < 0.303, (
+    f"the mean of stochastic roundings of 0.3 is {_draws.mean():.4f}, expected 0.3: round up with "
+    "probability (x - floor_eps(x)) / eps = 0.2")
+### BEGIN HIDDEN TESTS
+_eps = 2.0 ** -8
+_x = np.array([[0.3, -0.3, 1.1], [300.0, -300.0, 0.0], [-0.001, 0.7 * _eps, 2 * _eps]])
+_o = to_fixed_point(_x, 8, 8)
+assert _o.__class__ is np.ndarray and _o.shape == (3, 3)
+_e = np.array([[77 * _eps, -77 * _eps, 282 * _eps], [128.0 - _eps, -128.0, 0.0], [0.0, _eps, 2 * _eps]])
+assert (_o == _e).all()
+_o = to_fixed_point(np.array([5.3, -5.3]), 2, 14)
+assert (_o == np.array([2.0 - 2.0 ** -14, -2.0])).all()
+_rng = np.random.default_rng(29)
+for _v in (0.1, 0.75, -0.4, -2.9):
+    _o = to_fixed_point(np.full((200_000,), _v * 2.0 ** -6 + 3 * 2.0 ** -6), 10, 6, "stochastic", rng=_rng)
+    assert _o.__class__ is np.ndarray and _o.shape == (200_000,)
+    _low = (3 + np.floor(_v)) * 2.0 ** -6
+    assert ((_o == _low) | (_o == _low + 2.0 ** -6)).all()
+    _bias = (_o.mean() - (_v + 3) * 2.0 ** -6) / 2.0 ** -6
+    assert _bias < 0.006 and _bias > -0.006
+_o = to_fixed_point(np.full((50_000,), 0.3), 4, 2, "stochastic", rng=np.random.default_rng(30))
+assert _o.shape == (50_000,) and ((_o == 0.25) | (_o == 0.5)).all()
+assert (_o.mean() - 0.3) * 4 < 0.01 and (_o.mean() - 0.3) * 4 > -0.01
+_o = to_fixed_point(np.array([1.25, -3.5, 0.0] * 1000), 4, 2, "stochastic", rng=np.random.default_rng(31))
+assert (_o == np.array([1.25, -3.5, 0.0] * 1000)).all()
+_o = to_fixed_point(np.array([9.0, 7.9, -8.2] * 100), 4, 2, "stochastic", rng=np.random.default_rng(32))
+assert (_o == np.array([7.75, 7.75, -8.0] * 100)).all()
+_o = to_fixed_point(np.full((2, 3), 0.4), 4, 1, "stochastic")
+assert _o.shape == (2, 3) and ((_o == 0.0) | (_o == 0.5)).all()
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_fixed_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Training in 16-bit fixed point
+#
+# A small ReLU network, 64-100-10 with a softmax loss, trained by SGD with learning
+# rate 0.01 and batches of 32 on the digits (pixels scaled to $[0, 1]$, as in Gupta et
+# al.'s MNIST experiments; background pixels are then exactly 0), with its weights,
+# biases, hidden activations, back-propagated errors, gradients and **updates** all
+# rounded by `quantize` to $\langle 16 - FL, FL \rangle$. Only the softmax loss reads
+# the output scores at full precision (with $FL = 14$ the format saturates at
+# $\pm 2$, which would cap the logits). The learning rate is small on purpose: most
+# updates $0.01\,\partial L / \partial w$ are smaller than $\epsilon / 2$ once $FL \le 8$.
+# The same function, with no rounding and all arrays in one `dtype`, compares
+# float16, float32 and float64 training.
+
+# %% nbgrader={"grade": false, "grade_id": "rounded_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def train_mlp_rounded(data, quantize=None, dtype=np.float64, hidden_size=100, learning_rate=0.01,
+                      batch_size=32, num_epochs=30, seed=0):
+    """Train a D-H-C ReLU MLP by minibatch SGD with every quantity passed through quantize.
+
+    data: dict with X_train (N, D), y_train (N,), X_test, y_test.
+    quantize: function array -> array of the same shape (None: no rounding).
+    dtype: the floating-point type of every array (float16, float32, float64).
+    Returns (test accuracy, list of the mean training loss of each epoch).
+    """
+    rng = np.random.default_rng(seed)
+    Q = (lambda a: a) if quantize is None else (lambda a: quantize(a).astype(dtype))
+    X, y = data["X_train"].astype(dtype), data["y_train"]
+    N, D = X.shape
+    C = int(y.max()) + 1
+    W1 = Q((rng.standard_normal((D, hidden_size)) * np.sqrt(2.0 / D)).astype(dtype))
+    W2 = Q((rng.standard_normal((hidden_size, C)) * np.sqrt(2.0 / hidden_size)).astype(dtype))
+    b1, b2 = np.zeros(hidden_size, dtype), np.zeros(C, dtype)
+    lr = dtype(learning_rate)
+    epoch_losses = []
+    for epoch in range(num_epochs):
+        order, losses = rng.permutation(N), []
+        for it in range(N // batch_size):
+            rows = order[it * batch_size:(it + 1) * batch_size]
+            x = Q(X[rows])                                          # (B, D)
+            a = Q(x @ W1 + b1)                                      # (B, D) @ (D, H) -> (B, H)
+            h = np.maximum(a, 0)
+            scores = h @ W2 + b2                                    # (B, H) @ (H, C) -> (B, C), full precision
+            loss, dscores = softmax_loss(scores, y[rows])
+            losses.append(float(loss))
+            dscores = Q(dscores)                                    # back-propagated errors
+            dW2, db2 = Q(h.T @ dscores), Q(dscores.sum(axis=0))     # (H, B) @ (B, C) -> (H, C)
+            da = Q(dscores @ W2.T) * (a > 0)                        # (B, C) @ (C, H) -> (B, H)
+            dW1, db1 = Q(x.T @ da), Q(da.sum(axis=0))               # (D, B) @ (B, H) -> (D, H)
+            W1, b1 = Q(W1 - Q(lr * dW1)), Q(b1 - Q(lr * db1))       # rounded updates
+            W2, b2 = Q(W2 - Q(lr * dW2)), Q(b2 - Q(lr * db2))
+        epoch_losses.append(float(np.mean(losses)))
+    X_test = data["X_test"].astype(dtype)
+    scores = np.maximum(Q(Q(X_test) @ W1 + b1), 0) @ W2 + b2
+    return float(np.mean(np.argmax(scores, axis=1) == data["y_test"])), epoch_losses
+
+
+digits = dataset if P.dataset == "digits" else load_dataset("digits")
+digits_unit = {"X_train": to_rows(digits.X_train) / digits.pixel_max, "y_train": digits.y_train,
+               "X_test": to_rows(digits.X_test) / digits.pixel_max, "y_test": digits.y_test}
+FIXED_EPOCHS = 30
+FLS = [4, 6, 8, 10, 14]
+fixed_results = {}  # (rounding, FL) -> (test accuracy, epoch losses)
+fixed_results[("float", None)] = train_mlp_rounded(digits_unit, num_epochs=FIXED_EPOCHS, seed=P.seed)
+runs = [(rounding, FL) for rounding in ("nearest", "stochastic") for FL in FLS]
+for rounding, FL in tqdm(runs, desc="fixed point", disable=QUIET):
+    round_rng = np.random.default_rng(P.seed + FL)
+    quantize = (lambda a, FL=FL, rounding=rounding, r=round_rng:
+                to_fixed_point(a, 16 - FL, FL, rounding=rounding, rng=r))
+    fixed_results[(rounding, FL)] = train_mlp_rounded(digits_unit, quantize, num_epochs=FIXED_EPOCHS, seed=P.seed)
+
+float_acc = fixed_results[("float", None)][0]
+print(f"test accuracy after {FIXED_EPOCHS} epochs, everything rounded to <16 - FL, FL> "
+      f"(float64, no rounding: {float_acc:.3f})")
+print(f"{'FL':>4} {'eps':>10} {'nearest':>9} {'stochastic':>11}")
+for FL in FLS:
+    print(f"{FL:>4} {2.0 ** -FL:10.2e} {fixed_results[('nearest', FL)][0]:9.3f} "
+          f"{fixed_results[('stochastic', FL)][0]:11.3f}")
+
+fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.8))
+for rounding, marker in (("nearest", "o-"), ("stochastic", "s-")):
+    ax_acc.plot(FLS, [fixed_results[(rounding, FL)][0] for FL in FLS], marker, label=f"round to {rounding}"
+                if rounding == "nearest" else "stochastic rounding")
+ax_acc.axhline(float_acc, color="k", ls="--", lw=1, label="float64")
+ax_acc.axhline(0.1, color="gray", ls=":", lw=1, label="chance (10 classes)")
+ax_acc.set(xlabel="fractional bits FL (16-bit words)", ylabel="test accuracy", xticks=FLS,
+           title="training in fixed point <16 - FL, FL>")
+ax_acc.legend(fontsize=8)
+for (rounding, FL), (_, losses) in fixed_results.items():
+    if FL in (None, 8, 14):
+        ax_loss.plot(np.arange(1, FIXED_EPOCHS + 1), losses, "--" if rounding == "nearest" else "-",
+                     label="float64" if FL is None else f"{rounding}, FL = {FL}")
+ax_loss.set(xlabel="epoch", ylabel="training loss", title="training loss")
+ax_loss.legend(fontsize=8)
+fig.tight_layout()
+show(fig)
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_fixed_discussion", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# With round to nearest, an update smaller than $\epsilon/2$ is rounded to exactly
+# zero, every time: as $FL$ falls, more and more of the gradient signal vanishes, and at
+# $FL = 8$ ($\epsilon \approx 0.004$, so updates below $0.002$, i.e. gradients below 0.2,
+# are lost) the network hardly moves from its random start. Stochastic rounding keeps
+# learning down to few fractional bits.
+
+# %% nbgrader={"grade": false, "grade_id": "float_types", "locked": true, "schema_version": 3, "solution": false, "task": false}
+dtype_results = {}
+for dtype in (np.float16, np.float32, np.float64):
+    start = time.perf_counter()
+    acc, losses = train_mlp_rounded(digits_unit, dtype=dtype, num_epochs=FIXED_EPOCHS, seed=P.seed)
+    dtype_results[np.dtype(dtype).name] = (acc, losses[-1], time.perf_counter() - start)
+print(f"the same network, {FIXED_EPOCHS} epochs, every array in one type:")
+for name, (acc, loss, seconds) in dtype_results.items():
+    eps_type = np.finfo(name).eps
+    print(f"  {name}: machine epsilon {eps_type:.1e}, test accuracy {acc:.3f}, final training loss "
+          f"{loss:.4f} ({seconds:.1f} s)")
+print("(numpy has no BLAS for float16: its products run in slow generic loops)")
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_stochastic_rounding", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# **Inline question 3.** Why does stochastic rounding keep learning where round to
+# nearest stalls?
+#
+# **Answer.** Round to nearest is deterministic and biased for any value that is not
+# a multiple of $\epsilon$: an update $\delta$ with $|\delta| < \epsilon/2$ becomes 0 every
+# single time, so a weight whose gradients are small never moves no matter how many
+# steps agree on the direction; the accumulated information is thrown away at each
+# step. Stochastic rounding is unbiased: it rounds $\delta$ to $\pm\epsilon$ with
+# probability $|\delta|/\epsilon$ and to 0 otherwise, so its expected value is $\delta$
+# itself. Over many steps the sum of rounded updates equals, on average, the sum of the
+# exact updates; the rounding only adds zero-mean noise of variance at most
+# $\epsilon^2/4$ per step, which SGD already tolerates (it is noisy anyway) and which
+# averages out. The weights thus follow the full-precision trajectory in expectation,
+# as long as the range does not saturate, down to few fractional bits.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_forward_error", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 10. The forward error of one layer
+#
+# How far from the exact result is one layer $y = \varphi(\theta x)$ computed in floating
+# point with unit round-off $u$ ($2^{-24}$ for float32)? With $\varphi$ $L$-Lipschitz
+# ($L = 1$ for ReLU), $m$ inputs, $p$ outputs and $\gamma_m = m u / (1 - m u)$, the
+# classical error analysis of a dot product gives the worst-case bound
+# $$\|y - \hat y\| \le (1 + u)\, L \sqrt{\min(m, p)}\; \gamma_m \, \|\theta\| \, \|x\| + u \|y\|$$
+# (2-norms; $\|\theta\|$ the spectral norm). Below: square layers $m = p$ with Gaussian
+# $\theta$ of spectral norm about 2, the exact $y$ computed in float64 from the same
+# float32 inputs, 20 random $x$ per size.
+
+# %% nbgrader={"grade": false, "grade_id": "forward_error", "locked": true, "schema_version": 3, "solution": false, "task": false}
+u = 2.0 ** -24
+fe_sizes = [8, 32, 128, 512, 1024]
+fe_rng = np.random.default_rng(P.seed)
+fe_rows = []  # (m, mean error, max error, smallest bound, largest error / bound)
+for m in fe_sizes:
+    theta = (fe_rng.standard_normal((m, m)) / np.sqrt(m)).astype(np.float32)   # (p, m)
+    X = fe_rng.standard_normal((m, 20)).astype(np.float32)                      # 20 inputs as columns
+    y_exact = np.maximum(theta.astype(np.float64) @ X.astype(np.float64), 0.0)  # (p, m) @ (m, 20)
+    y_float32 = np.maximum(theta @ X, 0.0).astype(np.float64)
+    errors = np.linalg.norm(y_exact - y_float32, axis=0)                       # (20,)
+    gamma_m = m * u / (1 - m * u)
+    bounds = ((1 + u) * np.sqrt(m) * gamma_m * np.linalg.norm(theta.astype(np.float64), 2)
+              * np.linalg.norm(X.astype(np.float64), axis=0) + u * np.linalg.norm(y_exact, axis=0))
+    fe_rows.append((m, errors.mean(), errors.max(), bounds.min(), (errors / bounds).max()))
+    assert (errors <= bounds).all(), f"m = {m}: the bound is violated"
+print(f"{'m = p':>6} {'mean error':>11} {'max error':>11} {'bound':>11} {'max error/bound':>16}")
+for m, mean_err, max_err, bound, ratio in fe_rows:
+    print(f"{m:>6} {mean_err:11.2e} {max_err:11.2e} {bound:11.2e} {ratio:16.1e}")
+
+fig, ax = plt.subplots(figsize=(6.5, 4))
+ms = np.array([r[0] for r in fe_rows])
+ax.plot(ms, [r[2] for r in fe_rows], "o-", label="measured ||y - y_hat||, max of 20")
+ax.plot(ms, [r[1] for r in fe_rows], "s-", label="measured, mean of 20")
+ax.plot(ms, [r[3] for r in fe_rows], "^-", label="worst-case bound")
+ax.set(xscale="log", yscale="log", xlabel="layer width m = p", ylabel="2-norm error",
+       title="float32 layer y = relu(theta x) against float64")
+ax.legend(fontsize=8)
+show(fig)
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_forward_error_discussion", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# The bound holds with room to spare, and the room grows with $m$: the bound adds
+# up $m$ rounding errors as if they all had the same sign (a factor $m$ in $\gamma_m$,
+# and $\sqrt{m}$ more from $\min(m, p)$), while real rounding errors have random signs and
+# partly cancel, so the measured error grows roughly like $\sqrt{m}\,u$ times the size of
+# the result; BLAS's blocked summation and fused multiply-adds help further. Float32's
+# $u \approx 6 \times 10^{-8}$ is tiny next to the noise of SGD, which is why single
+# precision trains as well as double (section 9); the rounding that matters is the one
+# of the updates.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_summary", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Closing note
+#
+# What this run measured, in one place (the numbers below are computed above, on this
+# machine; CI runs the fast mode on the embedded digits).
+
+# %% nbgrader={"grade": false, "grade_id": "summary", "locked": true, "schema_version": 3, "solution": false, "task": false}
+print(f"data: {P.dataset}, {'fast' if P.fast else 'full'} mode, {BNN_SETTINGS['num_epochs']} epochs, "
+      f"two hidden layers of {BNN_SETTINGS['hidden']}")
+print(f"test accuracy: full precision {test_accs['float']:.4f}, BinaryNet deterministic "
+      f"{test_accs['binary']:.4f}, stochastic {test_accs['stochastic']:.4f}")
+print(f"packed inference: identical predictions on {num_same}/{len(float_pred)} test images "
+      f"(packed test accuracy {packed_test_acc:.4f})")
+print(f"weight memory: {float32_bytes:,} bytes in float32, {packed_bytes:,} bytes packed ({memory_ratio:.0f}x)")
+print(f"4096 x 4096 layer at batch 1, one core: float32 {1e3 * t_float:.2f} ms, packed "
+      f"{1e3 * t_packed:.2f} ms, speed-up {speedup:.1f}x; at batch {batch_sizes[-1]}: "
+      f"{batch_times[-1][0] / batch_times[-1][1]:.2f}x")
+print(f"fixed point <8, 8>: round to nearest {fixed_results[('nearest', 8)][0]:.3f}, stochastic "
+      f"{fixed_results[('stochastic', 8)][0]:.3f} (float {float_acc:.3f})")
+print("float16 / float32 / float64 training: " + " / ".join(f"{r[0]:.3f}" for r in dtype_results.values()))
+print(f"forward error of a float32 layer: at most {max(r[4] for r in fe_rows):.1e} of the bound")
+print(f"whole notebook: {time.perf_counter() - NOTEBOOK_START:.0f} s")

@@ -299,7 +299,7 @@ assert type(_inner) is np.ndarray and _inner.shape == (1,) and _inner[0] == 32.0
 # $\alpha$ with `rng.standard_normal()`, and $\beta$ with
 # `rng.standard_normal()` (linear test) or as $1 - \alpha$ (affine test); return
 # `False` as soon as a trial fails the rule above, `True` if every trial passes.
-# Make the generator with `rng = np.random.default_rng(rng)`: that accepts
+# Make the generator with `np.random.default_rng(rng)`: that accepts
 # `None` (fresh randomness), a seed, or an existing generator.
 # `np.asarray(f(x), dtype=float)` turns whatever `f` returns (an array or a single
 # number) into an array you can take `np.abs(...).max()` of. Each trial draws
@@ -412,6 +412,27 @@ assert not check_superposition(_late_sq, 5, num_trials=10, rng=14, affine=True)
 # a map with a scalar output
 assert check_superposition(lambda x: x[0] - 3.0 * x[2], 4, rng=15)
 assert not check_superposition(lambda x: x.max(), 4, num_trials=20, rng=16)
+# nonlinear only in later entries, whose nonlinear parts cancel in a sum: compare every entry
+assert not check_superposition(lambda x: np.array([x[1], x[0] * x[0], -x[0] * x[0]]), 4, num_trials=20, rng=18)
+# new scalars in every trial: recover the scalars from the inputs f was called on
+_seen = []
+def _spy(x):
+    _seen.append(np.array(x, dtype=float))
+    return 3.0 * x
+assert check_superposition(_spy, 6, num_trials=5, rng=17)
+_coefs = set()
+for _k in range(len(_seen)):
+    _z = _seen[_k]
+    for _i in range(len(_seen)):
+        for _j in range(_i, len(_seen)):
+            if _k == _i or _k == _j:
+                continue
+            _X = np.column_stack([_seen[_i], _seen[_j]]) if _i != _j else _seen[_i].reshape(-1, 1)
+            _c = np.linalg.lstsq(_X, _z, rcond=None)[0]
+            _r = _X @ _c - _z
+            if (_r * _r).sum() <= 1e-20 * (_z * _z).sum() and (_c * _c).min() > 1e-12:
+                _coefs.update(np.round(_c, 8).tolist())
+assert len(_coefs) >= 10   # one scalar pair (a, b) for all trials gives 6: a, b, 1/a, -b/a, 1/b, -a/b
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_matrix_of_linear", "locked": true, "schema_version": 3, "solution": false, "task": false}

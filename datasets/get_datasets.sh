@@ -5,7 +5,7 @@
 #   datasets/get_datasets.sh mnist svhn   # some of them
 #
 # A thin wrapper over `course data download`: the URLs and published checksums
-# live in one place, the registry in course/lib/data.py.
+# live in one place, the registry in course/lib/data/registry.py.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

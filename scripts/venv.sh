@@ -28,5 +28,4 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 export PATH="$venv/bin:$PATH"
-export MPLBACKEND="${MPLBACKEND:-Agg}"
 cd "$here"

@@ -31,12 +31,14 @@ class RunResult:
 
 @contextmanager
 def notebook_environment(fast: bool):
-    """Set what the notebooks' parameters cell reads (COURSE_FAST) and a headless
-    matplotlib for the kernels started inside; restore the environment after."""
+    """Set what the notebooks' parameters cell reads (COURSE_FAST) for the
+    kernels started inside; restore the environment after. MPLBACKEND is
+    dropped so that the kernels' inline backend puts the figures in the
+    executed copies (it needs no display)."""
     saved = dict(os.environ)
     if fast:
         os.environ["COURSE_FAST"] = "1"
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.pop("MPLBACKEND", None)
     try:
         yield
     finally:

@@ -37,7 +37,8 @@ def nbgrader(course_dir: Path, *args, env=None, timeout=None) -> NbgraderRun:
     # nbgrader runs the `alembic` script of its environment: put this Python's
     # scripts first on PATH, as an activated virtual environment would.
     scripts = str(Path(sys.executable).parent)
-    full_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("MPLBACKEND", None)  # the kernels' inline backend keeps figures in feedback
     full_env["PATH"] = scripts + os.pathsep + full_env.get("PATH", "")
     try:
         done = subprocess.run(command, cwd=course_dir, env=full_env, capture_output=True,

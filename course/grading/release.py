@@ -58,10 +58,9 @@ def verify_release(master_path: Path, release_file: Path) -> list[str]:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution") and STUB not in cell.source:
             problems.append(f"{where} is a solution cell whose stub does not raise NotImplementedError")
-    released_text = "\n".join(c.source for c in released.cells)
-    for line in _solution_only_lines(master):
-        if line in released_text:
-            problems.append(f"solution line {line!r} of the master is in the release")
+    released_lines = {line.strip() for c in released.cells for line in c.source.splitlines()}
+    for line in sorted(_solution_only_lines(master) & released_lines):
+        problems.append(f"solution line {line!r} of the master is in the release")
     return problems
 
 

@@ -137,7 +137,8 @@ def softmax_loss(scores, y):
     loss = -np.log(probs[np.arange(N), y]).mean()
     dscores = probs.copy()
     dscores[np.arange(N), y] -= 1.0
-    return loss, dscores / N
+    dscores /= N
+    return loss, dscores
 
 
 def sgd(w, dw, config):
@@ -607,13 +608,10 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         out = gamma * x_hat + beta
         bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
         bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
-        cache = (x_hat, gamma, var, eps)
-    elif mode == "test":
-        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-        cache = None
-    else:
-        raise ValueError(f"invalid batchnorm mode {mode!r}")
-    return out, cache
+        return out, (x_hat, gamma, var, eps)
+    if mode == "test":
+        return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None
+    raise ValueError(f"invalid batchnorm mode {mode!r}")
     ### END SOLUTION
 
 
@@ -660,6 +658,12 @@ print("test mode after 100 steps, means:", np.round(_out.mean(axis=0), 2), "stds
 assert np.abs(_out.mean(axis=0) - _beta).max() < 0.2 and rel_error(_out.std(axis=0), _gamma) < 0.05, (
     "in test mode, with running averages learned on the same distribution, the output should "
     "have mean near beta and standard deviation near gamma: use running_mean and running_var")
+_x_test = 5.0 + 3.0 * _rng.standard_normal((10, 3))
+_alone, _ = batchnorm_forward(_x_test[:1], _gamma, _beta, _bn)
+_together, _ = batchnorm_forward(_x_test, _gamma, _beta, _bn)
+assert rel_error(_alone[0], _together[0]) < 1e-12, (
+    f"in test mode one example alone gave {_alone[0]}, the same example in a batch of 10 gave "
+    f"{_together[0]}: test mode must use the running averages, never the statistics of the batch")
 
 _x = _rng.standard_normal((6, 4))
 _gamma, _beta, _dout = _rng.standard_normal(4), _rng.standard_normal(4), _rng.standard_normal((6, 4))
@@ -1490,21 +1494,24 @@ ax_b.set(xscale="log", yscale="log", xlabel="batch size N", ylabel="ms per produ
 ax_b.legend(fontsize=8)
 ax_s.plot(size_list, size_speedups, "o-")
 ax_s.axhline(1.0, color="k", lw=0.8)
-ax_s.set(xscale="log", xlabel="layer size K = M", ylabel="speed-up of packed over float32",
+ax_s.set_xscale("log", base=2)
+ax_s.set(xlabel="layer size K = M", ylabel="speed-up of packed over float32",
          title="batch 1: speed-up against layer size")
 ax_s.set_xticks(size_list, [str(s) for s in size_list])
+ax_s.minorticks_off()
 fig.tight_layout()
 show(fig)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_speed_discussion", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Reading the measurements.** At batch 1 a layer touches each weight once, so its time
 # is the time to bring the weights from memory. The float32 $4096 \times 4096$ matrix is
-# 64 MiB, more than the processor's caches (a few MiB of L2 per core, tens of MiB of
-# L3), so every call streams it from main memory; the packed matrix is 2 MiB and stays
+# 64 MiB, more than a processor's caches (typically a few MiB of L2 per core and tens
+# of MiB of L3), so every call streams it from main memory; the packed matrix is 2 MiB and stays
 # in cache between calls. The 32x fewer bytes, not faster arithmetic, make the packed
 # product faster: numpy's XOR, popcount and sum each make a pass over a temporary
-# array, far from the one-instruction-per-64-products of a compiled kernel. For small
-# layers whose float matrix also fits in cache the advantage shrinks (right plot).
+# array, far from the one-instruction-per-64-products of a compiled kernel. For smaller
+# layers, whose float matrix fits in cache too, the advantage shrinks and can turn into
+# a loss (right plot).
 # With a batch of $N$ inputs, BLAS loads each block of weights once and reuses it for
 # all $N$ rows from registers and cache, so its cost per input falls with $N$ until it
 # is limited by arithmetic, at many floating-point operations per cycle; our numpy
@@ -1609,7 +1616,7 @@ assert (_o == _e).all()
 _o = to_fixed_point(np.array([5.3, -5.3]), 2, 14)
 assert (_o == np.array([2.0 - 2.0 ** -14, -2.0])).all()
 _rng = np.random.default_rng(29)
-for _v in (0.1, 0.75, -0.4, -2.9):
+for _v in (0.1, 0.75, -0.4, -2.9, 0.02):
     _o = to_fixed_point(np.full((200_000,), _v * 2.0 ** -6 + 3 * 2.0 ** -6), 10, 6, "stochastic", rng=_rng)
     assert _o.__class__ is np.ndarray and _o.shape == (200_000,)
     _low = (3 + np.floor(_v)) * 2.0 ** -6

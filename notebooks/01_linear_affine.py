@@ -624,6 +624,9 @@ x_check = np.array([1.0, 2.0, 3.0, 4.0])
 assert np.allclose(R4 @ x_check, [4.0, 3.0, 2.0, 1.0]), (
     f"A @ [1, 2, 3, 4] = {R4 @ x_check}, expected [4, 3, 2, 1]: f(e_1) = e_n, so column 1 "
     "has its 1 in the last row")
+x_random = np.random.default_rng(2).standard_normal(7)
+assert np.allclose(reversal_matrix(7) @ x_random, x_random[::-1]), (
+    "reversal_matrix(7) @ x differs from x[::-1] for a random x: check n = 7 too")
 print("reversal_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (1, 2, 5, 8):
@@ -659,6 +662,10 @@ x_check = np.array([1.0, 10.0, 100.0, 1000.0])
 assert np.allclose(S4 @ x_check, [1.0, 11.0, 111.0, 1111.0]), (
     f"A @ [1, 10, 100, 1000] = {S4 @ x_check}, expected [1, 11, 111, 1111]: entry i sums "
     "x_1 .. x_i, so row i has ones in columns 1 .. i, the diagonal included (lower triangle)")
+x_random = np.random.default_rng(3).standard_normal(7)
+assert np.allclose(running_sum_matrix(7) @ x_random, np.cumsum(x_random)), (
+    f"running_sum_matrix(7) @ x = {running_sum_matrix(7) @ x_random} differs from "
+    f"np.cumsum(x) = {np.cumsum(x_random)} for a random x")
 print("running_sum_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (1, 3, 6):
@@ -699,6 +706,9 @@ x_check = np.array([1.0, 4.0, 9.0, 16.0])
 assert np.allclose(D4 @ x_check, [3.0, 5.0, 7.0]), (
     f"D @ [1, 4, 9, 16] = {D4 @ x_check}, expected [3, 5, 7] = [4 - 1, 9 - 4, 16 - 9]: "
     "row i computes x_{i+1} - x_i (later minus earlier)")
+x_random = np.random.default_rng(4).standard_normal(7)
+assert np.allclose(difference_matrix(7) @ x_random, x_random[1:] - x_random[:-1]), (
+    "difference_matrix(7) @ x differs from x[1:] - x[:-1] for a random x")
 print("difference_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (2, 3, 7):

@@ -42,8 +42,9 @@
 # from `course.lib`.
 #
 # **Time.** In fast mode (`COURSE_FAST=1`, what CI and the autograder use) the whole
-# notebook runs in about a minute on two CPU cores; the default mode trains the BNNs
-# longer (the last cell prints the time of your own run).
+# notebook runs in well under a minute on two CPU cores; the default mode trains the
+# BNNs for 100 epochs instead of 40 and takes a little longer (the last cell prints the
+# time of your own run).
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so CI and you run the same notebook.
@@ -59,11 +60,12 @@ P = notebook_params(default_dataset="digits")
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import io
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from IPython.display import Image, display
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -83,9 +85,12 @@ threadpool_limits(limits=1, user_api="blas")
 
 
 def show(fig):
-    """Display a matplotlib Figure once (and free it)."""
-    display(fig)
+    """Display a matplotlib Figure as a PNG and free it; works with any backend,
+    so the figures also appear in headless runs and in graded copies."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
+    display(Image(data=buffer.getvalue()))
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_provided", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -212,6 +217,7 @@ _out = binarize(_x)
 assert isinstance(_out, np.ndarray) and _out.shape == (2, 3), (
     f"binarize should return an array of x's shape (2, 3), got {type(_out).__name__} "
     f"of shape {np.shape(_out)}")
+assert _out.dtype == np.float64, f"binarize should return float64 values -1.0 and +1.0, got dtype {_out.dtype}"
 _expected = np.array([[-1.0, -1.0, 1.0], [1.0, 1.0, 1.0]])
 assert np.array_equal(_out, _expected), (
     f"binarize({_x.tolist()}) returned {_out.tolist()}, expected {_expected.tolist()}: "
@@ -1402,7 +1408,8 @@ def predict_packed(layers, X):
 bnn = models["binary"]
 packed_layers = pack_model(bnn)
 float_pred = np.argmax(bnn.loss(data["X_test"]), axis=1)
-packed_pred = predict_packed(packed_layers, data["X_test"])
+packed_pred = np.concatenate([predict_packed(packed_layers, data["X_test"][i:i + 1000])
+                              for i in range(0, data["X_test"].shape[0], 1000)])  # 1,000 rows at a time
 num_same = int(np.sum(packed_pred == float_pred))
 packed_test_acc = float(np.mean(packed_pred == data["y_test"]))
 print(f"packed and float predictions agree on {num_same} of {len(float_pred)} test images; "

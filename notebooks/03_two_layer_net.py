@@ -851,13 +851,12 @@ for name, grad in toy_grads.items():
     first_rms_step = 0.1 * grad / np.sqrt(0.01 * grad ** 2 + 1e-8)
     print(f"{name:>6}  {rms:10.2e}  {0.1 * rms:18.2e}  {np.sqrt(np.mean(first_rms_step ** 2)):17.2e}")
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_optimizers", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q_optimizers_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 1.** On the toy problem, RMSProp and Adam reach a much lower loss
 # than plain SGD in the same 100 steps with the same learning rate. Why? Use the
 # table of gradient sizes above.
-#
-# **Your answer:**
-#
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_optimizers", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # The step of plain SGD is proportional to the gradient, and the gradients on the
 # toy problem are small and of very different sizes: the table shows root-mean-square
 # gradients from about $10^{-1}$ ($b_2$) down to below $10^{-3}$ ($W_1$, which sees
@@ -1035,12 +1034,11 @@ print(f"mean loss in the first epoch {losses[:per_epoch].mean():.3f}, "
 show(plot_training_curves(first_history, title=f"first run: {describe(first)}"))
 show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_curves", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q_curves_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 2.** What do the loss curve and the gap between training and
 # validation accuracy of the first run tell you? What would you change?
-#
-# **Your answer:**
-#
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_curves", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # The loss falls quickly during the first few epochs, then flattens into a slow
 # decline; it is a noisy band rather than a line because each point is the loss of
 # one minibatch, and the band narrows as the decaying learning rate shrinks the

@@ -73,3 +73,14 @@ def test_parameters_cell_reads_the_environment(master):
         pytest.skip("the fixture has no parameters")
     assert any("notebook_params(" in c.source for c in nb.cells[:4]), \
         f"{path.name}: the parameters cell (notebook_params()) comes first after the title"
+
+
+def test_inline_questions_stay_visible_to_students(master):
+    """The release replaces a whole answer cell with YOUR ANSWER HERE, so the
+    question must stand in a locked markdown cell just before it."""
+    path, nb = master
+    for before, cell in zip(nb.cells, nb.cells[1:]):
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            assert before.cell_type == "markdown" and nbgrader_meta(before).get("locked"), \
+                f"{path.name}: answer cell {meta['grade_id']} needs its question in a locked cell before it"

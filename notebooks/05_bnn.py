@@ -352,10 +352,12 @@ _o, _c = binary_tanh_forward(np.zeros((2, 2, 3)))
 assert _o.shape == (2, 2, 3) and (_o == 1.0).all()
 ### END HIDDEN TESTS
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_ste_cancel", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_ste_cancel", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 1.** Why does the straight-through estimator cancel the gradient
-# where $|x| > 1$, instead of passing every gradient through?
-#
+# where $|x| > 1$, instead of passing every gradient through? Write your answer in the
+# cell below.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_ste_cancel", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # **Answer.** Beyond $|x| > 1$ the unit is saturated: its output is $\pm 1$ and stays
 # so under any small change of $x$, so a gradient step on $x$ cannot change the
 # forward pass, and the estimator should not pretend otherwise. Passing gradients
@@ -1528,10 +1530,12 @@ show(fig)
 # run binary convolutions 8.5 to 23x faster than full precision on phones; XNOR-Net's
 # "58x" counts operations, not measured time.
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_memory_speed", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_memory_speed", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 2.** Where does the 32x memory saving come from, and why does the
-# speed-up that numpy shows at batch 1 not carry over to large batches?
-#
+# speed-up that numpy shows at batch 1 not carry over to large batches? Write your
+# answer in the cell below.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_memory_speed", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # **Answer.** A float32 weight takes 32 bits; a binary weight's only information is its
 # sign, one bit, so 64 of them fit in one 64-bit word: 32x fewer bytes (the real-valued
 # weights are needed only for training). The thresholds replacing bias and batch
@@ -1757,10 +1761,11 @@ for name, (acc, loss, seconds) in dtype_results.items():
           f"{loss:.4f} ({seconds:.1f} s)")
 print("(numpy has no BLAS for float16: its products run in slow generic loops)")
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_stochastic_rounding", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_stochastic_rounding", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 3.** Why does stochastic rounding keep learning where round to
-# nearest stalls?
-#
+# nearest stalls? Write your answer in the cell below.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_stochastic_rounding", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # **Answer.** Round to nearest is deterministic and biased for any value that is not
 # a multiple of $\epsilon$: an update $\delta$ with $|\delta| < \epsilon/2$ becomes 0 every
 # single time, so a weight whose gradients are small never moves no matter how many

@@ -45,22 +45,12 @@ P = notebook_params()
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-import io
-
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Image, display
+
+from course.lib.vis import show  # display a Figure once, in any backend
 
 np.set_printoptions(precision=4, suppress=True)  # print arrays with 4 decimals
-
-
-def show(fig):
-    """Display a matplotlib Figure as a PNG and free it; works with any backend,
-    so the figures also appear in headless runs and in graded copies."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    display(Image(data=buffer.getvalue()))
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_numpy", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -50,21 +50,14 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from tqdm.auto import tqdm
 
 from course.lib.data import cifar10_classic, load_dataset, scale_to_unit_interval, to_rows
 from course.lib.gradcheck import check_gradients, rel_error
 from course.lib.train import accuracy, train
-from course.lib.vis import plot_training_curves, show_image_grid, visualize_grid
+from course.lib.vis import plot_training_curves, show, show_image_grid, visualize_grid
 
 QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no progress bars there
-
-
-def show(fig):
-    """Display a matplotlib Figure once (and free it)."""
-    display(fig)
-    plt.close(fig)
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_model", "locked": true, "schema_version": 3, "solution": false, "task": false}

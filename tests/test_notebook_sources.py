@@ -31,7 +31,7 @@ def test_pair_in_sync(master):
     text = jupytext.read(path.with_suffix(".py"))
     assert [(c.cell_type, c.source, nbgrader_meta(c)) for c in text.cells] == \
            [(c.cell_type, c.source, nbgrader_meta(c)) for c in nb.cells], \
-        f"{path.name} differs from its .py: run `jupytext --to ipynb {path.with_suffix('.py')}`"
+        f"{path.name} differs from its .py: run `jupytext --update --to ipynb {path.with_suffix('.py')}`"
 
 
 def test_no_outputs_and_python3_kernel(master):

@@ -91,3 +91,20 @@ def show_filters(w, title="first-layer filters", scale=6.0):
     ax.set_title(title)
     ax.axis("off")
     return fig
+
+
+def show(fig, dpi=90):
+    """Display a Figure once, as a PNG, and close it.
+
+    Works with any matplotlib backend (inline, Agg), so figures appear in
+    JupyterLab, in headless runs and in graded copies alike.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buffer.getvalue()))

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from course.lib.train import History  # noqa: E402
-from course.lib.vis import (plot_training_curves, show_filters, show_image_grid,  # noqa: E402
+from course.lib.vis import (plot_training_curves, show, show_filters, show_image_grid,  # noqa: E402
                             visualize_grid)
 
 
@@ -85,3 +85,11 @@ def test_show_filters(channels):
     assert isinstance(fig, Figure) and fig.axes[0].get_title() == "conv1"
     shown = fig.axes[0].images[0].get_array()
     assert shown.shape[:2] == (4 * 6 - 1, 4 * 6 - 1)  # 10 filters -> 4 x 4 grid, padding 1
+
+
+def test_show_displays_a_png_and_closes_the_figure(capsys):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    show(fig)
+    assert not plt.fignum_exists(fig.number)
+    assert "IPython.core.display.Image" in capsys.readouterr().out

@@ -1050,32 +1050,36 @@ assert diff.max() < 1e-12 and diff.min() > -1e-12
 # values, each a Python-level dot product of 27 numbers. The cure is to hand numpy
 # (and the BLAS library under it) a few large operations instead of many small ones.
 #
-# ### Convolution as one matrix product: im2col
+# ### Convolution as matrix products: im2col
 #
-# Copy every window of the padded input into a column of a matrix
-# `cols` $\in \mathbb{R}^{(C \cdot HH \cdot WW) \times (N \cdot H' \cdot W')}$: row
-# $(c, k, l)$, column $(n, i, j)$ holds
+# For each image $n$, copy every window of the padded input into a column of a matrix
+# `cols[n]` $\in \mathbb{R}^{(C \cdot HH \cdot WW) \times (H' \cdot W')}$: row
+# $(c, k, l)$, column $(i, j)$ holds
 # $x_{\text{pad}}[n, c, i \cdot \text{stride} + k, j \cdot \text{stride} + l]$. Then the
-# whole layer is a single matrix product with the filters as rows:
+# layer is one matrix product per image, with the filters as the rows of
+# $w_{\text{rows}} \in \mathbb{R}^{F \times C\,HH\,WW}$:
 #
-# $$\underbrace{w_{\text{rows}}}_{F \times C\,HH\,WW} \;\underbrace{\text{cols}}_{C\,HH\,WW \times N H' W'}
-# + b \;=\; \text{out}_{\text{rows}} \in \mathbb{R}^{F \times N H' W'},$$
+# $$\text{out}[n] \;=\; \underbrace{w_{\text{rows}}}_{F \times C\,HH\,WW}
+# \;\underbrace{\text{cols}[n]}_{C\,HH\,WW \times H' W'} + b \;\in\; \mathbb{R}^{F \times H' W'},$$
 #
-# reshaped to $(F, N, H', W')$ and transposed to $(N, F, H', W')$. Building `cols`
-# needs no loop: `np.lib.stride_tricks.sliding_window_view(x_pad, (HH, WW), axis=(2, 3))`
-# is a **view** of shape $(N, C, H_p - HH + 1, W_p - WW + 1, HH, WW)$ that presents
-# every window without copying anything (it only changes the strides numpy walks the
-# memory with); slicing `[:, :, ::stride, ::stride]` keeps the windows that the stride
-# visits, and one transpose and reshape copy them into `cols`.
+# already in the output's layout: reshape it to $(N, F, H', W')$. One call does all $N$
+# products: `w_rows @ cols` with `cols` of shape $(N, C\,HH\,WW, H'W')$ broadcasts the
+# filter matrix over the batch axis (`np.matmul` treats leading axes as a stack of
+# matrices). Building `cols` needs no loop:
+# `np.lib.stride_tricks.sliding_window_view(x_pad, (HH, WW), axis=(2, 3))` is a **view**
+# of shape $(N, C, H_p - HH + 1, W_p - WW + 1, HH, WW)$ that presents every window
+# without copying anything (it only changes the strides numpy walks the memory with);
+# slicing `[:, :, ::stride, ::stride]` keeps the windows that the stride visits, and one
+# transpose and reshape copy them into `cols`.
 #
-# Backward is the same product run the other way. With
-# $\text{dout}_{\text{rows}} \in \mathbb{R}^{F \times N H' W'}$:
-# $dw = \text{dout}_{\text{rows}}\, \text{cols}^\top$, $db$ = the row sums, and
-# $d\text{cols} = w_{\text{rows}}^\top\, \text{dout}_{\text{rows}}$. Each column of
-# $d\text{cols}$ is the gradient of one window, and windows overlap, so **col2im** must
-# *add* each column back where its window came from. `np.add.at` can do that, but it is
-# slow; loop instead over the $HH \cdot WW$ offsets $(k, l)$ inside a window: for a fixed
-# offset, the windows' elements form the strided slice
+# Backward is the same products run the other way. With
+# $d_n = \text{dout}[n]$ reshaped to $F \times H'W'$:
+# $dw = \sum_n d_n\, \text{cols}[n]^\top$, $db$ = the sums of $d_n$'s rows over all $n$,
+# and $d\text{cols}[n] = w_{\text{rows}}^\top\, d_n$. Each column of $d\text{cols}[n]$ is
+# the gradient of one window, and windows overlap, so **col2im** must *add* each column
+# back where its window came from. `np.add.at` can do that, but it is slow; loop instead
+# over the $HH \cdot WW$ offsets $(k, l)$ inside a window: for a fixed offset, the
+# windows' elements form the strided slice
 # `dx_pad[:, :, k : k + stride*H' : stride, l : l + stride*W' : stride]`, one
 # $(N, C, H', W')$ block to which you add $d\text{cols}$'s rows for $(\cdot, k, l)$ in one
 # vectorised `+=`. That is 9 numpy operations for a $3 \times 3$ filter, whatever the
@@ -1087,7 +1091,7 @@ assert diff.max() < 1e-12 and diff.min() > -1e-12
 
 # %% nbgrader={"grade": false, "grade_id": "conv_forward_fast", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_forward_fast(x, w, b, conv_param):
-    """Forward pass of a convolutional layer by im2col and one matrix product.
+    """Forward pass of a convolutional layer by im2col and matrix products.
 
     Inputs and output as conv_forward_naive:
     - x: (N, C, H, W), w: (F, C, HH, WW), b: (F,), conv_param: {'stride', 'pad'}
@@ -1102,10 +1106,10 @@ def conv_forward_fast(x, w, b, conv_param):
     F, _, HH, WW = w.shape
     H_out = 1 + (H + 2 * pad - HH) // stride
     W_out = 1 + (W + 2 * pad - WW) // stride
-    cols = im2col(x, HH, WW, stride, pad)  # (C * HH * WW, N * H' * W')
-    out = w.reshape(F, -1) @ cols  # (F, C * HH * WW) @ (C * HH * WW, N * H' * W') -> (F, N * H' * W')
+    cols = im2col(x, HH, WW, stride, pad)  # (N, C * HH * WW, H' * W')
+    out = w.reshape(F, -1) @ cols  # (F, C HH WW) @ (N, C HH WW, H' W') -> (N, F, H' W')
     out += b[:, None]
-    out = out.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3)  # -> (N, F, H', W')
+    out = out.reshape(N, F, H_out, W_out)
     cache = (x.shape, cols, w, conv_param)
     ### END SOLUTION
     return out, cache
@@ -1126,23 +1130,24 @@ def conv_backward_fast(dout, cache):
     ### BEGIN SOLUTION
     x_shape, cols, w, conv_param = cache
     F, C, HH, WW = w.shape
-    dout_rows = dout.transpose(1, 0, 2, 3).reshape(F, -1)  # (N, F, H', W') -> (F, N * H' * W')
-    dw = (dout_rows @ cols.T).reshape(w.shape)  # (F, N H' W') @ (N H' W', C HH WW) -> (F, C, HH, WW)
-    db = dout_rows.sum(axis=1)  # (F,)
-    dcols = w.reshape(F, -1).T @ dout_rows  # (C HH WW, F) @ (F, N H' W') -> (C HH WW, N H' W')
+    N, _, H_out, W_out = dout.shape
+    d = dout.reshape(N, F, H_out * W_out)  # a view: (N, F, H' W')
+    dw = (d @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)  # (N, F, H'W') @ (N, H'W', C HH WW) -> (N, F, C HH WW) -> sum over n
+    db = d.sum(axis=(0, 2))  # (F,)
+    dcols = w.reshape(F, -1).T @ d  # (C HH WW, F) @ (N, F, H' W') -> (N, C HH WW, H' W')
     dx = col2im(dcols, x_shape, HH, WW, conv_param['stride'], conv_param['pad'])
     ### END SOLUTION
     return dx, dw, db
 
 
 def im2col(x, HH, WW, stride, pad):
-    """Every (HH, WW) window of the padded x, one window per column.
+    """Every (HH, WW) window of the padded x, one window per column, image by image.
 
     Inputs:
     - x: (N, C, H, W); HH, WW: window size; stride, pad: as in conv_param
 
     Returns:
-    - cols: (C * HH * WW, N * H' * W'), row (c, k, l), column (n, i, j) holding
+    - cols: (N, C * HH * WW, H' * W'), cols[n, (c, k, l), (i, j)] =
       x_pad[n, c, i * stride + k, j * stride + l]
     """
     ### BEGIN SOLUTION
@@ -1150,7 +1155,7 @@ def im2col(x, HH, WW, stride, pad):
     windows = np.lib.stride_tricks.sliding_window_view(x_pad, (HH, WW), axis=(2, 3))  # view (N, C, H_p-HH+1, W_p-WW+1, HH, WW)
     windows = windows[:, :, ::stride, ::stride]  # view (N, C, H', W', HH, WW)
     N, C, H_out, W_out = windows.shape[:4]
-    cols = windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * H_out * W_out)  # the one copy
+    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * HH * WW, H_out * W_out)  # the one copy
     ### END SOLUTION
     return cols
 
@@ -1159,7 +1164,7 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
     """Add each column of cols back onto the window of x it came from (im2col's adjoint).
 
     Inputs:
-    - cols: (C * HH * WW, N * H' * W'), laid out as im2col's output
+    - cols: (N, C * HH * WW, H' * W'), laid out as im2col's output
     - x_shape: (N, C, H, W); HH, WW, stride, pad: as in im2col
 
     Returns:
@@ -1169,12 +1174,12 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
     N, C, H, W = x_shape
     H_out = 1 + (H + 2 * pad - HH) // stride
     W_out = 1 + (W + 2 * pad - WW) // stride
-    cols = cols.reshape(C, HH, WW, N, H_out, W_out)
+    cols = cols.reshape(N, C, HH, WW, H_out, W_out)
     dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
     for k in range(HH):
         for l in range(WW):
             # the elements at offset (k, l) of all windows: one strided (N, C, H', W') block
-            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, k, l].transpose(1, 0, 2, 3)
+            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
     dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
     ### END SOLUTION
     return dx
@@ -1284,10 +1289,10 @@ for shape_x, shape_w, stride, pad in (((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),
 #   `x.reshape(N, C, H', ph, W', pw)` puts window $(i, j)$'s elements at
 #   `[:, :, i, :, j, :]` with no copy. Transposing the two in-window axes to the front
 #   and reshaping gives one array `(ph * pw, N, C, H', W')` whose slab $k$ holds element
-#   $k$ (row-major) of every window; the forward pass is its `max(axis=0)`. (Reducing
-#   over the small in-window axes where they lie, `max(axis=(3, 5))`, is correct but
-#   many times slower: numpy's reductions are quick along long axes and slow along
-#   axes of length 2.)
+#   $k$ (row-major) of every window; the forward pass is its `max(axis=0)`, a reduction
+#   along a long axis. (Reducing over the small in-window axes where they lie,
+#   `max(axis=(3, 5))`, is also correct, but numpy reduces slowly along many short axes
+#   of length 2: the benchmark below times both.)
 # - **General path**, for any window and stride (overlapping windows, gaps, ragged
 #   borders): for each offset $(k, l)$ inside the window, the elements at that offset
 #   of all windows are the strided slice `x[:, :, k : k + stride*H' : stride, l : l + stride*W' : stride]`,
@@ -1510,7 +1515,7 @@ def best_time(f, repeats):
 
 
 NAIVE_REPEATS = 1 if P.fast else 3
-FAST_REPEATS = 50 if P.fast else 200  # milliseconds each: the best of many is robust to a busy machine
+FAST_REPEATS = 200 if P.fast else 500  # a few ms each: the best of many is robust to a busy machine
 rng = np.random.default_rng(P.seed)
 bench_x = rng.standard_normal((100, 3, 31, 31))
 bench_w = rng.standard_normal((25, 3, 3, 3))
@@ -1553,8 +1558,12 @@ for layer, (t_naive, t_fast) in timings.items():
     speedups[layer] = t_naive / t_fast
     target = f"~{TARGETS[layer]}x" if layer in TARGETS else ""
     print(f"{layer:<14} {t_naive * 1e3:8.1f}ms {t_fast * 1e3:8.3f}ms {speedups[layer]:8.0f}x   {target}")
-cols_bytes = np.prod(bench_w.shape[1:]) * np.prod(out_fast.shape[:1] + out_fast.shape[2:]) * bench_x.itemsize  # C HH WW x N H' W'
-print(f"\nmemory: x holds {bench_x.nbytes / 1e6:.1f} MB, its im2col matrix {cols_bytes / 1e6:.1f} MB "
+cols_bytes = np.prod(bench_w.shape[1:]) * np.prod(out_naive.shape[:1] + out_naive.shape[2:]) * bench_x.itemsize  # C HH WW x N H' W' numbers
+tiles = bench_pool_x.reshape(100, 3, 16, 2, 16, 2)  # (N, C, H', ph, W', pw), a view
+t_tiles = best_time(lambda: tiles.max(axis=(3, 5)), FAST_REPEATS)
+print(f"\npooling forward by tiles.max(axis=(3, 5)) instead: {t_tiles * 1e3:.3f} ms "
+      f"({t_tiles / timings['pool forward'][1]:.1f} times the time of max_pool_forward_fast)")
+print(f"memory: x holds {bench_x.nbytes / 1e6:.1f} MB, its im2col matrix {cols_bytes / 1e6:.1f} MB "
       f"({cols_bytes / bench_x.nbytes:.1f} times as much)")
 
 fig, ax = plt.subplots(figsize=(7, 3))
@@ -1619,10 +1628,10 @@ else:
 # **Answer.** The loops run $N F H' W'$ iterations of the Python interpreter, each a
 # tiny numpy call on $C \cdot HH \cdot WW$ numbers whose fixed overhead (a few
 # microseconds: building slices and temporaries, dispatching) dwarfs the arithmetic.
-# im2col replaces them with one copy into a regular matrix and one matrix product of
-# $F \times C\,HH\,WW$ by $C\,HH\,WW \times N H' W'$, executed by BLAS in compiled
-# code that is blocked for the caches and vectorised (SIMD); the backward pass is two
-# more products and $HH \cdot WW$ large strided additions. The work is the same; the
+# im2col replaces them with one copy into regular matrices and $N$ matrix products of
+# $F \times C\,HH\,WW$ by $C\,HH\,WW \times H' W'$ (one `matmul` call), executed by
+# BLAS in compiled code that is blocked for the caches and vectorised (SIMD); the
+# backward pass is two more batched products and $HH \cdot WW$ large strided additions. The work is the same; the
 # overhead per multiplication is gone. The price is memory: `cols` holds every window
 # separately, $C \cdot HH \cdot WW \cdot N H' W'$ numbers instead of the input's
 # $N C H W$, about $HH \cdot WW / \text{stride}^2$ times as much, every input pixel
@@ -2409,7 +2418,8 @@ show(plot_training_curves(history, title="ThreeLayerConvNet on the digits"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The 32 first-layer filters the network learned, each a $3 \times 3$ grayscale patch
-# (white = large positive weight): many are small edge and corner detectors.
+# (white = large positive weight, each filter stretched to its own range): compare
+# them with the hand-made edge filter of part 2.
 
 # %% nbgrader={"grade": false, "grade_id": "show_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 show(show_filters(convnet.params['W1'], title="first-layer filters, trained on the digits", scale=4.0))

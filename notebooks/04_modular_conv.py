@@ -625,13 +625,16 @@ assert (dx == dout).all()
 #
 # Write it with plain loops over the output positions; the speed comes in part 3.
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_output_size", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_output_size", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 1 (2 points).** (a) A layer with 10 filters of size $5 \times 5$
 # takes images of shape $(N, 3, 32, 32)$. What is the output's shape with stride 1 and
 # pad 2, and with stride 3 and pad 0? (b) Which padding keeps $H' = H$ for an odd
 # filter size $HH$ and stride 1? (c) What goes wrong when
 # $(H + 2\,\text{pad} - HH)$ is not a multiple of the stride?
 #
+# Answer in the next cell.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_output_size", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # **Answer.** (a) With stride 1 and pad 2: $H' = 1 + (32 + 4 - 5)/1 = 32$, so the
 # output is $(N, 10, 32, 32)$. With stride 3 and pad 0: $H' = 1 + (32 - 5)/3 = 10$, so
 # $(N, 10, 10, 10)$. The number of output channels is the number of filters, whatever
@@ -1619,12 +1622,15 @@ else:
     print(f"forward + backward, float64, one thread: numpy {t_numpy * 1e3:.2f} ms, "
           f"PyTorch {t_torch * 1e3:.2f} ms; ours takes {t_numpy / t_torch:.1f} times as long")
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_im2col", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_im2col", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 2 (3 points).** Why is the im2col convolution so much faster than
 # the loops, although it performs the same multiplications (and copies the input
-# first)? What does it cost in memory, in general and on the benchmark (the cell above
-# prints the sizes)? When would that cost matter?
+# first)? What does it cost in memory, in general and on the benchmark (the benchmark
+# cell prints the sizes)? When would that cost matter?
 #
+# Answer in the next cell.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_im2col", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
 # **Answer.** The loops run $N F H' W'$ iterations of the Python interpreter, each a
 # tiny numpy call on $C \cdot HH \cdot WW$ numbers whose fixed overhead (a few
 # microseconds: building slices and temporaries, dispatching) dwarfs the arithmetic.

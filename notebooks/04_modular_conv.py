@@ -56,14 +56,13 @@ from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from course.lib.data import load_dataset, load_sample_images, scale_to_unit_interval
 from course.lib.gradcheck import (check_gradients, eval_numerical_gradient,
                                   eval_numerical_gradient_array, rel_error)
 from course.lib.train import accuracy, train
-from course.lib.vis import plot_training_curves, show_filters
+from course.lib.vis import plot_training_curves, show, show_filters
 
 QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no progress bars there
 np.set_printoptions(precision=8, suppress=True)
@@ -71,13 +70,6 @@ np.set_printoptions(precision=8, suppress=True)
 # than they save (much more on a busy machine), and the timings in part 3 compare
 # single-threaded code with single-threaded code.
 threadpool_limits(limits=1)
-
-
-def show(fig):
-    """Display a matplotlib Figure once (and free it)."""
-    display(fig)
-    plt.close(fig)
-
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_layer_api", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 1. Modular layers
@@ -625,7 +617,7 @@ assert (dx == dout).all()
 #
 # Write it with plain loops over the output positions; the speed comes in part 3.
 
-# %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_output_size", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q_output_size_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 1 (2 points).** (a) A layer with 10 filters of size $5 \times 5$
 # takes images of shape $(N, 3, 32, 32)$. What is the output's shape with stride 1 and
 # pad 2, and with stride 3 and pad 0? (b) Which padding keeps $H' = H$ for an odd
@@ -1622,7 +1614,7 @@ else:
     print(f"forward + backward, float64, one thread: numpy {t_numpy * 1e3:.2f} ms, "
           f"PyTorch {t_torch * 1e3:.2f} ms; ours takes {t_numpy / t_torch:.1f} times as long")
 
-# %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_im2col", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "q_im2col_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 2 (3 points).** Why is the im2col convolution so much faster than
 # the loops, although it performs the same multiplications (and copies the input
 # first)? What does it cost in memory, in general and on the benchmark (the benchmark

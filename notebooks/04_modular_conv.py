@@ -1468,7 +1468,8 @@ for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 7, 7), 3, 3, 2)
 # relative error or better, pooling exactly), then the timing on the benchmark shapes:
 # convolution of $x$ $(100, 3, 31, 31)$ with $w$ $(25, 3, 3, 3)$, stride 2, pad 1, and
 # $2 \times 2$ pooling with stride 2 on $(100, 3, 32, 32)$. Each layer is timed as the
-# best of a few runs (the loop layers only once in fast mode: they take seconds),
+# best of several runs (the fast layers' best of hundreds, the loop layers only once in
+# fast mode: they take seconds),
 # with numpy's BLAS on **one thread** (set in the setup cell), like the loops, so the
 # ratios compare the algorithms rather than the number of cores. With a compiled (Cython)
 # im2col, the classic assignment reports about 300x (convolution forward), 400x

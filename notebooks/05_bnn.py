@@ -60,12 +60,10 @@ P = notebook_params(default_dataset="digits")
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-import io
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Image, display
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -73,7 +71,7 @@ from course.lib.data import (load_dataset, plus_minus_one_targets, scale_to_unit
                              to_rows)
 from course.lib.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 from course.lib.train import accuracy, train
-from course.lib.vis import show_image_grid
+from course.lib.vis import show, show_image_grid
 
 QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no progress bars there
 
@@ -82,15 +80,6 @@ QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no
 # other programs share the cores); and the speed benchmark of section 8 then compares
 # one core running BLAS with one core running our bit-packed kernel.
 threadpool_limits(limits=1, user_api="blas")
-
-
-def show(fig):
-    """Display a matplotlib Figure as a PNG and free it; works with any backend,
-    so the figures also appear in headless runs and in graded copies."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    display(Image(data=buffer.getvalue()))
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_provided", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -46,8 +46,6 @@ P = notebook_params(default_dataset="digits")
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 from tqdm.auto import tqdm
@@ -57,7 +55,6 @@ from course.lib.gradcheck import check_gradients, rel_error
 from course.lib.train import accuracy, train
 from course.lib.vis import plot_training_curves, show, show_image_grid, visualize_grid
 
-QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no progress bars there
 
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_model", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1014,7 +1011,7 @@ print(SETTINGS)
 
 # %% nbgrader={"grade": false, "grade_id": "first_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
 first = SETTINGS["first_run"]
-first_model, first_loss_fn, first_history = train_two_layer(**first, seed=P.seed, progress=not QUIET)
+first_model, first_loss_fn, first_history = train_two_layer(**first, seed=P.seed)
 print(f"first run ({describe(first)}): {first_history.seconds:.1f} s")
 print(f"final training accuracy {first_history.train_acc_history[-1]:.3f}, "
       f"final validation accuracy {first_history.val_acc_history[-1]:.3f}, "
@@ -1072,7 +1069,7 @@ trials = [{"hidden_size": int(search_rng.choice(space["hidden_size"])),
 results = []  # (validation accuracy, settings, seconds)
 best = None   # (validation accuracy, settings, model, loss_fn, history)
 search_start = time.perf_counter()
-for k, trial in enumerate(tqdm(trials, desc="search", disable=QUIET)):
+for k, trial in enumerate(tqdm(trials, desc="search", disable=P.quiet)):
     if time.perf_counter() - search_start > SETTINGS["budget_seconds"]:
         print(f"time budget of {SETTINGS['budget_seconds']} s spent: stopped after {k} trials")
         break

@@ -73,7 +73,6 @@ from course.lib.gradcheck import eval_numerical_gradient, eval_numerical_gradien
 from course.lib.train import accuracy, train
 from course.lib.vis import show, show_image_grid
 
-QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no progress bars there
 
 # One BLAS thread for the whole notebook. The trainings multiply small matrices, where
 # a second thread costs more in synchronisation than it gives (and is disastrous when
@@ -1700,7 +1699,7 @@ FLS = [4, 6, 8, 10, 14]
 fixed_results = {}  # (rounding, FL) -> (test accuracy, epoch losses)
 fixed_results[("float", None)] = train_mlp_rounded(digits_unit, num_epochs=FIXED_EPOCHS, seed=P.seed)
 runs = [(rounding, FL) for rounding in ("nearest", "stochastic") for FL in FLS]
-for rounding, FL in tqdm(runs, desc="fixed point", disable=QUIET):
+for rounding, FL in tqdm(runs, desc="fixed point", disable=P.quiet):
     round_rng = np.random.default_rng(P.seed + FL)
     quantize = (lambda a, FL=FL, rounding=rounding, r=round_rng:
                 to_fixed_point(a, 16 - FL, FL, rounding=rounding, rng=r))

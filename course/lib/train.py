@@ -21,11 +21,12 @@ Data
 from __future__ import annotations
 
 import copy
-import os
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from course.lib.params import running_unattended
 
 
 @dataclass
@@ -97,7 +98,7 @@ def train(loss_fn, params, data, update_rule, *, learning_rate=1e-3, optim_confi
 
     history = History()
     if progress is None:
-        progress = not (os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))
+        progress = not running_unattended()
     bar = _progress_bar(num_epochs * iterations_per_epoch, progress)
     start = time.perf_counter()
     for epoch in range(num_epochs):

@@ -10,7 +10,7 @@ loops and like the notebook.
     python benchmarks/bench_fast_layers.py                 # naive timed once, fast best of 200
     python benchmarks/bench_fast_layers.py --naive-repeats 3 --fast-repeats 200
 
-Needs numpy (and threadpoolctl, which scikit-learn installs); PyTorch is optional.
+Needs numpy and threadpoolctl (course dependencies); PyTorch is optional.
 """
 from __future__ import annotations
 

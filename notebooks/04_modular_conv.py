@@ -51,12 +51,11 @@ P = notebook_params(default_dataset="digits")
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-import os
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
-from threadpoolctl import threadpool_limits  # installed with scikit-learn
+from threadpoolctl import threadpool_limits
 
 from course.lib.data import load_dataset, load_sample_images, scale_to_unit_interval
 from course.lib.gradcheck import (check_gradients, eval_numerical_gradient,
@@ -64,7 +63,6 @@ from course.lib.gradcheck import (check_gradients, eval_numerical_gradient,
 from course.lib.train import accuracy, train
 from course.lib.vis import plot_training_curves, show, show_filters
 
-QUIET = bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))  # no progress bars there
 np.set_printoptions(precision=8, suppress=True)
 # numpy's BLAS on one thread: the matrices here are small, where extra threads cost more
 # than they save (much more on a busy machine), and the timings in part 3 compare
@@ -2397,7 +2395,7 @@ small_model = ThreeLayerConvNet(input_dim=(1, 8, 8), num_filters=16, filter_size
                                 weight_scale=5e-2, seed=P.seed)
 small_history = train(small_model.loss, small_model.params, small_data, sgd_momentum,
                       learning_rate=5e-2, optim_config={'momentum': 0.9}, num_epochs=20, batch_size=10,
-                      seed=P.seed, keep_best=False, progress=not QUIET)
+                      seed=P.seed, keep_best=False, progress=not P.quiet)
 small_train_acc = accuracy(small_model.loss, small_data['X_train'], small_data['y_train'])
 print(f"50 training examples: final training accuracy {small_train_acc:.0%}, "
       f"validation accuracy {small_history.val_acc_history[-1]:.1%}")
@@ -2409,7 +2407,7 @@ convnet = ThreeLayerConvNet(input_dim=(1, 8, 8), num_filters=32, filter_size=3, 
                             weight_scale=5e-2, reg=1e-3, seed=P.seed)
 history = train(convnet.loss, convnet.params, data, sgd_momentum,
                 learning_rate=2e-2, optim_config={'momentum': 0.9}, lr_decay=0.9,
-                num_epochs=NUM_EPOCHS, batch_size=25, seed=P.seed, progress=not QUIET)
+                num_epochs=NUM_EPOCHS, batch_size=25, seed=P.seed, progress=not P.quiet)
 test_acc = accuracy(convnet.loss, data['X_test'], data['y_test'])
 print(f"{NUM_EPOCHS} epochs in {history.seconds:.1f} s: best validation accuracy {history.best_val_acc:.1%}, "
       f"test accuracy {test_acc:.1%} (target: at least 97%)")

@@ -54,17 +54,21 @@ class MutationError(AssertionError):
 
 @contextlib.contextmanager
 def notebook_environment():
-    """COURSE_FAST=1, CI=1, Agg; stdout silenced; BLAS thread limits and the
-    environment restored afterwards (notebooks set threadpool limits globally)."""
+    """COURSE_FAST=1, CI=1, Agg; output silenced; afterwards the environment, BLAS
+    thread limits (the notebooks set them globally), matplotlib's rcParams, numpy's
+    print options and global random state are as they were."""
     saved = {key: os.environ.get(key) for key in ENVIRONMENT}
+    print_options, random_state = np.get_printoptions(), np.random.get_state()
     os.environ.update(ENVIRONMENT)
     try:
-        with threadpool_limits(limits=None), warnings.catch_warnings(), \
+        with threadpool_limits(limits=None), matplotlib.rc_context(), warnings.catch_warnings(), \
                 contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
             yield
     finally:
         plt.close("all")
+        np.set_printoptions(**print_options)
+        np.random.set_state(random_state)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -374,6 +374,10 @@ dx, dy = gate.backward(np.array([2.0, -6.0, 0.5]))
 assert dx.__class__ is np.ndarray and dx.shape == (3,) and dy.shape == (3,)
 assert (dx == np.array([0.0, -6.0, 0.0])).all()
 assert (dy == np.array([2.0, 0.0, 0.5])).all()
+gate = MaxGate()
+gate.forward(np.array([3.0, 1.0]), np.array([3.0, 0.0]))  # a tie: all of dout goes to x
+dx, dy = gate.backward(np.array([5.0, 1.0]))
+assert (dx == np.array([5.0, 1.0])).all() and (dy == np.array([0.0, 0.0])).all()
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "SigmoidGate", "locked": false, "schema_version": 3, "solution": true, "task": false}

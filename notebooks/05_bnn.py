@@ -522,6 +522,10 @@ _d = _dw - _x.T @ _g
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _d = _db - _g.sum(axis=0)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
+_o, _c = binary_dense_forward(_x, _w, _b)  # some |w| > 1: the unscaled layer still passes every gradient
+_dx, _dw, _db = binary_dense_backward(_g, _c)
+_d = _dw - _x.T @ _g
+assert _d.max() < 1e-12 and _d.min() > -1e-12
 # scaled: alpha per output unit, the mean of |w| over the D = 5 inputs (not over the M = 3 units)
 _alpha = (_w * _ws).sum(axis=0) / 5.0
 _o, _c = binary_dense_forward(_x, _w, _b, scale=True)

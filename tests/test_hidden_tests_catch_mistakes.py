@@ -302,15 +302,8 @@ MISTAKES = [
 
 # Mistakes the notebooks' tests do not catch, as strict xfails (so that a fix of the tests
 # shows up): (notebook, stem, why) -> (variants that miss it: "whole" and/or "hidden", reason).
-TIES = ("MaxGate's tests have no tie x == y, where the docstring sends the whole gradient to x; "
-        "a tie case in the hidden tests would catch it")
-UNCAUGHT: dict[tuple[str, str, str], tuple[frozenset, str]] = {
-    (NB02, "MaxGate", "max gate sending the gradient to both tied inputs"): (frozenset({"whole", "hidden"}), TIES),
-    (NB02, "MaxGate", "max gate dropping the gradient at a tie"): (frozenset({"whole", "hidden"}), TIES),
-    (NB05, "binary_dense_forward", "BinaryConnect gradient cancelled where |w| > 1"): (
-        frozenset({"hidden"}),
-        "only the visible test has a weight with |w| > 1 in the unscaled layer; the hidden tests use |w| <= 1"),
-}
+# None at present.
+UNCAUGHT: dict[tuple[str, str, str], tuple[frozenset, str]] = {}
 
 
 def _param(mistake: Mistake, variant: str):

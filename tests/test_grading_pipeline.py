@@ -22,6 +22,8 @@ from course.grading.release import release, release_path, verify_release
 from grading_helpers import (FIXTURE_NOTEBOOKS, exported_grades, read_master, read_release,
                              scratch_layout, submit)
 
+pytestmark = pytest.mark.slow  # real nbgrader runs: about two minutes
+
 NAME = "00_fixture"
 CORRECT = {
     "add": "def add(a, b):\n    return a + b",

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import time
 from pathlib import Path
 
 import numpy as np
+
+from course.lib.gradcheck import rel_error
+from course.lib.timing import best_time
 
 MASTER = Path(__file__).resolve().parents[1] / "notebooks" / "04_modular_conv.py"
 SOLUTION_CELLS = ("conv_forward_naive", "max_pool_forward_naive", "conv_forward_fast", "max_pool_forward_fast")
@@ -37,20 +39,6 @@ def load_layers(master: Path = MASTER) -> dict:
     if missing:
         raise SystemExit(f"{master}: no solution cells {missing}")
     return namespace
-
-
-def best_time(f, repeats: int) -> float:
-    """The shortest of `repeats` wall-clock timings of f(), in seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def rel_error(x, y) -> float:
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 def benchmark(layers: dict, naive_repeats: int, fast_repeats: int, seed: int = 0) -> dict:

@@ -1498,15 +1498,7 @@ for pool_param in ({'pool_height': 2, 'pool_width': 2, 'stride': 2}, {'pool_heig
 print("(where windows overlap, an input's gradients are added in a different order: rounding differs in the last bit)")
 
 # %% nbgrader={"grade": false, "grade_id": "benchmark", "locked": true, "schema_version": 3, "solution": false, "task": false}
-def best_time(f, repeats):
-    """The shortest of `repeats` wall-clock timings of f(), in seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - start)
-    return best
-
+from course.lib.timing import best_time  # the fastest of several calls, in seconds
 
 NAIVE_REPEATS = 1 if P.fast else 3
 FAST_REPEATS = 200 if P.fast else 500  # a few ms each: the best of many is robust to a busy machine

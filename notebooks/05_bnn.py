@@ -1432,16 +1432,7 @@ print(f"  all layers: float32 {float32_bytes:,} bytes, packed {packed_bytes:,} b
 # at batch 1, at smaller layer sizes.
 
 # %% nbgrader={"grade": false, "grade_id": "speed", "locked": true, "schema_version": 3, "solution": false, "task": false}
-def best_time(fn, repeat):
-    """The fastest of `repeat` calls of fn() (after one warm-up call), in seconds."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
+from course.lib.timing import best_time  # the fastest of several calls (after a warm-up), in seconds
 
 def layer_pair(K, M, N, rng):
     """Random +-1 weights and inputs of one layer in both forms: float32 W (K, M), x (N, K),

@@ -66,6 +66,13 @@ def bad_submissions(release_nb):
              "rel_error = lambda *args, **kwargs: 0.0\n"
              "def scale_vector(x, k):\n    return np.asarray(x, dtype=np.float64)")
     cases["redefines-helpers"] = (all_correct(release_nb, scale_vector=cheat), 6)
+    silence = ("get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
+               "def add(a, b):\n    return a - b")
+    cases["silences-errors"] = (all_correct(release_nb, add=silence), 7)
+    hide = ("ip = get_ipython()\nip.showtraceback = lambda *args, **kwargs: None\n"
+            "import sys\nsys.stderr.write = lambda *args, **kwargs: None\n"
+            "def add(a, b):\n    return a - b")
+    cases["hides-tracebacks"] = (all_correct(release_nb, add=hide), 7)
     cases["huge-output"] = (all_correct(release_nb, add=(
         "for i in range(200_000):\n    print('spam ' * 20, i)\n" + CORRECT["add"])), 9)
     return cases
@@ -125,7 +132,7 @@ def test_reference_blank_and_partial_scores(graded):
 
 
 @pytest.mark.parametrize("student", ["infinite-loop", "exception", "sys-exit", "kernel-dies",
-                                     "deleted-test", "edited-test", "redefines-helpers",
+                                     "deleted-test", "edited-test", "redefines-helpers", "silences-errors", "hides-tracebacks",
                                      "huge-output", "missing-notebook"])
 def test_bad_submission_gets_the_score_it_deserves(graded, student):
     _, _, table, expected = graded

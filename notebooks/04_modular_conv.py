@@ -1726,39 +1726,56 @@ def _stand_in_softmax_loss(x, y):
     return (0.5 * (x ** 2).sum() - (x * target).sum()) / N, (x - target) / N
 
 
-def _stand_in_affine_relu_forward(x, w, b):
-    a, fc_cache = _stand_in_affine_forward(x, w, b)
-    out, relu_cache = _stand_in_relu_forward(a)
-    return out, (fc_cache, relu_cache)
+def _stand_in_tanh_dense(x, w, b):
+    """Stand-in affine_relu, one toy function: tanh(row sums of x * column sums of w + b). (N, M)."""
+    s = x.reshape(x.shape[0], -1).sum(axis=1)  # (N,)
+    out = np.tanh(np.outer(s, w.sum(axis=0)) + b)  # (N, M)
+    return out, ("affine_relu stand-in", x.shape, w, s, out)
 
 
-def _stand_in_affine_relu_backward(dout, cache):
-    fc_cache, relu_cache = cache
-    return _stand_in_affine_backward(_stand_in_relu_backward(dout, relu_cache), fc_cache)
+def _stand_in_tanh_dense_backward(dout, cache):
+    _, x_shape, w, s, out = cache
+    g = dout * (1.0 - out ** 2)  # (N, M)
+    dx = np.broadcast_to((g @ w.sum(axis=0)).reshape((-1,) + (1,) * (len(x_shape) - 1)), x_shape).copy()
+    return dx, np.broadcast_to(s @ g, w.shape).copy(), g.sum(axis=0)  # dw: (N,) @ (N, M), the same for every row
+
+
+def _stand_in_tanh_grid(x, w, b, pad, step, H_out, W_out):
+    """One toy function for the conv sandwiches: output (n, f, i, j) is the tanh of the sum of
+    filter f times the channel sum of the padded input at (step i, step j), plus b[f]. (N, F, H_out, W_out)."""
+    s_pad = np.pad(x.sum(axis=1), ((0, 0), (pad, pad), (pad, pad)))  # (N, H + 2 pad, W + 2 pad)
+    s = s_pad[:, 0:step * H_out:step, 0:step * W_out:step]  # (N, H_out, W_out)
+    out = np.tanh(w.sum(axis=(1, 2, 3))[None, :, None, None] * s[:, None] + b[None, :, None, None])
+    return out, ("conv sandwich stand-in", x.shape, w, pad, step, s, out)
+
+
+def _stand_in_tanh_grid_backward(dout, cache):
+    _, (N, C, H, W), w, pad, step, s, out = cache
+    _, _, H_out, W_out = dout.shape
+    g = dout * (1.0 - out ** 2)  # (N, F, H_out, W_out)
+    ds_pad = np.zeros((N, H + 2 * pad, W + 2 * pad))
+    ds_pad[:, 0:step * H_out:step, 0:step * W_out:step] = (g * w.sum(axis=(1, 2, 3))[None, :, None, None]).sum(axis=1)
+    dx = np.broadcast_to(ds_pad[:, None, pad:pad + H, pad:pad + W], (N, C, H, W)).copy()
+    dw = np.broadcast_to((g * s[:, None]).sum(axis=(0, 2, 3))[:, None, None, None], w.shape).copy()
+    return dx, dw, g.sum(axis=(0, 2, 3))
 
 
 def _stand_in_conv_relu_forward(x, w, b, conv_param):
-    a, conv_cache = _stand_in_conv_forward(x, w, b, conv_param)
-    out, relu_cache = _stand_in_relu_forward(a)
-    return out, (conv_cache, relu_cache)
-
-
-def _stand_in_conv_relu_backward(dout, cache):
-    conv_cache, relu_cache = cache
-    return _stand_in_conv_backward(_stand_in_relu_backward(dout, relu_cache), conv_cache)
+    """Stand-in conv_relu (for the network's test): the toy grid function at the convolution's output positions."""
+    stride, pad = conv_param['stride'], conv_param['pad']
+    H_out = 1 + (x.shape[2] + 2 * pad - w.shape[2]) // stride
+    W_out = 1 + (x.shape[3] + 2 * pad - w.shape[3]) // stride
+    return _stand_in_tanh_grid(x, w, b, pad, stride, H_out, W_out)
 
 
 def _stand_in_conv_relu_pool_forward(x, w, b, conv_param, pool_param):
-    a, conv_cache = _stand_in_conv_forward(x, w, b, conv_param)
-    r, relu_cache = _stand_in_relu_forward(a)
-    out, pool_cache = _stand_in_pool_forward(r, pool_param)
-    return out, (conv_cache, relu_cache, pool_cache)
-
-
-def _stand_in_conv_relu_pool_backward(dout, cache):
-    conv_cache, relu_cache, pool_cache = cache
-    dr = _stand_in_pool_backward(dout, pool_cache)
-    return _stand_in_conv_backward(_stand_in_relu_backward(dr, relu_cache), conv_cache)
+    """Stand-in conv_relu_pool (for the network's test): the toy grid function at the pooled output positions."""
+    stride, pad = conv_param['stride'], conv_param['pad']
+    ph, pw, pool_stride = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    H_conv = 1 + (x.shape[2] + 2 * pad - w.shape[2]) // stride
+    W_conv = 1 + (x.shape[3] + 2 * pad - w.shape[3]) // stride
+    H_out, W_out = 1 + (H_conv - ph) // pool_stride, 1 + (W_conv - pw) // pool_stride
+    return _stand_in_tanh_grid(x, w, b, pad, stride * pool_stride, H_out, W_out)
 
 
 STAND_INS = {
@@ -1769,10 +1786,12 @@ STAND_INS = {
     'max_pool_forward_naive': _stand_in_pool_forward, 'max_pool_backward_naive': _stand_in_pool_backward,
     'max_pool_forward_fast': _stand_in_pool_forward, 'max_pool_backward_fast': _stand_in_pool_backward,
     'softmax_loss': _stand_in_softmax_loss,
-    'affine_relu_forward': _stand_in_affine_relu_forward, 'affine_relu_backward': _stand_in_affine_relu_backward,
-    'conv_relu_forward': _stand_in_conv_relu_forward, 'conv_relu_backward': _stand_in_conv_relu_backward,
+    # the sandwiches' stand-ins, used by the network's test: toy functions of their own (not built from
+    # the layer stand-ins above), with the same values and gradients as those layer stand-ins chained
+    'affine_relu_forward': _stand_in_tanh_dense, 'affine_relu_backward': _stand_in_tanh_dense_backward,
+    'conv_relu_forward': _stand_in_conv_relu_forward, 'conv_relu_backward': _stand_in_tanh_grid_backward,
     'conv_relu_pool_forward': _stand_in_conv_relu_pool_forward,
-    'conv_relu_pool_backward': _stand_in_conv_relu_pool_backward,
+    'conv_relu_pool_backward': _stand_in_tanh_grid_backward,
 }
 SANDWICH_NAMES = ['affine_relu_forward', 'affine_relu_backward', 'conv_relu_forward', 'conv_relu_backward',
                   'conv_relu_pool_forward', 'conv_relu_pool_backward']

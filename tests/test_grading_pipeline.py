@@ -73,6 +73,14 @@ def bad_submissions(release_nb):
             "import sys\nsys.stderr.write = lambda *args, **kwargs: None\n"
             "def add(a, b):\n    return a - b")
     cases["hides-tracebacks"] = (all_correct(release_nb, add=hide), 7)
+    magic = ("class Close:\n"
+             "    # compares as close to anything\n"
+             "    __sub__ = __rsub__ = __abs__ = lambda self, *args: self\n"
+             "    __lt__ = __gt__ = __le__ = __ge__ = __eq__ = lambda self, other: True\n"
+             "    max = min = lambda self, *args, **kwargs: self\n"
+             "def scale_vector(x, k):\n"
+             "    return np.array([Close() for _ in x], dtype=object)")
+    cases["magic-objects"] = (all_correct(release_nb, scale_vector=magic), 6)
     cases["huge-output"] = (all_correct(release_nb, add=(
         "for i in range(200_000):\n    print('spam ' * 20, i)\n" + CORRECT["add"])), 9)
     return cases
@@ -133,6 +141,7 @@ def test_reference_blank_and_partial_scores(graded):
 
 @pytest.mark.parametrize("student", ["infinite-loop", "exception", "sys-exit", "kernel-dies",
                                      "deleted-test", "edited-test", "redefines-helpers", "silences-errors", "hides-tracebacks",
+                                     "magic-objects",
                                      "huge-output", "missing-notebook"])
 def test_bad_submission_gets_the_score_it_deserves(graded, student):
     _, _, table, expected = graded

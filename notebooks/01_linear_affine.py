@@ -70,7 +70,7 @@ np.set_printoptions(precision=4, suppress=True)  # print arrays with 4 decimals
 # | $AB$ | `A @ B` | `(m, n) @ (n, p) -> (m, p)` |
 # | $A^\top$ | `A.T` | `(n, m)` |
 # | inner product $a^\top x = \sum_i a_i x_i$ | `a @ x` | a number |
-# | identity $I_n$, unit vector $e_k$ | `np.eye(n)`, `np.eye(n)[k]` | `(n, n)`, `(n,)` |
+# | identity $I_n$, unit vector $e_k$ | `np.eye(n)`, `np.eye(n)[k - 1]` (indices from 0, see below) | `(n, n)`, `(n,)` |
 #
 # **Indices start at 0.** Mathematics numbers the entries of $x \in \mathbb{R}^n$
 # as $x_1, \dots, x_n$; numpy numbers them `x[0], ..., x[n-1]`. So $e_1$ is
@@ -1452,8 +1452,12 @@ show(fig)
 # with a modest factor $c_n$ that grows slowly with $n$. Read in digits: you
 # lose up to about $\log_{10} \kappa(A)$ of your $\approx 16$ (`float64`) or $\approx 7$
 # (`float32`) correct digits. The bound is a worst case (it assumes every
-# rounding error points in the most harmful direction), so measured errors
-# usually stay somewhat below $\kappa u$.
+# rounding error points in the most harmful direction), so once $\kappa$ is large
+# the measured errors typically stay well below $\kappa u$. At small $\kappa$ the factor $c_n$ is not negligible: many roundings
+# add up, and the error can be several times $\kappa u$ (with $\kappa = 1$, $\kappa u$
+# is a single rounding, $u$, while a $50 \times 50$ solve performs thousands). The cell
+# prints the ratio error$/(\kappa u)$ for each precision: its median is well below 1,
+# its maximum, at the smallest $\kappa$, is not.
 #
 # The experiment: random $50 \times 50$ matrices $A = U\,\mathrm{diag}(s)\,V^\top$
 # with random orthogonal $U, V$ and singular values $s$ spaced evenly on a log
@@ -1537,11 +1541,14 @@ for target in (1e2, 1e6):
 # $1/\sigma_{\min}$). So even the *exact* solution of the rounded system differs
 # from the true $x$ by about $\kappa u$; the solver (LU with partial pivoting,
 # backward stable) only adds errors of the same size. The error therefore
-# follows the line $\kappa u$ (staying somewhat below it, since the bound is a worst
-# case): up to about $\log_{10}\kappa$ of the 7 digits are lost. The line reaches 1
-# at $\kappa = 1/u \approx 1.7 \cdot 10^7$; from there on `float32` guarantees no
-# correct digit, and the measured error (below the worst case) reaches order 1
-# within a few powers of ten after that (the cell prints where it first exceeds 0.5). `float64` has $u \approx 10^{-16}$: the same
+# follows the line $\kappa u$, below it once $\kappa$ is large (the median ratio
+# printed is about 0.1, since the bound is a worst case); only at the smallest
+# $\kappa$, where the factor $c_n$ of the bound matters, do the `float64` errors
+# exceed $\kappa u$, by up to several times. Up to about $\log_{10}\kappa$ of the 7
+# digits are lost. The line reaches 1 at $\kappa = 1/u \approx 1.7 \cdot 10^7$;
+# from there on `float32` guarantees no correct digit, and the measured error
+# (below the worst case) reaches order 1 within a few powers of ten after that
+# (the cell prints where it first exceeds 0.5). `float64` has $u \approx 10^{-16}$: the same
 # matrices keep about $16 - \log_{10}\kappa$ digits, and only
 # $\kappa \approx 1/u \approx 9 \cdot 10^{15}$ would wipe them out. The remedy is more precision
 # or a better-conditioned formulation, not a better solver.

@@ -24,13 +24,15 @@
 # `sgd_momentum`, `rmsprop`, `adam`, and two short answers. Everything else
 # (data, gradient checking, the training loop, plots) comes from `course.lib`.
 #
-# **Time.** In fast mode (`COURSE_FAST=1`, what CI and the autograder use) the whole
-# notebook runs in under a minute on two CPU cores (13 to 28 s in our measurements on
-# a shared two-core machine). The default (full) mode trains longer and
-# searches 60 settings instead of 12: on the embedded digits it took 178 s on a
-# shared two-core machine, and its search stops starting new trials after 240 s, so
-# it stays under five minutes. On CIFAR-10 the full mode takes much longer (its
-# search budget is 30 minutes). The last cell prints the time of your own run.
+# **Time.** The last cell prints the wall time of your own run. In fast mode
+# (`COURSE_FAST=1`, what CI and the autograder use) the notebook trains briefly and
+# searches 12 settings; its search stops starting new trials after 30 s, so it stays
+# well under a minute. The default (full) mode trains longer and searches 60
+# settings: on the embedded digits two runs on a shared 2-core machine took 56 s
+# and 250 s (measured on 2026-11-23; the difference is the other jobs' load). Its
+# search stops starting new trials after 240 s, so it stays under about five
+# minutes. On CIFAR-10 the full mode takes much longer (its search budget is 30
+# minutes).
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so CI and you run the same notebook.
@@ -317,8 +319,9 @@ assert _d.max() < 1e-12 and _d.min() > -1e-12
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_test_loss", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# The loss of the toy model with `reg=0.1`; the known value is 1.38191946092, and
-# yours should agree to about $10^{-10}$ or better.
+# The loss of the toy model with `reg=0.1`; the known value is 1.38191946092 (given
+# to eleven decimals). The cell prints your difference to it: a correct float64
+# implementation is off by about $10^{-11}$, and the test accepts up to $10^{-7}$.
 
 # %% nbgrader={"grade": true, "grade_id": "test_two_layer_net_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 X_toy, y_toy = toy_data()
@@ -829,8 +832,15 @@ show(fig)
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_grad_scales", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Why do the adaptive rules win? Look at how large the gradients are at the start,
 # per parameter, and how large a step plain SGD takes compared with RMSProp's first
-# step (which is about $\eta / \sqrt{1 - \rho} = 10\,\eta$ per coordinate, whatever
-# the gradient).
+# step. With a zero cache and decay rate $\rho = 0.99$, that step is
+# $\eta\, g / \sqrt{(1 - \rho)\, g^2 + \epsilon}$ per coordinate. When
+# $(1 - \rho)\, g^2 \gg \epsilon = 10^{-8}$, i.e. $|g| \gg 10^{-3}$, it is about
+# $\eta / \sqrt{1 - \rho} = 10\,\eta$, whatever the gradient; for smaller
+# gradients $\epsilon$ dominates the root and the step shrinks towards
+# $\eta\, g / \sqrt{\epsilon} = 10^4\, \eta\, g$. The table shows both: $W_2$
+# and $b_2$ (larger gradients) take steps close to $10\,\eta = 1$, while $W_1$ and
+# $b_1$, whose gradient entries lie mostly ($W_1$) or partly ($b_1$) below
+# $10^{-3}$, take smaller ones, yet still far larger than SGD's.
 
 # %% nbgrader={"grade": false, "grade_id": "grad_scales", "locked": true, "schema_version": 3, "solution": false, "task": false}
 model = toy_model()
@@ -851,12 +861,14 @@ for name, grad in toy_grads.items():
 # toy problem are small and of very different sizes: the table shows root-mean-square
 # gradients from about $10^{-1}$ ($b_2$) down to below $10^{-3}$ ($W_1$, which sees
 # the error only through $W_2$ and the ReLU). With learning rate 0.1, SGD moves
-# $W_1$ by about $10^{-4}$ per step, so after 100 steps the first layer has barely
-# changed and the loss falls slowly. RMSProp divides each coordinate by the running
-# root-mean-square of its own gradient, so its step size is set by the learning rate
-# (up to $10\eta$ at first, while the cache is still small, then about $\eta$), not
-# by the gradient's scale: every parameter, the first layer included, moves at a
-# useful pace from the start. (The same normalisation explains RMSProp's spike at
+# $W_1$ by about $6 \cdot 10^{-5}$ per step (RMS, from the table), so after 100
+# steps the first layer has barely changed and the loss falls slowly. RMSProp divides
+# each coordinate by the running root-mean-square of its own gradient, so its step
+# size is set by the learning rate, not by the gradient's scale: up to $10\eta$ at
+# first, while the cache is still small, then about $\eta$; only gradients below
+# about $10^{-3}$ get smaller first steps, because $\epsilon$ inside the root then
+# dominates (the table's 0.42 for $W_1$ against $5.6 \cdot 10^{-5}$ for SGD). Every
+# parameter, the first layer included, moves at a useful pace from the start. (The same normalisation explains RMSProp's spike at
 # the second iteration: its first steps are large.) Adam normalises in the same way
 # and adds momentum, averaging the gradient direction over steps, with bias
 # correction so that its first steps are not shrunk by the zero initial moments; it
@@ -923,15 +935,18 @@ show(show_image_grid(ds.X_train[:20], ds.y_train[:20], CLASS_NAMES, ncols=10))
 # The settings below are this notebook's starting points. Weight scale: the digits
 # rows are of order 1, so the weights start at `std=0.1` (about $1/\sqrt{64}$);
 # the CIFAR-10 rows are of order 50 with 3,072 entries, so `std=1e-4` as in the
-# classic assignment. Fast mode shortens the trainings and the search; on CIFAR-10
-# it also trains on a 10,000-image subset, too little to reach the target there.
+# classic assignment. Fast mode shortens the trainings and the search.
 #
-# **Targets.** Digits: at least **96%** test accuracy, in fast mode too. CIFAR-10:
-# at least **50%** validation accuracy, the classic assignment's target, checked in
-# full mode when the data is present (the classic assignment reports about 37% for
-# the untuned first run below: hidden size 50, 5 epochs, lr $10^{-5}$, reg 1.0; this
-# notebook has not been run on CIFAR-10 in CI, so the tuned settings are a starting
-# point and the final cell's check is what tells).
+# **Targets.** Digits: at least **96%** test accuracy, asserted in fast and full
+# mode. CIFAR-10: at least **50%** validation accuracy, the classic assignment's
+# target, asserted by the final cell whenever `COURSE_DATASET=cifar10` runs in the
+# default (full) mode. **Fast mode on CIFAR-10 is only a smoke run** (a 10,000-image
+# training subset, 2 epochs, 2 search trials): it checks that everything runs on
+# the real images and is *not* expected to reach 50%, so the final cell does not
+# assert the target there. The classic assignment reports about 37% for the untuned
+# first run below (hidden size 50, 5 epochs, lr $10^{-5}$, reg 1.0). CI has no
+# CIFAR-10 and this notebook's CIFAR-10 settings have not been verified to reach
+# 50%: they are a starting point, and the final cell's assert is what tells.
 
 # %% nbgrader={"grade": false, "grade_id": "settings", "locked": true, "schema_version": 3, "solution": false, "task": false}
 SETTINGS = {
@@ -1017,6 +1032,9 @@ print(f"final training accuracy {first_history.train_acc_history[-1]:.3f}, "
       f"final validation accuracy {first_history.val_acc_history[-1]:.3f}, "
       f"gap {first_history.train_acc_history[-1] - first_history.val_acc_history[-1]:+.3f}; "
       f"best validation accuracy {first_history.best_val_acc:.3f}")
+back = min(5, first["num_epochs"] - 1)  # how many epochs before the end to compare with
+print(f"{back} epochs before the end: training accuracy {first_history.train_acc_history[-1 - back]:.3f}, "
+      f"validation accuracy {first_history.val_acc_history[-1 - back]:.3f}")
 losses = np.array(first_history.loss_history)
 per_epoch = len(losses) // first["num_epochs"]
 print(f"mean loss in the first epoch {losses[:per_epoch].mean():.3f}, "
@@ -1029,20 +1047,25 @@ show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
 # validation accuracy of the first run tell you? What would you change?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_curves", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# The loss falls quickly during the first few epochs, then flattens into a slow
-# decline; it is a noisy band rather than a line because each point is the loss of
-# one minibatch, and the band narrows as the decaying learning rate shrinks the
-# steps. Training and validation accuracy rise together and end close to each other
-# (the gap printed above is one or two points), and both are still creeping up in the
-# last epochs: the model is not overfitting, it is *underfitting*, limited by the
-# small learning rate (0.01, decayed further every epoch) and the short training, so
-# the first-layer weights still look mostly like noise. A larger learning rate, more
-# epochs or more hidden units should help; more regularization would not, since there
-# is hardly any gap to close. If a run instead reaches training accuracy near 100%
-# while validation stalls or falls (a widening gap), that is overfitting, and then
-# more regularization, fewer epochs or a smaller network are the remedies. The search
-# below shows both: its best model trains to nearly 100% training accuracy with a
-# gap of a few points and a higher validation accuracy than this first run.
+# The loss falls quickly during the first epoch or two (the first epoch's mean,
+# printed above, is close to $\ln 10 \approx 2.3$, the loss of a uniform guess over
+# ten classes), then flattens into a slow decline; it
+# is a noisy band rather than a line because each point is the loss of one
+# minibatch, and the band narrows as the decaying learning rate shrinks the steps.
+# Training and validation accuracy end close to each other (the gap printed above
+# is one or two points), and over the last five epochs they hardly move any more
+# (the cell prints both): the run has settled. It is not overfitting: training
+# accuracy is still short of 100%, and there is hardly any gap to close, so more
+# regularization would not help. It is rather *underfitting* a little, held back by
+# the small learning rate (0.01, decayed further every epoch), which lets the steps
+# shrink before the network fits the training set. A larger learning rate, more
+# epochs or more hidden units should help. If a run instead reaches training
+# accuracy near 100% while validation stalls or falls (a widening gap), that is
+# overfitting, and then more regularization, fewer epochs or a smaller network are
+# the remedies. The search below bears this out: its best model uses a learning
+# rate ten times larger or more, fits the training set almost perfectly (the search
+# cell prints its training accuracy and gap, a point or two, against the first
+# run's) and reaches a higher validation accuracy than this first run.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_search", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Hyperparameter search
@@ -1087,8 +1110,12 @@ for rank, (val_acc, trial, seconds) in enumerate(sorted(results, key=lambda r: -
           f"{trial['reg']:9.2e}  {trial['num_epochs']:>6}  {seconds:7.2f}")
 
 best_val_acc, best_settings, best_model, best_loss_fn, best_history = best
+best_train_acc = accuracy(best_loss_fn, data["X_train"], data["y_train"])  # the kept (best-epoch) parameters
 print(f"\nbest: {describe(best_settings)}, validation accuracy {best_val_acc:.3f} "
       f"(first run: {first_history.best_val_acc:.3f})")
+print(f"best model: training accuracy {best_train_acc:.3f}, gap to validation "
+      f"{best_train_acc - best_val_acc:+.3f} (first run: "
+      f"{first_history.train_acc_history[-1] - first_history.val_acc_history[-1]:+.3f})")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_search_plots", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Validation accuracy against the two continuous hyperparameters (colour), and the
@@ -1119,7 +1146,8 @@ print(f"validation accuracy {best_val_acc:.4f}, test accuracy {test_acc:.4f}")
 split, target = SETTINGS["target"]
 measured = {"test": test_acc, "val": best_val_acc}[split]
 if P.dataset == "cifar10" and P.fast:
-    print(f"target {target:.0%} {split} accuracy: not checked in fast mode (10,000 images, 2 epochs)")
+    print(f"fast mode on CIFAR-10 is a smoke run (10,000 images, 2 epochs): the {target:.0%} {split} "
+          f"accuracy target is asserted only in full mode")
 else:
     assert measured >= target, f"{split} accuracy {measured:.4f} is below the target {target:.0%}"
     print(f"target reached: {split} accuracy {measured:.4f} >= {target:.0%}")

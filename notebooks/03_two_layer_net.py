@@ -1053,8 +1053,8 @@ show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
 # is a noisy band rather than a line because each point is the loss of one
 # minibatch, and the band narrows as the decaying learning rate shrinks the steps.
 # Training and validation accuracy end close to each other (the gap printed above
-# is one or two points), and over the last five epochs they hardly move any more
-# (the cell prints both): the run has settled. It is not overfitting: training
+# is one or two points), and over the last five epochs each changes by about a
+# point or less (the cell prints both): the run has nearly settled. It is not overfitting: training
 # accuracy is still short of 100%, and there is hardly any gap to close, so more
 # regularization would not help. It is rather *underfitting* a little, held back by
 # the small learning rate (0.01, decayed further every epoch), which lets the steps
@@ -1064,8 +1064,8 @@ show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
 # overfitting, and then more regularization, fewer epochs or a smaller network are
 # the remedies. The search below bears this out: its best model uses a learning
 # rate ten times larger or more, fits the training set almost perfectly (the search
-# cell prints its training accuracy and gap, a point or two, against the first
-# run's) and reaches a higher validation accuracy than this first run.
+# cell prints its training accuracy, close to 100%, and its gap, a few points at
+# most, next to the first run's) and reaches a higher validation accuracy than this first run.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_search", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Hyperparameter search

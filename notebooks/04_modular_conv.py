@@ -177,7 +177,7 @@ x = np.arange(12.0).reshape(2, 3, 2) - 4.0
 w = np.arange(18.0).reshape(6, 3) / 10.0 - 0.7
 b = np.array([0.5, -1.0, 2.0])
 out, _ = affine_forward(x, w, b)
-assert out.__class__ is np.ndarray and out.shape == (2, 3)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2, 3)
 expected = np.zeros((2, 3))
 for n in range(2):
     for m in range(3):
@@ -214,9 +214,9 @@ b = np.array([1.0, 2.0, 3.0, 4.0])
 dout = np.arange(12.0).reshape(3, 4) / 4.0 - 1.0
 _, cache = affine_forward(x, w, b)
 dx, dw, db = affine_backward(dout, cache)
-assert dx.__class__ is np.ndarray and dx.shape == (3, 2)
-assert dw.__class__ is np.ndarray and dw.shape == (2, 4)
-assert db.__class__ is np.ndarray and db.shape == (4,)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (3, 2)
+assert type(dw) is np.ndarray and dw.dtype == np.float64 and dw.shape == (2, 4)
+assert type(db) is np.ndarray and db.dtype == np.float64 and db.shape == (4,)
 dx_e = np.zeros((3, 2))
 dw_e = np.zeros((2, 4))
 for n in range(3):
@@ -231,7 +231,7 @@ for got, want in ((dx, dx_e), (dw, dw_e), (db, db_e)):
 x4 = np.arange(24.0).reshape(2, 3, 4) / 10.0
 w4 = np.arange(24.0).reshape(12, 2) / 7.0
 dx4, _, _ = affine_backward(np.ones((2, 2)), affine_forward(x4, w4, np.zeros(2))[1])
-assert dx4.__class__ is np.ndarray and dx4.shape == (2, 3, 4)
+assert type(dx4) is np.ndarray and dx4.dtype == np.float64 and dx4.shape == (2, 3, 4)
 diff = dx4 - (w4[:, 0] + w4[:, 1]).reshape(1, 3, 4)
 assert diff.max() < 1e-12 and diff.min() > -1e-12
 ### END HIDDEN TESTS
@@ -292,11 +292,11 @@ assert err < 1e-6, f"relu_forward: expected\n{correct_out}\ngot\n{out}"
 ### BEGIN HIDDEN TESTS
 x = np.array([[-2.0, -0.0, 0.0, 3.5], [1e-300, -1e-300, 7.0, -7.0]])
 out, _ = relu_forward(x)
-assert out.__class__ is np.ndarray and out.shape == (2, 4)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2, 4)
 assert (out == np.array([[0.0, 0.0, 0.0, 3.5], [1e-300, 0.0, 7.0, 0.0]])).all()
 x3 = np.arange(-12.0, 12.0).reshape(2, 3, 4)
 out3, _ = relu_forward(x3)
-assert out3.__class__ is np.ndarray and out3.shape == (2, 3, 4)
+assert type(out3) is np.ndarray and out3.dtype == np.float64 and out3.shape == (2, 3, 4)
 assert (out3 == x3 * (x3 > 0)).all()
 ### END HIDDEN TESTS
 
@@ -317,7 +317,7 @@ assert err < 1e-8, f"relu_backward disagrees with the numerical gradient (relati
 x = np.array([[-1.0, 0.0, 2.0], [3.0, -4.0, 1e-12]])
 dout = np.array([[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]])
 dx = relu_backward(dout, relu_forward(x)[1])
-assert dx.__class__ is np.ndarray and dx.shape == (2, 3)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2, 3)
 assert (dx == np.array([[0.0, 0.0, 30.0], [40.0, 0.0, 60.0]])).all()
 ### END HIDDEN TESTS
 
@@ -386,8 +386,9 @@ assert err < 1e-7, f"svm_loss's dx disagrees with the numerical gradient (relati
 x = np.array([[3.0, 1.0, 2.5], [0.0, 0.5, -2.0]])
 y = np.array([0, 2])
 loss, dx = svm_loss(x, y)
+loss = float(loss)
 # row 0: margins 1 - 3 + 1 = -1 -> 0 and 2.5 - 3 + 1 = 0.5; row 1: 0 + 2 + 1 = 3, 0.5 + 2 + 1 = 3.5
-assert dx.__class__ is np.ndarray and dx.shape == (2, 3)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2, 3)
 assert 3.5 - 1e-12 < loss < 3.5 + 1e-12
 diff = dx - np.array([[-0.5, 0.0, 0.5], [0.5, 0.5, -1.0]])
 assert diff.max() < 1e-12 and diff.min() > -1e-12
@@ -440,7 +441,8 @@ assert np.isfinite(loss_big) and np.all(np.isfinite(dx_big)), (
 x = np.array([[800.0, 800.0 + np.log(3.0), 799.0], [-5.0, 1.0, 0.0]])
 y = np.array([1, 0])
 loss, dx = softmax_loss(x, y)
-assert dx.__class__ is np.ndarray and dx.shape == (2, 3)
+loss = float(loss)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2, 3)
 e0 = np.array([1.0, 3.0, np.exp(-1.0)])
 p0 = e0 / e0.sum()
 e1 = np.exp(np.array([-6.0, 0.0, -1.0]))
@@ -544,17 +546,19 @@ assert rel_error(again, again2) == 0.0, "the same seed must give the same mask (
 ### BEGIN HIDDEN TESTS
 x = np.arange(1.0, 40001.0).reshape(200, 200)
 out, cache = dropout_forward(x, {'mode': 'test', 'p': 0.3})
-assert out.__class__ is np.ndarray and out.shape == (200, 200)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (200, 200)
 assert (out == x).all()
 out, cache = dropout_forward(x, {'mode': 'train', 'p': 0.3, 'seed': 5})
-assert out.__class__ is np.ndarray and out.shape == (200, 200)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (200, 200)
 kept = out != 0
 assert 0.28 < kept.mean() < 0.32
 ratio = out[kept] / x[kept]
 assert ratio.max() < 1 / 0.3 + 1e-9 and ratio.min() > 1 / 0.3 - 1e-9
 out2, _ = dropout_forward(x, {'mode': 'train', 'p': 0.3, 'seed': 5})
+assert type(out2) is np.ndarray and out2.dtype == np.float64 and out2.shape == (200, 200)
 assert (out2 == out).all()
 out3, _ = dropout_forward(x, {'mode': 'train', 'p': 0.3, 'seed': 6})
+assert type(out3) is np.ndarray and out3.dtype == np.float64 and out3.shape == (200, 200)
 assert not (out3 == out).all()
 ### END HIDDEN TESTS
 
@@ -576,14 +580,14 @@ x = np.arange(1.0, 2501.0).reshape(50, 50)
 dout = np.arange(2500.0).reshape(50, 50) / 100.0 + 1.0
 out, cache = dropout_forward(x, {'mode': 'train', 'p': 0.6, 'seed': 11})
 dx = dropout_backward(dout, cache)
-assert dx.__class__ is np.ndarray and dx.shape == (50, 50)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (50, 50)
 expected = dout * (out / x)
 diff = dx - expected
 assert diff.max() < 1e-12 and diff.min() > -1e-12
 assert (dx[out == 0] == 0).all() and (dx[out != 0] != 0).all()
 out, cache = dropout_forward(x, {'mode': 'test', 'p': 0.6})
 dx = dropout_backward(dout, cache)
-assert dx.__class__ is np.ndarray and dx.shape == (50, 50)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (50, 50)
 assert (dx == dout).all()
 ### END HIDDEN TESTS
 
@@ -731,7 +735,7 @@ x = rng.standard_normal((2, 3, 7, 6))
 w = rng.standard_normal((4, 3, 3, 2))
 b = rng.standard_normal(4)
 out, _ = conv_forward_naive(x, w, b, {'stride': 2, 'pad': 1})
-assert out.__class__ is np.ndarray and out.shape == (2, 4, 4, 4)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2, 4, 4, 4)
 xp = np.zeros((2, 3, 9, 8))
 xp[:, :, 1:8, 1:7] = x
 expected = np.zeros((2, 4, 4, 4))
@@ -741,7 +745,7 @@ for i in range(4):
 diff = out - expected
 assert diff.max() < 1e-10 and diff.min() > -1e-10
 out, _ = conv_forward_naive(x, w, b, {'stride': 1, 'pad': 0})
-assert out.__class__ is np.ndarray and out.shape == (2, 4, 5, 5)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2, 4, 5, 5)
 expected = np.zeros((2, 4, 5, 5))
 for i in range(5):
     for j in range(5):
@@ -790,9 +794,9 @@ b = rng.standard_normal(4)
 out, cache = conv_forward_naive(x, w, b, {'stride': 2, 'pad': 1})
 dout = rng.standard_normal((2, 4, 4, 4))
 dx, dw, db = conv_backward_naive(dout, cache)
-assert dx.__class__ is np.ndarray and dx.shape == (2, 3, 7, 6)
-assert dw.__class__ is np.ndarray and dw.shape == (4, 3, 3, 2)
-assert db.__class__ is np.ndarray and db.shape == (4,)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2, 3, 7, 6)
+assert type(dw) is np.ndarray and dw.dtype == np.float64 and dw.shape == (4, 3, 3, 2)
+assert type(db) is np.ndarray and db.dtype == np.float64 and db.shape == (4,)
 xp = np.zeros((2, 3, 9, 8))
 xp[:, :, 1:8, 1:7] = x
 dxp = np.zeros((2, 3, 9, 8))
@@ -850,8 +854,9 @@ assert rel_error(w[1, 2], np.array([[1.0, 2, 1], [0, 0, 0], [-1, -2, -1]])) < 1e
     f"the edge filter on the blue channel (w[1, 2]) is\n{w[1, 2]}\nexpected [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]")
 ### BEGIN HIDDEN TESTS
 w, b = image_filters()
-assert w.__class__ is np.ndarray and w.shape == (2, 3, 3, 3)
-assert b.__class__ is np.ndarray and b.shape == (2,)
+assert type(w) is np.ndarray and w.dtype == np.float64 and w.shape == (2, 3, 3, 3)
+# the docstring does not pin b's dtype; 0 and 128 are exact in any int or float dtype
+assert type(b) is np.ndarray and b.dtype.kind in "fiu" and b.shape == (2,)
 expected = np.zeros((2, 3, 3, 3))
 expected[0, :, 1, 1] = [0.3, 0.6, 0.1]
 expected[1, 2] = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]
@@ -983,7 +988,7 @@ assert err < 1e-6, f"max_pool_forward_naive: expected\n{correct_out}\ngot\n{out}
 rng = np.random.default_rng(9)
 x = rng.standard_normal((2, 3, 7, 6))
 out, _ = max_pool_forward_naive(x, {'pool_height': 3, 'pool_width': 2, 'stride': 2})
-assert out.__class__ is np.ndarray and out.shape == (2, 3, 3, 3)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2, 3, 3, 3)
 expected = np.full((2, 3, 3, 3), -np.inf)
 for k in range(3):
     for l in range(2):
@@ -1015,7 +1020,7 @@ x = np.array([[[[1.0, 3.0, 2.0, 2.0],
                 [-2.0, 5.0, -1.0, -3.0]]]])
 dout = np.array([[[[10.0, 20.0], [30.0, 40.0]]]])
 dx = max_pool_backward_naive(dout, max_pool_forward_naive(x, {'pool_height': 2, 'pool_width': 2, 'stride': 2})[1])
-assert dx.__class__ is np.ndarray and dx.shape == (1, 1, 4, 4)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (1, 1, 4, 4)
 expected = np.zeros((1, 1, 4, 4))
 expected[0, 0, 0, 1], expected[0, 0, 0, 2], expected[0, 0, 2, 0], expected[0, 0, 2, 2] = 10.0, 20.0, 30.0, 40.0
 assert (dx == expected).all()
@@ -1023,7 +1028,7 @@ rng = np.random.default_rng(10)
 x = rng.standard_normal((2, 2, 5, 5))
 dout = rng.standard_normal((2, 2, 2, 2))
 dx = max_pool_backward_naive(dout, max_pool_forward_naive(x, {'pool_height': 3, 'pool_width': 3, 'stride': 2})[1])
-assert dx.__class__ is np.ndarray and dx.shape == (2, 2, 5, 5)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2, 2, 5, 5)
 expected = np.zeros((2, 2, 5, 5))
 for n in range(2):
     for c in range(2):
@@ -1207,7 +1212,7 @@ for shape_x, shape_w, stride, pad in (((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),
     F, _, HH, WW = shape_w
     Ho, Wo = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
     out, _ = conv_forward_fast(x, w, b, {'stride': stride, 'pad': pad})
-    assert out.__class__ is np.ndarray and out.shape == (N, F, Ho, Wo)
+    assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (N, F, Ho, Wo)
     xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
     xp[:, :, pad:pad + H, pad:pad + W] = x
     expected = np.zeros((N, F, Ho, Wo))
@@ -1254,9 +1259,9 @@ for shape_x, shape_w, stride, pad in (((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),
     out, cache = conv_forward_fast(x, w, b, {'stride': stride, 'pad': pad})
     dout = rng.standard_normal((N, F, Ho, Wo))
     dx, dw, db = conv_backward_fast(dout, cache)
-    assert dx.__class__ is np.ndarray and dx.shape == shape_x
-    assert dw.__class__ is np.ndarray and dw.shape == shape_w
-    assert db.__class__ is np.ndarray and db.shape == (F,)
+    assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == shape_x
+    assert type(dw) is np.ndarray and dw.dtype == np.float64 and dw.shape == shape_w
+    assert type(db) is np.ndarray and db.dtype == np.float64 and db.shape == (F,)
     xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
     xp[:, :, pad:pad + H, pad:pad + W] = x
     dxp = np.zeros_like(xp)
@@ -1396,7 +1401,7 @@ for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 9, 9), 3, 3, 3)
     N, C, H, W = shape_x
     Ho, Wo = 1 + (H - ph) // stride, 1 + (W - pw) // stride
     out, _ = max_pool_forward_fast(x, {'pool_height': ph, 'pool_width': pw, 'stride': stride})
-    assert out.__class__ is np.ndarray and out.shape == (N, C, Ho, Wo)
+    assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (N, C, Ho, Wo)
     expected = np.full((N, C, Ho, Wo), -np.inf)
     for i in range(Ho):
         for j in range(Wo):
@@ -1434,7 +1439,7 @@ x = np.array([[[[1.0, 3.0, 2.0, 2.0],
                 [-2.0, 5.0, -1.0, -3.0]]]])
 dout = np.array([[[[10.0, 20.0], [30.0, 40.0]]]])
 dx = max_pool_backward_fast(dout, max_pool_forward_fast(x, {'pool_height': 2, 'pool_width': 2, 'stride': 2})[1])
-assert dx.__class__ is np.ndarray and dx.shape == (1, 1, 4, 4)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (1, 1, 4, 4)
 expected = np.zeros((1, 1, 4, 4))
 expected[0, 0, 0, 1], expected[0, 0, 0, 2], expected[0, 0, 2, 0], expected[0, 0, 2, 2] = 10.0, 20.0, 30.0, 40.0
 assert (dx == expected).all()
@@ -1446,7 +1451,7 @@ for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 7, 7), 3, 3, 2)
     for x in (rng.standard_normal(shape_x), rng.integers(0, 2, size=shape_x).astype(np.float64)):
         dout = rng.standard_normal((N, C, Ho, Wo))
         dx = max_pool_backward_fast(dout, max_pool_forward_fast(x, {'pool_height': ph, 'pool_width': pw, 'stride': stride})[1])
-        assert dx.__class__ is np.ndarray and dx.shape == shape_x
+        assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == shape_x
         expected = np.zeros(shape_x)
         for n in range(N):
             for c in range(C):
@@ -1997,34 +2002,34 @@ try:
     x, w, b = rng.standard_normal((3, 2, 5)), rng.standard_normal((10, 4)), rng.standard_normal(4)
     out, cache = affine_relu_forward(x, w, b)
     a = _h_aff_f(x, w, b)[0]
-    assert out.__class__ is np.ndarray and out.shape == (3, 4)
+    assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (3, 4)
     diff = out - np.tanh(a)
     assert diff.max() < 1e-12 and diff.min() > -1e-12
     dout = rng.standard_normal((3, 4))
     dx, dw, db = affine_relu_backward(dout, cache)
     ex = _h_aff_b(dout * (1.0 - np.tanh(a) ** 2), _h_aff_f(x, w, b)[1])
     for got, want in zip((dx, dw, db), ex):
-        assert got.__class__ is np.ndarray and got.shape == want.shape
+        assert type(got) is np.ndarray and got.dtype == np.float64 and got.shape == want.shape
         diff = got - want
         assert diff.max() < 1e-12 and diff.min() > -1e-12
     x, w, b = rng.standard_normal((2, 3, 7, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     cp = {'stride': 2, 'pad': 2}
     out, cache = conv_relu_forward(x, w, b, cp)
     a = _h_conv_f(x, w, b, cp)[0]
-    assert out.__class__ is np.ndarray and out.shape == (2, 4, 5, 5)
+    assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2, 4, 5, 5)
     diff = out - np.tanh(a)
     assert diff.max() < 1e-12 and diff.min() > -1e-12
     dout = rng.standard_normal((2, 4, 5, 5))
     ex = _h_conv_b(dout * (1.0 - np.tanh(a) ** 2), _h_conv_f(x, w, b, cp)[1])
     for got, want in zip(conv_relu_backward(dout, cache), ex):
-        assert got.__class__ is np.ndarray and got.shape == want.shape
+        assert type(got) is np.ndarray and got.dtype == np.float64 and got.shape == want.shape
         diff = got - want
         assert diff.max() < 1e-12 and diff.min() > -1e-12
     cp = {'stride': 1, 'pad': 1}
     pp = {'pool_height': 2, 'pool_width': 2, 'stride': 3}
     out, cache = conv_relu_pool_forward(x, w, b, cp, pp)
     a = _h_conv_f(x, w, b, cp)[0]
-    assert out.__class__ is np.ndarray and out.shape == (2, 4, 2, 2)
+    assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2, 4, 2, 2)
     diff = out - np.tanh(a)[:, :, 0:6:3, 0:6:3]
     assert diff.max() < 1e-12 and diff.min() > -1e-12
     dout = rng.standard_normal((2, 4, 2, 2))
@@ -2032,7 +2037,7 @@ try:
     dr[:, :, 0:6:3, 0:6:3] = dout
     ex = _h_conv_b(dr * (1.0 - np.tanh(a) ** 2), _h_conv_f(x, w, b, cp)[1])
     for got, want in zip(conv_relu_pool_backward(dout, cache), ex):
-        assert got.__class__ is np.ndarray and got.shape == want.shape
+        assert type(got) is np.ndarray and got.dtype == np.float64 and got.shape == want.shape
         diff = got - want
         assert diff.max() < 1e-12 and diff.min() > -1e-12
 finally:
@@ -2187,14 +2192,16 @@ m2 = ThreeLayerConvNet(input_dim=(3, 10, 12), num_filters=6, filter_size=5, hidd
 shapes = {'W1': (6, 3, 5, 5), 'b1': (6,), 'W2': (180, 40), 'b2': (40,), 'W3': (40, 4), 'b3': (4,)}
 assert sorted(m1.params) == sorted(shapes)
 for k, s in shapes.items():
-    assert m1.params[k].__class__ is np.ndarray and m1.params[k].shape == s and m1.params[k].dtype == np.float64
+    assert type(m1.params[k]) is np.ndarray and m1.params[k].dtype == np.float64 and m1.params[k].shape == s
+    assert type(m2.params[k]) is np.ndarray and m2.params[k].dtype == np.float64 and m2.params[k].shape == s
     assert (m1.params[k] == m2.params[k]).all()
 for k in ('b1', 'b2', 'b3'):
     assert (m1.params[k] == 0).all()
 for k in ('W1', 'W2'):
     sd = m1.params[k].std()
     assert 0.017 < sd < 0.023 and -0.005 < m1.params[k].mean() < 0.005
-assert m1.reg == 0.0
+_h_reg = float(m1.reg)
+assert _h_reg == 0.0
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_ThreeLayerConvNet_loss", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
@@ -2314,12 +2321,13 @@ try:
     h2 = np.tanh(a2[0])
     a3 = _h_aff_f(h2, p['W3'], p['b3'])
     scores = model.loss(X)
-    assert scores.__class__ is np.ndarray and scores.shape == (4, 3)
+    assert type(scores) is np.ndarray and scores.dtype == np.float64 and scores.shape == (4, 3)
     diff = scores - a3[0]
     assert diff.max() < 1e-10 and diff.min() > -1e-10
     data_loss, dscores = _h_loss(a3[0], y)
     reg_loss = 0.15 * ((p['W1'] ** 2).sum() + (p['W2'] ** 2).sum() + (p['W3'] ** 2).sum())
     loss, grads = model.loss(X, y)
+    loss = float(loss)
     assert sorted(grads) == ['W1', 'W2', 'W3', 'b1', 'b2', 'b3']
     assert data_loss + reg_loss - 1e-10 < loss < data_loss + reg_loss + 1e-10
     dh2, gW3, gb3 = _h_aff_b(dscores, a3[1])
@@ -2329,7 +2337,7 @@ try:
     _, gW1, gb1 = _h_conv_b(dr1 * (1.0 - r1 ** 2), c1[1])
     for k, want in (('W1', gW1 + 0.3 * p['W1']), ('b1', gb1), ('W2', gW2 + 0.3 * p['W2']), ('b2', gb2),
                     ('W3', gW3 + 0.3 * p['W3']), ('b3', gb3)):
-        assert grads[k].__class__ is np.ndarray and grads[k].shape == p[k].shape
+        assert type(grads[k]) is np.ndarray and grads[k].dtype == np.float64 and grads[k].shape == p[k].shape
         diff = grads[k] - want
         assert diff.max() < 1e-10 and diff.min() > -1e-10
 finally:

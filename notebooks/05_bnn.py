@@ -219,23 +219,24 @@ assert np.array_equal(_sure, np.array([-1.0, -1.0, 1.0, 1.0] * 100)), (
     "uniform draws in [0, 1) with p = hard_sigmoid(x) using <")
 ### BEGIN HIDDEN TESTS
 _o = binarize(np.array([0.0, 1e-300, -1e-300, 5.0, -5.0]))
-assert _o.__class__ is np.ndarray and _o.shape == (5,)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (5,)
 assert _o.dtype == np.float64
 assert (_o == np.array([1.0, 1.0, -1.0, 1.0, -1.0])).all()
 _o = binarize(np.zeros((3, 4, 2)))
-assert _o.__class__ is np.ndarray and _o.shape == (3, 4, 2) and (_o == 1.0).all()
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (3, 4, 2) and (_o == 1.0).all()
 for _v, _seed in ((0.3, 10), (-0.6, 11), (0.0, 12), (0.9, 13)):
     _d = binarize(np.full((200_000,), _v), stochastic=True, rng=np.random.default_rng(_seed))
-    assert _d.__class__ is np.ndarray and _d.shape == (200_000,)
+    assert type(_d) is np.ndarray and _d.dtype == np.float64 and _d.shape == (200_000,)
     assert ((_d == 1.0) | (_d == -1.0)).all()
     # 2p - 1 = v; the standard error of the mean of 200,000 bits is below 0.0023
     assert _d.mean() - _v < 0.012 and _d.mean() - _v > -0.012
 _xs = np.linspace(-0.9, 0.9, 20)
 _d = binarize(np.repeat(_xs[None, :], 10_000, axis=0), stochastic=True, rng=np.random.default_rng(14))
-assert _d.__class__ is np.ndarray and _d.shape == (10_000, 20)
+assert type(_d) is np.ndarray and _d.dtype == np.float64 and _d.shape == (10_000, 20)
 _dev = _d.mean(axis=0) - _xs
 assert _dev.max() < 0.045 and _dev.min() > -0.045
 _d = binarize(np.full((1000,), 0.2), stochastic=True)
+assert type(_d) is np.ndarray and _d.dtype == np.float64 and _d.shape == (1000,)
 assert ((_d == 1.0) | (_d == -1.0)).all() and (_d == 1.0).any() and (_d == -1.0).any()
 ### END HIDDEN TESTS
 
@@ -323,17 +324,17 @@ _rng = np.random.default_rng(20)
 _x = _rng.uniform(-3, 3, size=(6, 7))
 _x[0, :4] = [0.0, 1.0, -1.0, 1.0000001]
 _o, _c = binary_tanh_forward(_x)
-assert _o.__class__ is np.ndarray and _o.shape == (6, 7)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (6, 7)
 assert (_o == np.where(_x < 0, -1.0, 1.0)).all()
 _g = _rng.standard_normal((6, 7))
 _dx = binary_tanh_backward(_g, _c)
-assert _dx.__class__ is np.ndarray and _dx.shape == (6, 7)
+assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (6, 7)
 _inside = (_x <= 1.0) & (_x >= -1.0)
 assert (_dx[_inside] == _g[_inside]).all()
 assert (_dx[~_inside] == 0.0).all()
 assert (~_inside).sum() > 10
 _o, _c = binary_tanh_forward(np.zeros((2, 2, 3)))
-assert _o.shape == (2, 2, 3) and (_o == 1.0).all()
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2, 2, 3) and (_o == 1.0).all()
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_ste_cancel", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -501,35 +502,40 @@ _w[1, 2] = 0.0
 _b = _rng.standard_normal(3)
 _ws = np.where(_w < 0, -1.0, 1.0)
 _o, _c = binary_dense_forward(_x, _w, _b)
-assert _o.__class__ is np.ndarray and _o.shape == (7, 3)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (7, 3)
 _d = _o - (_x @ _ws + _b)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _g = _rng.standard_normal((7, 3))
 _dx, _dw, _db = binary_dense_backward(_g, _c)
-assert _dx.__class__ is np.ndarray and _dx.shape == (7, 5)
-assert _dw.__class__ is np.ndarray and _dw.shape == (5, 3)
-assert _db.shape == (3,)
+assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (7, 5)
+assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
+assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
 _d = _dx - _g @ _ws.T
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _wi = np.clip(_w, -1, 1)
 _o, _c = binary_dense_forward(_x, _wi, _b)
 _dx, _dw, _db = binary_dense_backward(_g, _c)
+assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
+assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
 _d = _dw - _x.T @ _g
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _d = _db - _g.sum(axis=0)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _o, _c = binary_dense_forward(_x, _w, _b)  # some |w| > 1: the unscaled layer still passes every gradient
 _dx, _dw, _db = binary_dense_backward(_g, _c)
+assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
 _d = _dw - _x.T @ _g
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 # scaled: alpha per output unit, the mean of |w| over the D = 5 inputs (not over the M = 3 units)
 _alpha = (_w * _ws).sum(axis=0) / 5.0
 _o, _c = binary_dense_forward(_x, _w, _b, scale=True)
-assert _o.__class__ is np.ndarray and _o.shape == (7, 3)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (7, 3)
 _d = _o - (_x @ (_ws * _alpha) + _b)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _dx, _dw, _db = binary_dense_backward(_g, _c)
-assert _dw.__class__ is np.ndarray and _dw.shape == (5, 3)
+assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (7, 5)
+assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
+assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
 _d = _dx - _g @ (_ws * _alpha).T
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _G = _x.T @ _g
@@ -681,39 +687,50 @@ _g, _be = _rng.standard_normal(5), _rng.standard_normal(5)
 _rm0, _rv0 = _rng.standard_normal(5), _rng.uniform(0.5, 2.0, 5)
 _bn = {"mode": "train", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
 _o, _c = batchnorm_forward(_x, _g, _be, _bn)
-assert _o.__class__ is np.ndarray and _o.shape == (8, 5)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (8, 5)
 _mu = _x.sum(axis=0) / 8.0
 _var = ((_x - _mu) ** 2).sum(axis=0) / 8.0
 _d = _o - (_g * (_x - _mu) / (_var + 1e-4) ** 0.5 + _be)
 assert _d.max() < 1e-9 and _d.min() > -1e-9
-_d = _bn["running_mean"] - (0.9 * _rm0 + 0.1 * _mu)
+_rm, _rv = _bn["running_mean"], _bn["running_var"]
+assert type(_rm) is np.ndarray and _rm.dtype == np.float64 and _rm.shape == (5,)
+assert type(_rv) is np.ndarray and _rv.dtype == np.float64 and _rv.shape == (5,)
+_d = _rm - (0.9 * _rm0 + 0.1 * _mu)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
-_d = _bn["running_var"] - (0.9 * _rv0 + 0.1 * _var)
+_d = _rv - (0.9 * _rv0 + 0.1 * _var)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 # test mode: the running statistics, never the batch ones
 _bt = {"mode": "test", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
 _o, _ = batchnorm_forward(_x, _g, _be, _bt)
-assert _o.__class__ is np.ndarray and _o.shape == (8, 5)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (8, 5)
 _d = _o - (_g * (_x - _rm0) / (_rv0 + 1e-4) ** 0.5 + _be)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
-_d = _bt["running_mean"] - _rm0
+_rm = _bt["running_mean"]
+assert type(_rm) is np.ndarray and _rm.dtype == np.float64 and _rm.shape == (5,)
+_d = _rm - _rm0
 assert _d.max() == 0.0 and _d.min() == 0.0
 _o1, _ = batchnorm_forward(_x[:1], _g, _be, _bt)
+assert type(_o1) is np.ndarray and _o1.dtype == np.float64 and _o1.shape == (1, 5)
 _d = _o1 - _o[:1]
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 # eps and momentum from bn_param
 _bn = {"mode": "train", "eps": 0.5, "momentum": 0.5}
 _o, _ = batchnorm_forward(_x, _g, _be, _bn)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (8, 5)
 _d = _o - (_g * (_x - _mu) / (_var + 0.5) ** 0.5 + _be)
 assert _d.max() < 1e-9 and _d.min() > -1e-9
-_d = _bn["running_var"] - 0.5 * _var
+_rv = _bn["running_var"]
+assert type(_rv) is np.ndarray and _rv.dtype == np.float64 and _rv.shape == (5,)
+_d = _rv - 0.5 * _var
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 # backward against an independent formula
 _x = _rng.standard_normal((6, 3))
 _dout = _rng.standard_normal((6, 3))
 _o, _c = batchnorm_forward(_x, _g[:3], _be[:3], {"mode": "train"})
 _dx, _dg, _db = batchnorm_backward(_dout, _c)
-assert _dx.__class__ is np.ndarray and _dx.shape == (6, 3) and _dg.shape == (3,) and _db.shape == (3,)
+assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (6, 3)
+assert type(_dg) is np.ndarray and _dg.dtype == np.float64 and _dg.shape == (3,)
+assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
 _mu = _x.sum(axis=0) / 6.0
 _var = ((_x - _mu) ** 2).sum(axis=0) / 6.0
 _xh = (_x - _mu) / (_var + 1e-4) ** 0.5
@@ -782,14 +799,17 @@ _s = _rng.standard_normal((7, 3)) * 2.0
 _t = -np.ones((7, 3))
 _t[np.arange(7), _rng.integers(0, 3, 7)] = 1.0
 _l, _ds = squared_hinge_loss(_s, _t)
+_l = float(_l)
 _m = 1.0 - _t * _s
 _m = _m * (_m > 0)
 _d = _l - (_m * _m).sum() / 21.0
 assert _d < 1e-12 and _d > -1e-12
-assert _ds.__class__ is np.ndarray and _ds.shape == (7, 3)
+assert type(_ds) is np.ndarray and _ds.dtype == np.float64 and _ds.shape == (7, 3)
 _d = _ds - (-2.0 * _t * _m / 21.0)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _l, _ds = squared_hinge_loss(3.0 * _t, _t)
+_l = float(_l)
+assert type(_ds) is np.ndarray and _ds.dtype == np.float64 and _ds.shape == (7, 3)
 assert _l == 0.0 and (_ds == 0.0).all()
 ### END HIDDEN TESTS
 
@@ -865,8 +885,10 @@ _g1, _g2 = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 4))
 _c = {"learning_rate": 0.05}
 _w1, _c = adam(_w, _g1, _c)
 _w2, _c = adam(_w1, _g2, _c)
-assert _w2.__class__ is np.ndarray and _w2.shape == (3, 4)
-assert _c["t"] == 2
+assert type(_w2) is np.ndarray and _w2.dtype == np.float64 and _w2.shape == (3, 4)
+assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
+_steps = int(_c["t"])
+assert _steps == 2
 _m = 0.1 * _g1
 _v = 0.001 * _g1 * _g1
 _e1 = _w - 0.05 * (_m / 0.1) / ((_v / 0.001) ** 0.5 + 1e-8)
@@ -877,7 +899,9 @@ _v = 0.999 * _v + 0.001 * _g2 * _g2
 _e2 = _e1 - 0.05 * (_m / (1 - 0.9 ** 2)) / ((_v / (1 - 0.999 ** 2)) ** 0.5 + 1e-8)
 _d = _w2 - _e2
 assert _d.max() < 1e-12 and _d.min() > -1e-12
-_d = _c["m"] - _m
+_cm = _c["m"]
+assert type(_cm) is np.ndarray and _cm.dtype == np.float64 and _cm.shape == (3, 4)
+_d = _cm - _m
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 ### END HIDDEN TESTS
 
@@ -957,14 +981,14 @@ _dw = _rng.standard_normal((6, 5))
 _c = {"learning_rate": 0.02, "lr_scale": 7.0}
 _rule = lambda w, dw, config: (w - config["learning_rate"] * dw, config)
 _nw, _c2 = binarynet_update(_w, _dw, _c, _rule)
-assert _nw.__class__ is np.ndarray and _nw.shape == (6, 5)
+assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (6, 5)
 _e = _w - 0.14 * _dw
 _e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
 _d = _nw - _e
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 assert (_nw != 1.0).sum() > 10 and ((_nw != 1.0) & (_nw != -1.0)).sum() > 10
 assert _nw.max() <= 1.0 and _nw.min() >= -1.0
-assert _c2 is _c or _c2["lr_scale"] == 7.0
+assert _c2 is _c or float(_c2["lr_scale"]) == 7.0
 # a stateful base rule: its state must come back in config
 def _counting_rule(w, dw, config):
     config["calls"] = config.get("calls", 0) + 1
@@ -972,7 +996,9 @@ def _counting_rule(w, dw, config):
 _c = {"lr_scale": 2.0}
 _nw, _c = binarynet_update(_w, _dw, _c, _counting_rule)
 _nw, _c = binarynet_update(_nw, _dw, _c, _counting_rule)
-assert _c["calls"] == 2
+_calls = int(_c["calls"])
+assert _calls == 2
+assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (6, 5)
 _e = _w - 2.0 * 0.001 * _dw
 _e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
 _e = _e - 2.0 * 0.002 * _dw
@@ -980,9 +1006,11 @@ _e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
 _d = _nw - _e
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _r = lr_decay_rate(3e-3, 3e-7, 1000)
+assert type(_r) in (float, np.float64)  # the docstring promises a float
 _d = _r - 0.9908319448927676
 assert _d < 1e-12 and _d > -1e-12
 _r = lr_decay_rate(1.0, 0.25, 2)
+assert type(_r) in (float, np.float64)
 assert _r - 0.5 < 1e-12 and _r - 0.5 > -1e-12
 ### END HIDDEN TESTS
 
@@ -1204,7 +1232,7 @@ assert [[int(v) for v in row] for row in _bits] == _expected, (
 _rng = np.random.default_rng(26)
 _x = np.where(_rng.random((3, 2, 150)) < 0.5, -1.0, 1.0)
 _b = pack_bits(_x)
-assert _b.__class__ is np.ndarray and _b.dtype == np.uint64 and _b.shape == (3, 2, 3)
+assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (3, 2, 3)
 for _i in range(3):
     for _j in range(2):
         for _k in range(3):
@@ -1213,11 +1241,11 @@ for _i in range(3):
                 _word = 2 * _word + int(64 * _k + _e < 150 and _x[_i, _j, 64 * _k + _e] > 0)
             assert int(_b[_i, _j, _k]) == _word
 _b = pack_bits(np.ones((4, 64)))
-assert _b.shape == (4, 1) and (_b == np.uint64(2 ** 64 - 1)).all()
+assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (4, 1) and (_b == np.uint64(2 ** 64 - 1)).all()
 _b = pack_bits(np.ones(65))
-assert _b.shape == (2,) and int(_b[0]) == 2 ** 64 - 1 and int(_b[1]) == 2 ** 63
+assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (2,) and int(_b[0]) == 2 ** 64 - 1 and int(_b[1]) == 2 ** 63
 _b = pack_bits(-np.ones((2, 70)))
-assert _b.shape == (2, 2) and (_b == 0).all()
+assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (2, 2) and (_b == 0).all()
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_xnor", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1272,17 +1300,17 @@ for _n, _m, _k in ((5, 7, 200), (1, 3, 64), (2, 2, 1)):
     _pa = np.packbits(np.pad(_a > 0, [(0, 0), (0, 64 * _words - _k)]), axis=-1).view(">u8").astype(np.uint64)
     _pw = np.packbits(np.pad(_w > 0, [(0, 0), (0, 64 * _words - _k)]), axis=-1).view(">u8").astype(np.uint64)
     _o = xnor_popcount_matmul(_pa, _pw, _k)
-    assert _o.__class__ is np.ndarray and _o.shape == (_n, _m)
-    assert _o.dtype.kind == "i"
+    assert type(_o) is np.ndarray and _o.dtype.kind == "i" and _o.shape == (_n, _m)
     assert (_o == (_a @ _w.T).astype(np.int64)).all()
 # K = 70: a is all -1 (zero words); w row 0 is +1 at elements 0..64 and 69, row 1 all -1
 _pa = np.zeros((1, 2), dtype=np.uint64)
 _pw = np.zeros((2, 2), dtype=np.uint64)
 _o = xnor_popcount_matmul(_pa, _pw, 70)
-assert _o.shape == (1, 2) and (_o == 70).all()
+assert type(_o) is np.ndarray and _o.dtype.kind == "i" and _o.shape == (1, 2) and (_o == 70).all()
 _pw[0, 0] = np.uint64(2 ** 64 - 1)
 _pw[0, 1] = np.uint64(2 ** 63 + 2 ** 58)
 _o = xnor_popcount_matmul(_pa, _pw, 70)
+assert type(_o) is np.ndarray and _o.dtype.kind == "i" and _o.shape == (1, 2)
 assert int(_o[0, 0]) == -62 and int(_o[0, 1]) == 70
 ### END HIDDEN TESTS
 
@@ -1350,12 +1378,15 @@ _b, _gamma, _beta = _rng.standard_normal(_M), _rng.standard_normal(_M) * 2, _rng
 _gamma[0], _gamma[1] = -0.3, 0.3
 _mean, _var = 5 * _rng.standard_normal(_M), _rng.uniform(0.5, 40, _M)
 _t, _d = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var)
-assert _t.__class__ is np.ndarray and _t.shape == (9,) and _d.shape == (9,)
+assert type(_t) is np.ndarray and _t.dtype == np.float64 and _t.shape == (9,)
+# direction holds +-1.0; its dtype is not pinned to float64, and the values are exact in any int or float dtype
+assert type(_d) is np.ndarray and _d.dtype.kind in "fi" and _d.shape == (9,)
 _e = _mean - _b - _beta * (_var + 1e-4) ** 0.5 / _gamma
 _diff = _t - _e
 assert _diff.max() < 1e-12 and _diff.min() > -1e-12
 assert (_d == np.where(_gamma < 0, -1.0, 1.0)).all()
 _t, _d = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var, eps=0.5)
+assert type(_t) is np.ndarray and _t.dtype == np.float64 and _t.shape == (9,)
 _diff = _t - (_mean - _b - _beta * (_var + 0.5) ** 0.5 / _gamma)
 assert _diff.max() < 1e-12 and _diff.min() > -1e-12
 ### END HIDDEN TESTS
@@ -1606,28 +1637,31 @@ assert 0.297 < _draws.mean() < 0.303, (
 _eps = 2.0 ** -8
 _x = np.array([[0.3, -0.3, 1.1], [300.0, -300.0, 0.0], [-0.001, 0.7 * _eps, 2 * _eps]])
 _o = to_fixed_point(_x, 8, 8)
-assert _o.__class__ is np.ndarray and _o.shape == (3, 3)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (3, 3)
 _e = np.array([[77 * _eps, -77 * _eps, 282 * _eps], [128.0 - _eps, -128.0, 0.0], [0.0, _eps, 2 * _eps]])
 assert (_o == _e).all()
 _o = to_fixed_point(np.array([5.3, -5.3]), 2, 14)
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2,)
 assert (_o == np.array([2.0 - 2.0 ** -14, -2.0])).all()
 _rng = np.random.default_rng(29)
 for _v in (0.1, 0.75, -0.4, -2.9, 0.02):
     _o = to_fixed_point(np.full((200_000,), _v * 2.0 ** -6 + 3 * 2.0 ** -6), 10, 6, "stochastic", rng=_rng)
-    assert _o.__class__ is np.ndarray and _o.shape == (200_000,)
+    assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (200_000,)
     _low = (3 + np.floor(_v)) * 2.0 ** -6
     assert ((_o == _low) | (_o == _low + 2.0 ** -6)).all()
     _bias = (_o.mean() - (_v + 3) * 2.0 ** -6) / 2.0 ** -6
     assert _bias < 0.006 and _bias > -0.006
 _o = to_fixed_point(np.full((50_000,), 0.3), 4, 2, "stochastic", rng=np.random.default_rng(30))
-assert _o.shape == (50_000,) and ((_o == 0.25) | (_o == 0.5)).all()
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (50_000,) and ((_o == 0.25) | (_o == 0.5)).all()
 assert (_o.mean() - 0.3) * 4 < 0.01 and (_o.mean() - 0.3) * 4 > -0.01
 _o = to_fixed_point(np.array([1.25, -3.5, 0.0] * 1000), 4, 2, "stochastic", rng=np.random.default_rng(31))
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (3000,)
 assert (_o == np.array([1.25, -3.5, 0.0] * 1000)).all()
 _o = to_fixed_point(np.array([9.0, 7.9, -8.2] * 100), 4, 2, "stochastic", rng=np.random.default_rng(32))
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (300,)
 assert (_o == np.array([7.75, 7.75, -8.0] * 100)).all()
 _o = to_fixed_point(np.full((2, 3), 0.4), 4, 1, "stochastic")
-assert _o.shape == (2, 3) and ((_o == 0.0) | (_o == 0.5)).all()
+assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2, 3) and ((_o == 0.0) | (_o == 0.5)).all()
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_fixed_training", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -229,27 +229,29 @@ print("matvec_function: visible tests passed")
 _A = np.array([[1.0, 2.0, -1.0, 0.5], [3.0, 0.0, 4.0, -2.0], [0.0, 1.0, 1.0, 1.0]])  # (3, 4)
 _x = np.array([2.0, -1.0, 0.5, 4.0])
 _out = matvec_function(_A)(_x)
-assert type(_out) is np.ndarray and _out.shape == (3,)
+assert type(_out) is np.ndarray and _out.dtype == np.float64 and _out.shape == (3,)  # float64 A and x: float64 A x
 _expected = (_A * _x).sum(axis=1)
 assert (_out == _expected).all()
 _S = np.array([[1.0, 2.0], [3.0, 4.0]])  # not symmetric: A.T @ x differs
 _out = matvec_function(_S)(np.array([1.0, 0.0]))
-assert type(_out) is np.ndarray and _out.shape == (2,)
+assert type(_out) is np.ndarray and _out.dtype == np.float64 and _out.shape == (2,)
 assert _out[0] == 1.0 and _out[1] == 3.0
 _f1 = matvec_function(np.eye(2))
 _f2 = matvec_function(2.0 * np.eye(2))   # a second function must not change the first
 _o1 = _f1(np.array([1.0, 5.0]))
 _o2 = _f2(np.array([1.0, 5.0]))
+assert type(_o1) is np.ndarray and _o1.dtype == np.float64 and _o1.shape == (2,)
+assert type(_o2) is np.ndarray and _o2.dtype == np.float64 and _o2.shape == (2,)
 assert _o1[0] == 1.0 and _o1[1] == 5.0 and _o2[0] == 2.0 and _o2[1] == 10.0
 _r = np.random.default_rng(7)
 _B = _r.standard_normal((5, 7))
 _y = _r.standard_normal(7)
 _out = matvec_function(_B)(_y)
-assert type(_out) is np.ndarray and _out.shape == (5,)
+assert type(_out) is np.ndarray and _out.dtype == np.float64 and _out.shape == (5,)
 _d = _out - (_B * _y).sum(axis=1)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _inner = matvec_function(np.array([[1.0, 2.0, 3.0]]))(np.array([4.0, 5.0, 6.0]))
-assert type(_inner) is np.ndarray and _inner.shape == (1,) and _inner[0] == 32.0
+assert type(_inner) is np.ndarray and _inner.dtype == np.float64 and _inner.shape == (1,) and _inner[0] == 32.0
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_superposition", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -380,41 +382,53 @@ _res = check_superposition(lambda x: _M @ x, 25, num_trials=20, rng=3)
 assert type(_res) in (bool, np.bool_) and _res
 _res = check_superposition(lambda x: 1e-9 * (_M @ x), 25, num_trials=20, rng=4, affine=True)
 assert type(_res) in (bool, np.bool_) and _res
-assert check_superposition(lambda x: 1e9 * (_M @ x), 25, num_trials=20, rng=np.random.default_rng(5))
-assert check_superposition(lambda x: _M @ x + 1e3 * _c, 25, num_trials=20, rng=6, affine=True)
+_res = check_superposition(lambda x: 1e9 * (_M @ x), 25, num_trials=20, rng=np.random.default_rng(5))
+assert type(_res) in (bool, np.bool_) and _res
+_res = check_superposition(lambda x: _M @ x + 1e3 * _c, 25, num_trials=20, rng=6, affine=True)
+assert type(_res) in (bool, np.bool_) and _res
 # a linear test that passes affine maps
 _res = check_superposition(lambda x: _M @ x + _c, 25, num_trials=20, rng=7)
 assert type(_res) in (bool, np.bool_) and not _res
-assert not check_superposition(lambda x: 1e-6 * (_M @ x) + 1e-6 * _c, 25, num_trials=20, rng=8)
+_res = check_superposition(lambda x: 1e-6 * (_M @ x) + 1e-6 * _c, 25, num_trials=20, rng=8)
+assert type(_res) in (bool, np.bool_) and not _res
 # genuinely nonlinear maps, also at tiny scale (tolerance relative, not absolute)
 for _g in (np.abs, np.sort, lambda x: x * x, lambda x: 1e-13 * x * x, lambda x: np.maximum(x, 0.0)):
-    assert not check_superposition(_g, 25, num_trials=20, rng=9)
-    assert not check_superposition(_g, 25, num_trials=20, rng=10, affine=True)
+    _res = check_superposition(_g, 25, num_trials=20, rng=9)
+    assert type(_res) in (bool, np.bool_) and not _res
+    _res = check_superposition(_g, 25, num_trials=20, rng=10, affine=True)
+    assert type(_res) in (bool, np.bool_) and not _res
 # homogeneous of degree 1 but not additive: passes a check of f(alpha x) = alpha f(x) alone
 _h = lambda x: x * (np.abs(x).sum() / np.sqrt((x * x).sum()))
-assert not check_superposition(_h, 6, num_trials=20, rng=12)
+_res = check_superposition(_h, 6, num_trials=20, rng=12)
+assert type(_res) in (bool, np.bool_) and not _res
 # linear for the first trial only: a single trial (or a single draw) cannot see it
 _calls = [0]
 def _late(x):
     _calls[0] += 1
     return 2.0 * x if _calls[0] <= 3 else 2.0 * x + 1.0
-assert not check_superposition(_late, 5, num_trials=10, rng=13)
+_res = check_superposition(_late, 5, num_trials=10, rng=13)
+assert type(_res) in (bool, np.bool_) and not _res
 _calls2 = [0]
 def _late_sq(x):
     _calls2[0] += 1
     return 2.0 * x if _calls2[0] <= 3 else 2.0 * x + x * x
-assert not check_superposition(_late_sq, 5, num_trials=10, rng=14, affine=True)
+_res = check_superposition(_late_sq, 5, num_trials=10, rng=14, affine=True)
+assert type(_res) in (bool, np.bool_) and not _res
 # a map with a scalar output
-assert check_superposition(lambda x: x[0] - 3.0 * x[2], 4, rng=15)
-assert not check_superposition(lambda x: x.max(), 4, num_trials=20, rng=16)
+_res = check_superposition(lambda x: x[0] - 3.0 * x[2], 4, rng=15)
+assert type(_res) in (bool, np.bool_) and _res
+_res = check_superposition(lambda x: x.max(), 4, num_trials=20, rng=16)
+assert type(_res) in (bool, np.bool_) and not _res
 # nonlinear only in later entries, whose nonlinear parts cancel in a sum: compare every entry
-assert not check_superposition(lambda x: np.array([x[1], x[0] * x[0], -x[0] * x[0]]), 4, num_trials=20, rng=18)
+_res = check_superposition(lambda x: np.array([x[1], x[0] * x[0], -x[0] * x[0]]), 4, num_trials=20, rng=18)
+assert type(_res) in (bool, np.bool_) and not _res
 # new scalars in every trial: recover the scalars from the inputs f was called on
 _seen = []
 def _spy(x):
     _seen.append(np.array(x, dtype=float))
     return 3.0 * x
-assert check_superposition(_spy, 6, num_trials=5, rng=17)
+_res = check_superposition(_spy, 6, num_trials=5, rng=17)
+assert type(_res) in (bool, np.bool_) and _res
 _coefs = set()
 for _k in range(len(_seen)):
     _z = _seen[_k]
@@ -492,20 +506,20 @@ print("matrix_of_linear: visible tests passed")
 ### BEGIN HIDDEN TESTS
 _M = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [0.0, -1.0, 0.5, 2.0, 0.0], [7.0, 0.0, 0.0, -3.0, 1.0]])  # (3, 5)
 _A = matrix_of_linear(lambda x: _M @ x, 5)
-assert type(_A) is np.ndarray and _A.shape == (3, 5)
+assert type(_A) is np.ndarray and _A.dtype == np.float64 and _A.shape == (3, 5)
 assert (_A == _M).all()
 _A = matrix_of_linear(lambda x: x[::-1] * np.array([1.0, 2.0, 3.0, 4.0]), 4)  # (4, 4), not symmetric
-assert type(_A) is np.ndarray and _A.shape == (4, 4)
+assert type(_A) is np.ndarray and _A.dtype == np.float64 and _A.shape == (4, 4)
 _E = np.zeros((4, 4))
 for _i in range(4):
     _E[_i, 3 - _i] = _i + 1.0
 assert (_A == _E).all()
 _A = matrix_of_linear(lambda x: np.array([x[1] - x[0]]), 2)
-assert type(_A) is np.ndarray and _A.shape == (1, 2) and _A[0, 0] == -1.0 and _A[0, 1] == 1.0
+assert type(_A) is np.ndarray and _A.dtype == np.float64 and _A.shape == (1, 2) and _A[0, 0] == -1.0 and _A[0, 1] == 1.0
 _r = np.random.default_rng(21)
 _W = _r.standard_normal((6, 9))
 _A = matrix_of_linear(lambda x: _W @ x, 9)
-assert type(_A) is np.ndarray and _A.shape == (6, 9)
+assert type(_A) is np.ndarray and _A.dtype == np.float64 and _A.shape == (6, 9)
 _z = _r.standard_normal(9)
 _d = _A @ _z - _W @ _z
 assert _d.max() < 1e-12 and _d.min() > -1e-12
@@ -586,7 +600,7 @@ print("negation_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (1, 2, 7):
     _N = negation_matrix(_n)
-    assert type(_N) is np.ndarray and _N.shape == (_n, _n)
+    assert type(_N) is np.ndarray and _N.dtype.kind in "biuf" and _N.shape == (_n, _n)  # no dtype promised: float, integer or bool entries are all correct; not object
     _E = np.zeros((_n, _n))
     for _i in range(_n):
         _E[_i, _i] = -1.0
@@ -621,7 +635,7 @@ print("reversal_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (1, 2, 5, 8):
     _R = reversal_matrix(_n)
-    assert type(_R) is np.ndarray and _R.shape == (_n, _n)
+    assert type(_R) is np.ndarray and _R.dtype.kind in "biuf" and _R.shape == (_n, _n)  # no dtype promised: float, integer or bool entries are all correct; not object
     _E = np.zeros((_n, _n))
     for _i in range(_n):
         _E[_i, _n - 1 - _i] = 1.0
@@ -660,7 +674,7 @@ print("running_sum_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (1, 3, 6):
     _S = running_sum_matrix(_n)
-    assert type(_S) is np.ndarray and _S.shape == (_n, _n)
+    assert type(_S) is np.ndarray and _S.dtype.kind in "biuf" and _S.shape == (_n, _n)  # no dtype promised: float, integer or bool entries are all correct; not object
     _E = np.zeros((_n, _n))
     for _i in range(_n):
         for _j in range(_i + 1):
@@ -703,7 +717,7 @@ print("difference_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (2, 3, 7):
     _D = difference_matrix(_n)
-    assert type(_D) is np.ndarray and _D.shape == (_n - 1, _n)
+    assert type(_D) is np.ndarray and _D.dtype.kind in "biuf" and _D.shape == (_n - 1, _n)  # no dtype promised: float, integer or bool entries are all correct; not object
     _E = np.zeros((_n - 1, _n))
     for _i in range(_n - 1):
         _E[_i, _i] = -1.0
@@ -811,15 +825,15 @@ _c = np.array([10.0, -4.0, 0.5])
 _out = affine_parameters(lambda x: _M @ x + _c, 5)
 assert type(_out) is tuple and len(_out) == 2
 _A, _b = _out
-assert type(_A) is np.ndarray and _A.shape == (3, 5)
-assert type(_b) is np.ndarray and _b.shape == (3,)
+assert type(_A) is np.ndarray and _A.dtype == np.float64 and _A.shape == (3, 5)
+assert type(_b) is np.ndarray and _b.dtype == np.float64 and _b.shape == (3,)
 assert (_A == _M).all()
 assert (_b == _c).all()
 _r = np.random.default_rng(31)
 _W = _r.standard_normal((4, 6))
 _v = 100.0 * _r.standard_normal(4)
 _A, _b = affine_parameters(lambda x: _W @ x + _v, 6)
-assert type(_A) is np.ndarray and _A.shape == (4, 6) and type(_b) is np.ndarray and _b.shape == (4,)
+assert type(_A) is np.ndarray and _A.dtype == np.float64 and _A.shape == (4, 6) and type(_b) is np.ndarray and _b.dtype == np.float64 and _b.shape == (4,)
 _d = _A - _W
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _d = _b - _v
@@ -1013,7 +1027,8 @@ _b = np.array([1.0, -2.0, 3.0])
 _out = solve_linear_system(_A, _b)
 assert type(_out) is tuple and len(_out) == 3
 _x, _case, _extra = _out
-assert type(_x) is np.ndarray and _x.shape == (3,) and _case == "unique" and _extra is None
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (3,)
+assert type(_case) is str and _case == "unique" and _extra is None
 _d = _A @ _x - _b
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 # tall, full column rank, consistent: unique (np.linalg.solve would raise here)
@@ -1021,14 +1036,16 @@ _r = np.random.default_rng(41)
 _T = _r.standard_normal((6, 3))
 _xt = np.array([1.0, -2.0, 0.5])
 _x, _case, _extra = solve_linear_system(_T, _T @ _xt)
-assert type(_x) is np.ndarray and _x.shape == (3,) and _case == "unique" and _extra is None
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (3,)
+assert type(_case) is str and _case == "unique" and _extra is None
 _d = _x - _xt
 assert _d.max() < 1e-10 and _d.min() > -1e-10
 # tall, inconsistent: none, least squares and residual
 _bt = _T @ _xt + np.array([1.0, 0.0, 0.0, 0.0, 0.0, -1.0])
 _x, _case, _res = solve_linear_system(_T, _bt)
-assert type(_x) is np.ndarray and _x.shape == (3,) and _case == "none"
-assert type(_res) is np.ndarray and _res.shape == (6,)
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (3,)
+assert type(_case) is str and _case == "none"
+assert type(_res) is np.ndarray and _res.dtype == np.float64 and _res.shape == (6,)
 _d = _res - (_T @ _x - _bt)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _xls = np.linalg.solve(_T.T @ _T, _T.T @ _bt)
@@ -1039,8 +1056,9 @@ assert (_res * _res).sum() > 1e-3
 _W = _r.standard_normal((2, 5))
 _bw = np.array([1.0, 2.0])
 _x, _case, _N = solve_linear_system(_W, _bw)
-assert type(_x) is np.ndarray and _x.shape == (5,) and _case == "infinitely many"
-assert type(_N) is np.ndarray and _N.shape == (5, 3)
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (5,)
+assert type(_case) is str and _case == "infinitely many"
+assert type(_N) is np.ndarray and _N.dtype == np.float64 and _N.shape == (5, 3)
 _xln = _W.T @ np.linalg.solve(_W @ _W.T, _bw)
 _d = _x - _xln
 assert _d.max() < 1e-10 and _d.min() > -1e-10
@@ -1050,24 +1068,30 @@ assert np.linalg.eigvalsh(_N.T @ _N).min() > 1e-6
 # square singular, consistent: infinitely many; inconsistent: none
 _S = np.array([[1.0, 2.0], [2.0, 4.0]])
 _x, _case, _N = solve_linear_system(_S, np.array([1.0, 2.0]))
-assert _case == "infinitely many" and type(_x) is np.ndarray and _x.shape == (2,)
+assert type(_case) is str and _case == "infinitely many"
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (2,)
 _d = _x - np.array([0.2, 0.4])
 assert _d.max() < 1e-12 and _d.min() > -1e-12
-assert type(_N) is np.ndarray and _N.shape == (2, 1)
+assert type(_N) is np.ndarray and _N.dtype == np.float64 and _N.shape == (2, 1)
 assert _N[0, 0] * _N[0, 0] > 1e-6 and (2.0 * _N[1, 0] + _N[0, 0]) * (2.0 * _N[1, 0] + _N[0, 0]) < 1e-20
 _x, _case, _res = solve_linear_system(_S, np.array([1.0, 0.0]))
-assert _case == "none" and type(_res) is np.ndarray and _res.shape == (2,)
+assert type(_case) is str and _case == "none"
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (2,)
+assert type(_res) is np.ndarray and _res.dtype == np.float64 and _res.shape == (2,)
 _d = _S.T @ (_S @ _x - np.array([1.0, 0.0]))
 assert _d.max() < 1e-10 and _d.min() > -1e-10
 # tall, rank deficient, consistent: infinitely many
 _R = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
 _x, _case, _N = solve_linear_system(_R, np.array([2.0, 4.0, 6.0]))
-assert _case == "infinitely many" and type(_N) is np.ndarray and _N.shape == (2, 1)
+assert type(_case) is str and _case == "infinitely many"
+assert type(_N) is np.ndarray and _N.dtype == np.float64 and _N.shape == (2, 1)
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (2,)
 _d = _x - np.array([1.0, 1.0])
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 # homogeneous, invertible: unique, x = 0
 _x, _case, _extra = solve_linear_system(_A, np.zeros(3))
-assert _case == "unique" and (_x == 0.0).all()
+assert type(_case) is str and _case == "unique"
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (3,) and (_x == 0.0).all()
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_systems_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1169,7 +1193,7 @@ _A = np.array([[0.1, 0.4, 0.0], [0.05, 0.2, 0.3], [0.2, 0.0, 0.1]])   # not symm
 _A_copy = _A.copy()
 _dd = np.array([10.0, 5.0, 2.0])
 _x = leontief_output(_A, _dd)
-assert type(_x) is np.ndarray and _x.shape == (3,)
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (3,)
 _d = _x - (_A @ _x + _dd)
 assert _d.max() < 1e-10 and _d.min() > -1e-10
 assert (_A == _A_copy).all()
@@ -1177,7 +1201,7 @@ _r = np.random.default_rng(51)
 _B = 0.1 * _r.random((6, 6))
 _e = _r.random(6)
 _x = leontief_output(_B, _e)
-assert type(_x) is np.ndarray and _x.shape == (6,)
+assert type(_x) is np.ndarray and _x.dtype == np.float64 and _x.shape == (6,)
 _d = (_x - _B @ _x) - _e
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 ### END HIDDEN TESTS
@@ -1213,11 +1237,16 @@ _res = is_productive(np.array([[0.2, 0.3, 0.1], [0.1, 0.2, 0.3], [0.3, 0.1, 0.2]
 assert type(_res) in (bool, np.bool_) and _res
 _res = is_productive(np.array([[0.0, 1.2], [-1.2, 0.0]]))   # eigenvalues +-1.2i: radius 1.2
 assert type(_res) in (bool, np.bool_) and not _res
-assert not is_productive(np.array([[-1.5, 0.0], [0.0, 0.5]]))  # eigenvalue -1.5
-assert not is_productive(np.diag([1.0, 0.5]))                 # radius exactly 1: not below 1
-assert is_productive(np.array([[0.0, 3.0, 0.0], [0.0, 0.0, 3.0], [0.001, 0.0, 0.0]]))  # radius 0.208
-assert not is_productive(np.array([[0.9, 0.0], [0.0, 0.0]]) + np.array([[0.0, 0.0], [0.0, 1.01]]))
-assert is_productive(np.array([[0.0, 0.9], [0.9, 0.0]]))
+_res = is_productive(np.array([[-1.5, 0.0], [0.0, 0.5]]))  # eigenvalue -1.5
+assert type(_res) in (bool, np.bool_) and not _res
+_res = is_productive(np.diag([1.0, 0.5]))                 # radius exactly 1: not below 1
+assert type(_res) in (bool, np.bool_) and not _res
+_res = is_productive(np.array([[0.0, 3.0, 0.0], [0.0, 0.0, 3.0], [0.001, 0.0, 0.0]]))  # radius 0.208
+assert type(_res) in (bool, np.bool_) and _res
+_res = is_productive(np.array([[0.9, 0.0], [0.0, 0.0]]) + np.array([[0.0, 0.0], [0.0, 1.01]]))
+assert type(_res) in (bool, np.bool_) and not _res
+_res = is_productive(np.array([[0.0, 0.9], [0.9, 0.0]]))
+assert type(_res) in (bool, np.bool_) and _res
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "leontief_neumann", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -1265,7 +1294,7 @@ print("leontief_neumann: visible tests passed")
 _A = np.array([[0.1, 0.4, 0.0], [0.05, 0.2, 0.3], [0.2, 0.0, 0.1]])   # not symmetric
 _dd = np.array([1.0, 2.0, 3.0])
 _S = leontief_neumann(_A, _dd, 5)
-assert type(_S) is np.ndarray and _S.shape == (5, 3)
+assert type(_S) is np.ndarray and _S.dtype == np.float64 and _S.shape == (5, 3)
 _term = _dd.copy()
 _total = np.zeros(3)
 for _k in range(5):
@@ -1274,14 +1303,14 @@ for _k in range(5):
     assert _diff.max() < 1e-12 and _diff.min() > -1e-12
     _term = _A @ _term
 _S1 = leontief_neumann(_A, _dd, 1)
-assert type(_S1) is np.ndarray and _S1.shape == (1, 3) and (_S1[0] == _dd).all()
+assert type(_S1) is np.ndarray and _S1.dtype == np.float64 and _S1.shape == (1, 3) and (_S1[0] == _dd).all()
 _S = leontief_neumann(_A, _dd, 200)
-assert _S.shape == (200, 3)
+assert type(_S) is np.ndarray and _S.dtype == np.float64 and _S.shape == (200, 3)
 _diff = (_S[-1] - _A @ _S[-1]) - _dd
 assert _diff.max() < 1e-10 and _diff.min() > -1e-10
 # a non-productive matrix: the partial sums grow
 _G = leontief_neumann(np.array([[1.5, 0.0], [0.0, 0.5]]), np.array([1.0, 1.0]), 6)
-assert _G.shape == (6, 2) and _G[5, 0] == 1.0 + 1.5 + 2.25 + 3.375 + 5.0625 + 7.59375
+assert type(_G) is np.ndarray and _G.dtype == np.float64 and _G.shape == (6, 2) and _G[5, 0] == 1.0 + 1.5 + 2.25 + 3.375 + 5.0625 + 7.59375
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_economy", "locked": true, "schema_version": 3, "solution": false, "task": false}

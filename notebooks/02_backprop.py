@@ -120,15 +120,17 @@ assert np.asarray(d32).dtype == np.float32, (
 print("numerical_derivative: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 d = numerical_derivative(lambda t: t ** 3, 2.0, h=0.25)
-assert d == 12.0625  # (2.25**3 - 1.75**3) / 0.5
+assert type(d) in (float, np.float64) and d == 12.0625  # (2.25**3 - 1.75**3) / 0.5
 d = numerical_derivative(lambda t: 1.0 / t, -0.5, 0.125)
+assert type(d) in (float, np.float64)
 e = d - (1.0 / (-0.375) - 1.0 / (-0.625)) / 0.25
 assert e < 1e-12 and e > -1e-12
 d = numerical_derivative(np.exp, 0.7)
+assert type(d) in (float, np.float64)
 e = d - np.exp(0.7)
 assert e < 1e-9 and e > -1e-9
 d32 = numerical_derivative(np.cos, np.float32(0.5), np.float32(0.25))
-assert d32.__class__ is np.float32
+assert type(d32) is np.float32
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_error_vs_h", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -230,9 +232,13 @@ assert (dx, dy) == (-4.0, -4.0), (
 print("add_multiply_graph: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 q, f, dx, dy, dz = add_multiply_graph(3.0, -1.0, 2.5)
+for val in (q, f, dx, dy, dz):
+    assert type(val) in (float, np.float64)
 assert q == 2.0 and f == 5.0
 assert dx == 2.5 and dy == 2.5 and dz == 2.0
 q, f, dx, dy, dz = add_multiply_graph(0.5, 1.5, -3.0)
+for val in (q, f, dx, dy, dz):
+    assert type(val) in (float, np.float64)
 assert q == 2.0 and f == -6.0 and dx == -3.0 and dy == -3.0 and dz == 2.0
 ### END HIDDEN TESTS
 
@@ -290,10 +296,11 @@ print("AddGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 gate = AddGate()
 out = gate.forward(np.array([1.0, 2.0, 3.0]), np.array([0.5, -2.0, 4.0]))
-assert out.__class__ is np.ndarray and out.shape == (3,)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (3,)
 assert (out == np.array([1.5, 0.0, 7.0])).all()
 dx, dy = gate.backward(np.array([-1.0, 0.25, 3.0]))
-assert dx.__class__ is np.ndarray and dx.shape == (3,) and dy.shape == (3,)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (3,)
+assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (3,)
 assert (dx == np.array([-1.0, 0.25, 3.0])).all() and (dy == np.array([-1.0, 0.25, 3.0])).all()
 ### END HIDDEN TESTS
 
@@ -332,10 +339,11 @@ print("MultiplyGate: all visible tests passed")
 gate = MultiplyGate()
 gate.forward(10.0, 20.0)
 out = gate.forward(np.array([1.0, -2.0]), np.array([3.0, 0.5]))  # backward must use these inputs
-assert out.__class__ is np.ndarray and out.shape == (2,)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2,)
 assert (out == np.array([3.0, -1.0])).all()
 dx, dy = gate.backward(np.array([2.0, -4.0]))
-assert dx.__class__ is np.ndarray and dx.shape == (2,) and dy.shape == (2,)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2,)
+assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (2,)
 assert (dx == np.array([6.0, -2.0])).all()
 assert (dy == np.array([2.0, 8.0])).all()
 ### END HIDDEN TESTS
@@ -378,15 +386,18 @@ print("MaxGate: all visible tests passed")
 gate = MaxGate()
 gate.forward(np.array([9.0, -9.0, 9.0]), np.array([-9.0, 9.0, -9.0]))
 out = gate.forward(np.array([1.0, 5.0, -2.0]), np.array([4.0, 3.0, -1.0]))
-assert out.__class__ is np.ndarray and out.shape == (3,)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (3,)
 assert (out == np.array([4.0, 5.0, -1.0])).all()
 dx, dy = gate.backward(np.array([2.0, -6.0, 0.5]))
-assert dx.__class__ is np.ndarray and dx.shape == (3,) and dy.shape == (3,)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (3,)
+assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (3,)
 assert (dx == np.array([0.0, -6.0, 0.0])).all()
 assert (dy == np.array([2.0, 0.0, 0.5])).all()
 gate = MaxGate()
 gate.forward(np.array([3.0, 1.0]), np.array([3.0, 0.0]))  # a tie: all of dout goes to x
 dx, dy = gate.backward(np.array([5.0, 1.0]))
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2,)
+assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (2,)
 assert (dx == np.array([5.0, 1.0])).all() and (dy == np.array([0.0, 0.0])).all()
 ### END HIDDEN TESTS
 
@@ -430,11 +441,12 @@ gate.forward(np.array([5.0, -5.0]))
 x = np.array([-2.0, 0.5])
 out = gate.forward(x)
 s = 1.0 / (1.0 + np.exp(-x))
-assert out.__class__ is np.ndarray and out.shape == (2,)
+assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2,)
 e = out - s
 assert e.max() < 1e-12 and e.min() > -1e-12
 grads = gate.backward(np.array([3.0, -2.0]))
-assert len(grads) == 1 and grads[0].__class__ is np.ndarray and grads[0].shape == (2,)
+assert len(grads) == 1
+assert type(grads[0]) is np.ndarray and grads[0].dtype == np.float64 and grads[0].shape == (2,)
 e = grads[0] - (1.0 - s) * s * np.array([3.0, -2.0])
 assert e.max() < 1e-12 and e.min() > -1e-12
 ### END HIDDEN TESTS
@@ -572,17 +584,20 @@ g.add(_HiddenTimes(), ("r", "y"), "f")
 x = np.array([1.0, -2.0, 0.5])
 y = np.array([3.0, 0.5, -4.0])
 f = g.forward({"x": x, "y": y})
-assert f.__class__ is np.ndarray and f.shape == (3,)
+assert type(f) is np.ndarray and f.dtype == np.float64 and f.shape == (3,)
 assert (f == (x * x + x) * y).all()
 dout = np.array([1.0, 2.0, -1.0])
 grads = g.backward(dout)
-assert grads["x"].__class__ is np.ndarray and grads["x"].shape == (3,)
+for name in ("x", "y", "r", "s"):
+    assert type(grads[name]) is np.ndarray and grads[name].dtype == np.float64 and grads[name].shape == (3,)
 assert (grads["x"] == (2 * x + 1) * y * dout).all()
 assert (grads["y"] == (x * x + x) * dout).all()
 assert (grads["r"] == y * dout).all() and (grads["s"] == y * dout).all()
 # a second forward at other inputs, then backward with the default dout
 g.forward({"x": np.array([2.0]), "y": np.array([-1.0])})
 grads = g.backward()
+for name in ("x", "y"):
+    assert type(grads[name]) is np.ndarray and grads[name].dtype == np.float64 and grads[name].shape == (1,)
 assert (grads["x"] == np.array([-5.0])).all() and (grads["y"] == np.array([6.0])).all()
 ### END HIDDEN TESTS
 
@@ -695,8 +710,9 @@ x = np.array([2.0, -0.75])
 f, dw, dx = sigmoid_neuron(w, x)
 a = 0.5 * 2.0 + 1.5 * -0.75 - 0.25
 s = 1.0 / (1.0 + np.exp(-a))
-assert dw.__class__ is np.ndarray and dw.shape == (3,)
-assert dx.__class__ is np.ndarray and dx.shape == (2,)
+assert type(f) in (float, np.float64)
+assert type(dw) is np.ndarray and dw.dtype == np.float64 and dw.shape == (3,)
+assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2,)
 e = f - s
 assert e < 1e-12 and e > -1e-12
 e = dw - np.array([2.0, -0.75, 1.0]) * (1 - s) * s
@@ -841,14 +857,16 @@ tt = np.array([0.8])
 err, gr, newp = two_layer_sigmoid_step(ps, xx, tt, 0.7)
 hh = 1.0 / (1.0 + np.exp(-(W1 @ xx - 0.1)))
 oo = 1.0 / (1.0 + np.exp(-(W2 @ hh + 0.2)))
+assert type(err) in (float, np.float64)
 e = err - 0.5 * ((tt - oo) ** 2).sum()
 assert e < 1e-12 and e > -1e-12
 do = (oo - tt) * oo * (1 - oo)
 dW2 = do[:, None] * hh[None, :]
 dhh = (W2 * do[:, None]).sum(axis=0) * hh * (1 - hh)
 dW1 = dhh[:, None] * xx[None, :]
-assert gr["W1"].__class__ is np.ndarray and gr["W1"].shape == (3, 2)
-assert gr["W2"].__class__ is np.ndarray and gr["W2"].shape == (1, 3)
+assert type(gr["W1"]) is np.ndarray and gr["W1"].dtype == np.float64 and gr["W1"].shape == (3, 2)
+assert type(gr["W2"]) is np.ndarray and gr["W2"].dtype == np.float64 and gr["W2"].shape == (1, 3)
+assert type(gr["b1"]) in (float, np.float64) and type(gr["b2"]) in (float, np.float64)
 e = gr["W2"] - dW2
 assert e.max() < 1e-12 and e.min() > -1e-12
 e = gr["W1"] - dW1
@@ -857,12 +875,16 @@ e = gr["b2"] - do.sum()
 assert e < 1e-12 and e > -1e-12
 e = gr["b1"] - dhh.sum()
 assert e < 1e-12 and e > -1e-12
+assert type(newp["W1"]) is np.ndarray and newp["W1"].dtype == np.float64 and newp["W1"].shape == (3, 2)
+assert type(newp["W2"]) is np.ndarray and newp["W2"].dtype == np.float64 and newp["W2"].shape == (1, 3)
 e = newp["W1"] - (W1 - 0.7 * dW1)
 assert e.max() < 1e-12 and e.min() > -1e-12
 e = newp["W2"] - (W2 - 0.7 * dW2)
 assert e.max() < 1e-12 and e.min() > -1e-12
+assert type(newp["b1"]) in (float, np.float64) and type(newp["b2"]) in (float, np.float64)
 assert newp["b1"] == -0.1 and newp["b2"] == 0.2
-assert (ps["W1"] == W1).all() and (ps["W2"] == W2).all()
+assert type(ps["W1"]) is np.ndarray and ps["W1"].dtype == np.float64 and (ps["W1"] == W1).all()
+assert type(ps["W2"]) is np.ndarray and ps["W2"].dtype == np.float64 and (ps["W2"] == W2).all()
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_two_layer_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -946,8 +968,8 @@ Wh = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0], [4.0, 0.0, 1.5]])
 Xh = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, -2.0], [0.0, 1.0, 1.0]])
 Gh = np.array([[1.0, 0.5, -2.0], [3.0, -1.0, 0.0], [0.25, 2.0, 1.0]])
 dW, dX = matmul_backward(Gh, (Wh, Xh))
-assert dW.__class__ is np.ndarray and dW.shape == (3, 3)
-assert dX.__class__ is np.ndarray and dX.shape == (3, 3)
+assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (3, 3)
+assert type(dX) is np.ndarray and dX.dtype == np.float64 and dX.shape == (3, 3)
 exp_dW = (Gh[:, None, :] * Xh[None, :, :]).sum(axis=2)   # sum_n G[m, n] X[k, n]
 exp_dX = (Wh[:, :, None] * Gh[:, None, :]).sum(axis=0)   # sum_m W[m, k] G[m, n]
 e = dW - exp_dW
@@ -955,7 +977,8 @@ assert e.max() < 1e-12 and e.min() > -1e-12
 e = dX - exp_dX
 assert e.max() < 1e-12 and e.min() > -1e-12
 dW, dX = matmul_backward(np.ones((2, 4)), (np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)))
-assert dW.shape == (2, 3) and dX.shape == (3, 4)
+assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (2, 3)
+assert type(dX) is np.ndarray and dX.dtype == np.float64 and dX.shape == (3, 4)
 assert (dW == np.array([[6.0, 22.0, 38.0], [6.0, 22.0, 38.0]])).all()
 assert (dX == np.array([[3.0] * 4, [5.0] * 4, [7.0] * 4])).all()
 ### END HIDDEN TESTS
@@ -1108,8 +1131,8 @@ Xh = rg.standard_normal((7, 6))
 yh = np.array([0, 3, 1, 1, 2, 0, 3])
 Wcopy = Wh.copy()
 loss, dW = svm_loss_naive(Wh, Xh, yh, 0.3)
-assert loss.__class__ in (float, np.float64)
-assert dW.__class__ is np.ndarray and dW.shape == (6, 4)
+assert type(loss) in (float, np.float64)
+assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (6, 4)
 assert (Wh == Wcopy).all()
 S = Xh @ Wh
 M = S - S[np.arange(7), yh][:, None] + 1.0
@@ -1183,8 +1206,8 @@ Xh = rg.standard_normal((9, 5))
 yh = np.array([5, 0, 2, 2, 4, 1, 3, 0, 5])
 Wcopy = Wh.copy()
 loss, dW = svm_loss_vectorized(Wh, Xh, yh, 0.7)
-assert loss.__class__ in (float, np.float64)
-assert dW.__class__ is np.ndarray and dW.shape == (5, 6)
+assert type(loss) in (float, np.float64)
+assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (5, 6)
 assert (Wh == Wcopy).all()
 exp_loss = 0.0
 exp_dW = np.zeros((5, 6))
@@ -1321,8 +1344,8 @@ for shift, reg in ((0.0, 0.0), (0.0, 0.4), (900.0, 0.4)):
     Xs = Xh.copy()          # and even rows underflow with one max over all rows
     Xs[:, 5] = np.arange(7) % 2
     loss, dW = softmax_loss_naive(Ws, Xs, yh, reg)
-    assert loss.__class__ in (float, np.float64)
-    assert dW.__class__ is np.ndarray and dW.shape == (6, 4)
+    assert type(loss) in (float, np.float64)
+    assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (6, 4)
     S = Xs @ Ws
     S = S - S.max(axis=1, keepdims=True)
     logp = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
@@ -1404,8 +1427,8 @@ for shift, reg in ((0.0, 0.0), (0.0, 0.6), (850.0, 0.6)):
     Xs = Xh.copy()          # and even rows underflow with one max over all rows
     Xs[:, 4] = np.arange(9) % 2
     loss, dW = softmax_loss_vectorized(Ws, Xs, yh, reg)
-    assert loss.__class__ in (float, np.float64)
-    assert dW.__class__ is np.ndarray and dW.shape == (5, 6)
+    assert type(loss) in (float, np.float64)
+    assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (5, 6)
     exp_loss = 0.0
     exp_dW = np.zeros((5, 6))
     for i in range(9):
@@ -1531,14 +1554,15 @@ A = np.array([[0.2, -0.7, 0.5], [-0.4, 0.9, -0.1], [0.3, 0.6, -0.8]])   # D = 3,
 B = np.array([[0.5], [-0.6], [0.9]])
 A0, B0 = A.copy(), B.copy()
 W1, W2, losses = train_xor_network(Xh, yh, A, B, 0.8, 3)
-assert W1.__class__ is np.ndarray and W1.shape == (3, 3)
-assert W2.__class__ is np.ndarray and W2.shape == (3, 1)
+assert type(W1) is np.ndarray and W1.dtype == np.float64 and W1.shape == (3, 3)
+assert type(W2) is np.ndarray and W2.dtype == np.float64 and W2.shape == (3, 1)
 assert len(losses) == 3
 assert (A == A0).all() and (B == B0).all()
 a, b = A0.copy(), B0.copy()
 for k in range(3):
     hh = 1.0 / (1.0 + np.exp(-(Xh @ a)))
     oo = 1.0 / (1.0 + np.exp(-(hh @ b)))
+    assert type(losses[k]) in (float, np.float64)
     e = losses[k] - 0.5 * ((oo - yh) ** 2).sum()
     assert e < 1e-10 and e > -1e-10
     go = (oo - yh) * oo * (1.0 - oo)

@@ -147,10 +147,15 @@ assert (_m["b1"] == 0).all() and (_m["b2"] == 0).all()
 assert 0.0475 < _m["W1"].std() < 0.0525 and 0.0475 < _m["W2"].std() < 0.0525
 assert -0.002 < _m["W1"].mean() < 0.002 and -0.004 < _m["W2"].mean() < 0.004
 _same = init_two_layer_model(300, 200, 50, std=0.05, seed=3)
+assert type(_same["W1"]) is np.ndarray and _same["W1"].dtype == np.float64 and _same["W1"].shape == (300, 200)
+assert type(_same["W2"]) is np.ndarray and _same["W2"].dtype == np.float64 and _same["W2"].shape == (200, 50)
 assert (_same["W1"] == _m["W1"]).all() and (_same["W2"] == _m["W2"]).all()
 _other = init_two_layer_model(300, 200, 50, std=0.05, seed=4)
+assert type(_other["W1"]) is np.ndarray and _other["W1"].dtype == np.float64 and _other["W1"].shape == (300, 200)
 assert (_other["W1"] != _m["W1"]).any()
 _default = init_two_layer_model(100, 100, 10, seed=0)
+assert type(_default["W1"]) is np.ndarray and _default["W1"].dtype == np.float64 and _default["W1"].shape == (100, 100)
+assert type(_default["W2"]) is np.ndarray and _default["W2"].dtype == np.float64 and _default["W2"].shape == (100, 10)
 assert 0.9e-4 < _default["W1"].std() < 1.1e-4 and 0.8e-4 < _default["W2"].std() < 1.2e-4
 ### END HIDDEN TESTS
 
@@ -302,7 +307,7 @@ _X = np.linspace(-0.2, 0.5, num=20).reshape(5, 4)
 _m = {"W1": np.linspace(-0.2, 0.6, num=40).reshape(4, 10), "b1": np.linspace(-0.3, 0.7, num=10),
       "W2": np.linspace(-0.4, 0.1, num=30).reshape(10, 3), "b2": np.linspace(-0.5, 0.9, num=3)}
 _s = two_layer_net(_X, _m)
-assert type(_s) is np.ndarray and _s.shape == (5, 3)
+assert type(_s) is np.ndarray and _s.dtype == np.float64 and _s.shape == (5, 3)
 _d = _s - np.array([[-0.5328368, 0.20031504, 0.93346689], [-0.59412164, 0.15498488, 0.9040914],
                     [-0.67658362, 0.08978957, 0.85616275], [-0.77092643, 0.01339997, 0.79772637],
                     [-0.89110401, -0.08754544, 0.71601312]])
@@ -312,7 +317,7 @@ _X = _rng.standard_normal((7, 6))
 _m = {"W1": _rng.standard_normal((6, 8)), "b1": _rng.standard_normal(8),
       "W2": _rng.standard_normal((8, 5)), "b2": _rng.standard_normal(5)}
 _s = two_layer_net(_X, _m)
-assert type(_s) is np.ndarray and _s.shape == (7, 5)
+assert type(_s) is np.ndarray and _s.dtype == np.float64 and _s.shape == (7, 5)
 _z = _X @ _m["W1"] + _m["b1"]
 _d = _s - ((_z * (_z > 0)) @ _m["W2"] + _m["b2"])
 assert _d.max() < 1e-12 and _d.min() > -1e-12
@@ -363,10 +368,12 @@ _expected_data = -_logp[np.arange(9), _y].sum() / 9
 _penalty = (_m["W1"] * _m["W1"]).sum() + (_m["W2"] * _m["W2"]).sum()
 _loss0, _ = two_layer_net(_X, _m, _y, reg=0.0)
 _loss1, _ = two_layer_net(_X, _m, _y, reg=0.7)
+assert type(_loss0) in (float, np.float64) and type(_loss1) in (float, np.float64)
 assert _loss0 - _expected_data < 1e-10 and _loss0 - _expected_data > -1e-10
 assert (_loss1 - _loss0) - 0.35 * _penalty < 1e-9 and (_loss1 - _loss0) - 0.35 * _penalty > -1e-9
 _big = {"W1": _m["W1"] * 100.0, "b1": _m["b1"], "W2": _m["W2"] * 100.0, "b2": _m["b2"]}
 _loss_big, _ = two_layer_net(_X, _big, _y, reg=0.0)
+assert type(_loss_big) in (float, np.float64)
 assert _loss_big == _loss_big and _loss_big < 1e6  # finite: no overflow for large scores
 ### END HIDDEN TESTS
 
@@ -412,7 +419,7 @@ _copy = {_k: _v.copy() for _k, _v in _m.items()}
 _loss, _g = two_layer_net(_X, _m, _y, reg=0.3)
 assert type(_g) is dict and sorted(_g) == ["W1", "W2", "b1", "b2"]
 for _k in _copy:
-    assert (_m[_k] == _copy[_k]).all()
+    assert type(_m[_k]) is np.ndarray and _m[_k].dtype == np.float64 and (_m[_k] == _copy[_k]).all()
 _z = _X @ _copy["W1"] + _copy["b1"]
 _open = _z > 0
 _a = _z * _open
@@ -427,10 +434,12 @@ _dz = (_ds @ _copy["W2"].T) * _open
 _expected = {"W2": _a.T @ _ds + 0.3 * _copy["W2"], "b2": _ds.sum(axis=0),
              "W1": _X.T @ _dz + 0.3 * _copy["W1"], "b1": _dz.sum(axis=0)}
 for _k in _expected:
-    assert type(_g[_k]) is np.ndarray and _g[_k].shape == _copy[_k].shape
+    assert type(_g[_k]) is np.ndarray and _g[_k].dtype == np.float64 and _g[_k].shape == _copy[_k].shape
     _d = _g[_k] - _expected[_k]
     assert _d.max() < 1e-10 and _d.min() > -1e-10, _k
 _loss0, _g0 = two_layer_net(_X, _m, _y, reg=0.0)
+assert type(_g0["b1"]) is np.ndarray and _g0["b1"].dtype == np.float64 and _g0["b1"].shape == (_H,)
+assert type(_g0["W1"]) is np.ndarray and _g0["W1"].dtype == np.float64 and _g0["W1"].shape == (_D, _H)
 _d = (_g["b1"] - _g0["b1"])
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _d = (_g["W1"] - _g0["W1"]) - 0.3 * _copy["W1"]
@@ -511,10 +520,11 @@ _rng = np.random.default_rng(8)
 _w = _rng.standard_normal((3, 4))
 _dw = _rng.standard_normal((3, 4))
 _nw, _c = sgd(_w.copy(), _dw, {"learning_rate": 0.05})
-assert type(_nw) is np.ndarray and _nw.shape == (3, 4) and type(_c) is dict
+assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (3, 4) and type(_c) is dict
 _d = _nw - (_w - 0.05 * _dw)
 assert _d.max() < 1e-14 and _d.min() > -1e-14
 _nw, _c = sgd(_w.copy(), _dw)
+assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (3, 4)
 _d = _nw - (_w - 0.01 * _dw)
 assert _d.max() < 1e-14 and _d.min() > -1e-14
 ### END HIDDEN TESTS
@@ -584,16 +594,19 @@ for _step in range(3):
     _w, _c = sgd_momentum(_w, _dw, _c)
     _ve = 0.8 * _ve - 0.05 * _dw
     _we = _we + _ve
-    assert type(_w) is np.ndarray and _w.shape == (3, 4) and type(_c) is dict
+    assert type(_w) is np.ndarray and _w.dtype == np.float64 and _w.shape == (3, 4) and type(_c) is dict
     _d = _w - _we
     assert _d.max() < 1e-12 and _d.min() > -1e-12
+    assert type(_c["velocity"]) is np.ndarray and _c["velocity"].dtype == np.float64 and _c["velocity"].shape == (3, 4)
     _d = _c["velocity"] - _ve
     assert _d.max() < 1e-12 and _d.min() > -1e-12
 _dw = _rng.standard_normal((3, 4))
 _w1, _c1 = sgd_momentum(_w0.copy(), _dw, None)
+assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
 _d = _w1 - (_w0 - 0.01 * _dw)
 assert _d.max() < 1e-14 and _d.min() > -1e-14
 _w2, _c1 = sgd_momentum(_w1, _dw, _c1)
+assert type(_w2) is np.ndarray and _w2.dtype == np.float64 and _w2.shape == (3, 4)
 _d = _w2 - (_w1 - 0.019 * _dw)
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 ### END HIDDEN TESTS
@@ -673,13 +686,16 @@ for _step in range(3):
     _w, _c = rmsprop(_w, _dw, _c)
     _ce = 0.9 * _ce + 0.1 * _dw * _dw
     _we = _we - 0.05 * _dw / np.sqrt(_ce + 1e-8)
-    assert type(_w) is np.ndarray and _w.shape == (3, 4) and type(_c) is dict
+    assert type(_w) is np.ndarray and _w.dtype == np.float64 and _w.shape == (3, 4) and type(_c) is dict
+    assert type(_c["cache"]) is np.ndarray and _c["cache"].dtype == np.float64 and _c["cache"].shape == (3, 4)
     _d = _c["cache"] - _ce
     assert _d.max() < 1e-12 and _d.min() > -1e-12
     _d = _w - _we
     assert _d.max() < 1e-10 and _d.min() > -1e-10
 _dw = 1e-4 * _rng.standard_normal((3, 4))
 _w1, _c1 = rmsprop(_w0.copy(), _dw, None)
+assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
+assert type(_c1["cache"]) is np.ndarray and _c1["cache"].dtype == np.float64 and _c1["cache"].shape == (3, 4)
 _d = _w1 - (_w0 - 0.01 * _dw / np.sqrt(0.01 * _dw * _dw + 1e-8))
 assert _d.max() < 1e-12 and _d.min() > -1e-12
 _d = _c1["cache"] - 0.01 * _dw * _dw
@@ -775,8 +791,10 @@ for _t in range(1, 4):
     _me = 0.9 * _me + 0.1 * _dw
     _ve = 0.999 * _ve + 0.001 * _dw * _dw
     _we = _we - 0.05 * (_me / (1 - 0.9 ** _t)) / (np.sqrt(_ve / (1 - 0.999 ** _t)) + 1e-8)
-    assert type(_w) is np.ndarray and _w.shape == (3, 4) and type(_c) is dict
-    assert _c["t"] == _t
+    assert type(_w) is np.ndarray and _w.dtype == np.float64 and _w.shape == (3, 4) and type(_c) is dict
+    assert type(_c["t"]) in (int, np.int64, np.int32) and _c["t"] == _t
+    assert type(_c["m"]) is np.ndarray and _c["m"].dtype == np.float64 and _c["m"].shape == (3, 4)
+    assert type(_c["v"]) is np.ndarray and _c["v"].dtype == np.float64 and _c["v"].shape == (3, 4)
     _d = _c["m"] - _me
     assert _d.max() < 1e-12 and _d.min() > -1e-12
     _d = _c["v"] - _ve
@@ -785,6 +803,7 @@ for _t in range(1, 4):
     assert _d.max() < 1e-8 and _d.min() > -1e-8
 _dw = _rng.standard_normal((3, 4))
 _w1, _c1 = adam(_w0.copy(), _dw, None)
+assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
 _d = _w1 - (_w0 - 1e-3 * _dw / (np.sqrt(_dw * _dw) + 1e-8))
 assert _d.max() < 1e-10 and _d.min() > -1e-10
 ### END HIDDEN TESTS

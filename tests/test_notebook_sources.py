@@ -84,3 +84,18 @@ def test_inline_questions_stay_visible_to_students(master):
         if cell.cell_type == "markdown" and meta.get("solution"):
             assert before.cell_type == "markdown" and nbgrader_meta(before).get("locked"), \
                 f"{path.name}: answer cell {meta['grade_id']} needs its question in a locked cell before it"
+
+
+ARRAY_TYPE_CHECK = re.compile(r"(?:type\((\w+)\)|(\w+)\.__class__) is np\.ndarray")
+
+
+def test_hidden_tests_check_the_dtype_of_every_array_they_type_check(master):
+    """An object array of always-close objects passes shape and comparison checks:
+    the exact dtype is what proves the numbers are numbers."""
+    path, nb = master
+    for cell in nb.cells:
+        for block in HIDDEN.findall(cell.source):
+            for match in ARRAY_TYPE_CHECK.finditer(block):
+                name = match.group(1) or match.group(2)
+                assert f"{name}.dtype" in block, \
+                    f"{path.name} {nbgrader_meta(cell)['grade_id']}: {name} is type-checked but its dtype is not"

@@ -29,6 +29,26 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Grading treats a submission as hostile (README, "Grading safely"). First its
+# cells and metadata are rebuilt from source/ (course/grading/sanitize.py), so
+# tags, edited grade ids or flags can neither skip a test nor stop grading;
+# then every student kernel runs in a bubblewrap sandbox
+# (course/grading/sandbox.py; COURSE_SANDBOX=off runs it unsandboxed).
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,  # noqa: E402
+                                    DeduplicateIds, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+
+from course.grading.sandbox import SandboxedExecute  # noqa: E402
+from course.grading.sanitize import SanitizeSubmission  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, SanitizeSubmission, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+    CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata]
+
 # Autograding: every cell may run this long (s) before it is interrupted and
 # scored as failed; the rest of the notebook is still graded.
 c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "300"))

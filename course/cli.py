@@ -3,6 +3,7 @@
     course doctor                      what is installed, what is missing, what to do
     course data download NAME|all      fetch and verify a full data set
     course data list                   the registry and what is present
+    course data verify [NAME...]       re-hash the files against their published md5s
     course run [NAME...]               execute master notebooks headless
     course release [NAME...]           make and verify the student versions
     course collect NAME ZIP|FOLDER     take an LMS download into autograde/submitted/
@@ -29,6 +30,16 @@ def _data(args):
 
     if args.action == "list":
         return data.print_registry(args.root)
+    if args.action == "verify":
+        results = data.verify(args.names, root=args.root)
+        for name, states in results.items():
+            for filename, state in states.items():
+                print(f"{name}: {filename}: {state}")
+        bad = [name for name, states in results.items() if set(states.values()) != {"valid"}]
+        if bad:
+            print(f"to replace them: course data download {' '.join(bad)} "
+                  "(mnist10k: reinstall the course package)", file=sys.stderr)
+        return 1 if bad else 0
     return data.download_command(args.names, root=args.root)
 
 
@@ -53,7 +64,7 @@ def _collect(args):
 def _grade(args):
     from course.grading.autograde import grade
 
-    return grade(args.names, submissions=args.submissions)
+    return grade(args.names, submissions=args.submissions, sandbox=not args.no_sandbox)
 
 
 def _export(args):
@@ -87,8 +98,8 @@ def build_parser():
 
     sub.add_parser("doctor", help="check the installation").set_defaults(func=_doctor)
 
-    data = sub.add_parser("data", help="download or list the full data sets")
-    data.add_argument("action", choices=["download", "list"])
+    data = sub.add_parser("data", help="download, list or verify the data sets")
+    data.add_argument("action", choices=["download", "list", "verify"])
     data.add_argument("names", nargs="*", help="data set names, or 'all'")
     data.add_argument("--root", help="data folder (default: $COURSE_DATA or datasets/)")
     data.set_defaults(func=_data)
@@ -111,6 +122,9 @@ def build_parser():
     grade = sub.add_parser("grade", help="autograde every submission and export grades")
     grade.add_argument("names", nargs="*", help=names_help)
     grade.add_argument("--submissions", help="a folder laid out like autograde/submitted/")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student kernels without the bubblewrap sandbox (where none can "
+                            "run: macOS, Windows); every grade line then says UNSANDBOXED")
     grade.set_defaults(func=_grade)
 
     sub.add_parser("export", help="write autograde/grades.csv").set_defaults(func=_export)

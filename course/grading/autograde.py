@@ -2,7 +2,10 @@
 
 One nbgrader process per student and assignment: a submission that hangs,
 kills its kernel or is not a notebook at all is reported and the others are
-graded as usual.
+graded as usual. Every student kernel runs in the sandbox (sandbox.py) unless
+the instructor asks for `sandbox=False` (`course grade --no-sandbox`), and the
+files that decide how grading runs are checked after every submission
+(integrity.py).
 """
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError
+from course.grading import integrity
 from course.grading.nbgrader_cli import nbgrader
 from course.grading.paths import CourseLayout
+from course.grading.sandbox import SANDBOX_SWITCH, Limits, describe_limit_errors, require_sandbox
 
 # A whole submission may take this long before its grading is stopped (s).
 SUBMISSION_TIMEOUT = 3600
@@ -29,6 +34,17 @@ class GradeOutcome:
     ok: bool
     seconds: float
     problem: str = ""
+    sandboxed: bool = True
+    limits_hit: tuple = ()
+
+    def line(self) -> str:
+        """The grade line: assignment, student, time, status, limits hit, UNSANDBOXED."""
+        status = "graded" if self.ok else "NOT GRADED"
+        notes = [self.problem] if self.problem else []
+        notes += list(self.limits_hit)
+        text = f"{self.assignment:<24} {self.student:<20} {self.seconds:6.1f} s  {status}"
+        text += f": {'; '.join(notes)}" if notes else ""
+        return text + ("" if self.sandboxed else "  UNSANDBOXED")
 
 
 @dataclass
@@ -60,17 +76,23 @@ def students_of(submitted: Path, name: str) -> list[str]:
 
 
 def grade(names=None, submissions=None, students=None, layout: CourseLayout | None = None,
-          export_csv=True) -> int:
+          export_csv=True, sandbox=True) -> int:
     """Autograde (in fast mode) every submission of the named assignments.
 
     submissions: a folder laid out like submitted/ (student/assignment/*.ipynb),
     copied into the course's submitted/ first. students: grade only these.
+    sandbox: run every student kernel in the sandbox; without it every grade
+    line says UNSANDBOXED. Raises CourseError before grading anything when the
+    sandbox cannot run here, and stops when a submission's run changed a file
+    that decides how grading runs (integrity.py).
     Prints one line per submission, then the grade table; exports grades.csv.
     Returns 0 when every submission was autograded, 1 when some could not be
     (they are named; the others are graded all the same).
     """
     layout = layout or CourseLayout.default()
     names = layout.assignment_names(names)
+    if sandbox:
+        require_sandbox()
     submitted = layout.course_dir / "submitted"
     if submissions:
         _merge_submissions(Path(submissions), submitted)
@@ -78,10 +100,11 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
     for name in names:
         if not (layout.course_dir / "source" / name / f"{name}.ipynb").is_file():
             raise CourseError(f"{name} has not been released: run `course release {name}` first")
+        before = integrity.snapshot(layout.course_dir)
         for student in students or students_of(submitted, name):
-            outcome = grade_one(layout.course_dir, name, student)
-            status = ("graded" if outcome.ok else "NOT GRADED") + (f": {outcome.problem}" if outcome.problem else "")
-            print(f"{name:<24} {student:<20} {outcome.seconds:6.1f} s  {status}", flush=True)
+            outcome = grade_one(layout.course_dir, name, student, sandbox=sandbox)
+            integrity.check_unchanged(layout.course_dir, before, student, name)
+            print(outcome.line(), flush=True)
             outcomes.append(outcome)
     if export_csv:
         export(layout)
@@ -93,21 +116,36 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
     return 1 if failed else 0
 
 
-def grade_one(course_dir: Path, name: str, student: str) -> GradeOutcome:
-    """Run `nbgrader autograde NAME --student=STUDENT` in fast mode; a
-    submission without the notebook is recorded with zero points."""
+def grade_one(course_dir: Path, name: str, student: str, sandbox=True) -> GradeOutcome:
+    """Run `nbgrader autograde NAME --student=STUDENT` in fast mode, every
+    kernel sandboxed unless sandbox=False; a submission without the notebook
+    is recorded with zero points. The outcome names the sandbox limits that
+    cells of the submission hit."""
     start = time.perf_counter()
     if not (course_dir / "submitted" / student / name / f"{name}.ipynb").is_file():
         record_missing_notebook(course_dir, name, student)
         return GradeOutcome(name, student, True, time.perf_counter() - start,
-                            f"no {name}.ipynb submitted: zero points")
+                            f"no {name}.ipynb submitted: zero points", sandbox)
     run = nbgrader(course_dir, "autograde", name, f"--student={student}", "--force",
-                   env={"COURSE_FAST": "1"}, timeout=SUBMISSION_TIMEOUT)
+                   env={"COURSE_FAST": "1", SANDBOX_SWITCH: "on" if sandbox else "off"},
+                   timeout=SUBMISSION_TIMEOUT)
     seconds = time.perf_counter() - start
+    limits_hit = tuple(limits_reached(course_dir, name, student)) if sandbox else ()
     if run.ok:
-        return GradeOutcome(name, student, True, seconds)
+        return GradeOutcome(name, student, True, seconds, sandboxed=sandbox, limits_hit=limits_hit)
     problem = explain_failure(run.log)
-    return GradeOutcome(name, student, False, seconds, problem[:300])
+    return GradeOutcome(name, student, False, seconds, problem[:300], sandbox, limits_hit)
+
+
+def limits_reached(course_dir: Path, name: str, student: str) -> list[str]:
+    """The sandbox limits the graded copy's cells ran into ('memory limit 4 GiB
+    reached in test_add'); empty when there is no graded copy."""
+    import nbformat
+
+    graded = course_dir / "autograded" / student / name / f"{name}.ipynb"
+    if not graded.is_file():
+        return []
+    return describe_limit_errors(nbformat.read(graded, as_version=4), Limits.from_environment())
 
 
 KNOWN_FAILURES = {

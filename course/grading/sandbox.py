@@ -1,0 +1,283 @@
+"""How a student kernel is launched for grading: inside a bubblewrap sandbox.
+
+A submission is hostile (DESIGN.md, "Grading flow"), so every kernel that runs
+student code at grading time starts through `bwrap` (Debian/Ubuntu package
+`bubblewrap`) with:
+
+- its own user, PID, network, IPC, UTS and cgroup namespaces: an unprivileged
+  uid, no network at all (the kernel talks to nbgrader over ZMQ `ipc`
+  sockets in a runtime folder bound into the sandbox), and a PID namespace
+  that dies with the kernel, so no process outlives it;
+- the system (/usr, /etc) and the Python environment (the interpreter's
+  prefixes and the installed `course` package) read-only; nothing else of the
+  host: no course directory, gradebook, repository, HOME or IPYTHONDIR;
+- a private writable home (the kernel's cwd, a size-limited tmpfs) holding a
+  read-only copy of the notebook being graded, and a size-limited /tmp;
+- a cleared environment: only the variables the notebooks read
+  (COURSE_FAST, COURSE_SEED, COURSE_DATASET, NBGRADER_EXECUTION, the BLAS
+  thread settings ...) pass in;
+- resource limits set with `prlimit` before the sandbox starts: address space
+  (COURSE_MEMORY_LIMIT, default 4 GiB), processes (COURSE_PROCESS_LIMIT),
+  size of any file written (COURSE_FILE_LIMIT), and the tmpfs sizes
+  (COURSE_SCRATCH_LIMIT). A limit that is hit fails the cell that hit it
+  (MemoryError, "Resource temporarily unavailable", "File too large", "No
+  space left on device"); `describe_limit_errors` names it for the grade line.
+
+`SandboxedExecute` is nbgrader's Execute preprocessor with the sandboxed
+kernel manager; autograde/nbgrader_config.py puts it in the autograde
+pipeline, so `nbgrader autograde` run from autograde/ is sandboxed as
+`course grade` is. `COURSE_SANDBOX=off` (what `course grade --no-sandbox`
+sets) starts kernels unsandboxed; where bubblewrap cannot run, a sandboxed
+kernel refuses to start with a message naming the fix.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+
+from course.errors import CourseError
+
+SANDBOX_SWITCH = "COURSE_SANDBOX"
+HOME = "/home/student"
+SANDBOX_UID = 65534  # "nobody" inside the user namespace
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
+                "Fedora: `sudo dnf install bubblewrap`), or grade without a sandbox with "
+                "`course grade --no-sandbox` (every grade line is then marked UNSANDBOXED)")
+
+# Variables a kernel may see; everything else of the grader's environment stays out.
+PASSED_VARIABLES = ("COURSE_FAST", "COURSE_SEED", "COURSE_DATASET", "COURSE_DATA",
+                    "NBGRADER_EXECUTION", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                    "PYTHONHASHSEED", "LANG", "LC_ALL", "TZ")
+SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """'4G', '512M', '1.5G', '1048576' -> bytes (binary units; a trailing B or iB is allowed)."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(?:i?B)?\s*", str(text), re.IGNORECASE)
+    if not match:
+        raise CourseError(f"{text!r} is not a size: write it like 4G, 512M or a number of bytes")
+    return int(float(match.group(1)) * SIZE_UNITS[match.group(2).upper()])
+
+
+def format_size(size: int) -> str:
+    """4294967296 -> '4 GiB'."""
+    for unit, factor in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= factor:
+            return f"{size / factor:g} {unit}"
+    return f"{size} B"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandboxed kernel may use. memory: bytes of address space per
+    process; processes: tasks (threads count) of the sandbox's user; file:
+    bytes of any one file written; scratch: bytes of each tmpfs (home, /tmp)."""
+
+    memory: int = 4 * 2**30
+    processes: int = 256
+    file: int = 256 * 2**20
+    scratch: int = 512 * 2**20
+
+    @classmethod
+    def from_environment(cls, environ=None) -> "Limits":
+        environ = os.environ if environ is None else environ
+        default = cls()
+
+        def size(name, fallback):
+            return parse_size(environ[name]) if environ.get(name) else fallback
+
+        processes = environ.get("COURSE_PROCESS_LIMIT")
+        if processes and not processes.strip().isdigit():
+            raise CourseError(f"COURSE_PROCESS_LIMIT={processes!r}: give a whole number of processes")
+        return cls(memory=size("COURSE_MEMORY_LIMIT", default.memory),
+                   processes=int(processes) if processes else default.processes,
+                   file=size("COURSE_FILE_LIMIT", default.file),
+                   scratch=size("COURSE_SCRATCH_LIMIT", default.scratch))
+
+
+def sandbox_enabled(environ=None) -> bool:
+    """False when COURSE_SANDBOX is off/0/no (what `course grade --no-sandbox` sets)."""
+    environ = os.environ if environ is None else environ
+    return environ.get(SANDBOX_SWITCH, "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+def sandbox_problem() -> str | None:
+    """Why no sandbox can run here (None when bubblewrap works): not Linux,
+    bwrap or prlimit missing, or user namespaces refused."""
+    if not sys.platform.startswith("linux"):
+        return f"the grading sandbox needs Linux and bubblewrap; this is {sys.platform}"
+    for tool in ("bwrap", "prlimit"):
+        if shutil.which(tool) is None:
+            return f"`{tool}` is not installed"
+    probe = subprocess.run(["bwrap", "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--die-with-parent",
+                            "--ro-bind", "/", "/", "--", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return ("bubblewrap cannot create a sandbox here (user namespaces disabled?): "
+                + (probe.stderr.strip() or f"exit {probe.returncode}"))
+    return None
+
+
+def require_sandbox() -> None:
+    """Raise CourseError naming the fix when the sandbox cannot run."""
+    problem = sandbox_problem()
+    if problem:
+        raise CourseError(f"cannot sandbox student kernels: {problem}. Fix: {INSTALL_HINT}")
+
+
+def _system_binds() -> list[str]:
+    """bwrap arguments for the system: /usr and /etc read-only, the merged-/usr
+    links (/bin -> usr/bin ...) as links, kernel filesystems fresh."""
+    args = ["--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc", "/etc"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    return args + ["--proc", "/proc", "--dev", "/dev"]
+
+
+def python_paths() -> list[Path]:
+    """Host folders the kernel's Python needs, read-only: the interpreter's
+    prefixes and the installed `course` package (an editable install maps it
+    from the checkout: only the package folder is bound, never the checkout)."""
+    import course
+
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
+             Path(sys.executable).resolve().parent}
+    paths.update(Path(p).resolve() for p in course.__path__)
+    paths = {p for p in paths if p.exists() and Path("/usr") not in (p, *p.parents)}
+    return sorted(p for p in paths if not any(q in p.parents for q in paths))
+
+
+def sandbox_argv(kernel_cmd: list[str], runtime_dir: Path, notebooks: list[Path],
+                 env: dict, limits: Limits) -> list[str]:
+    """The command that starts `kernel_cmd` inside the sandbox.
+
+    runtime_dir: the host folder with the connection file and ipc sockets,
+    bound at the same path inside. notebooks: host copies bound read-only into
+    the sandbox's home. env: the launch environment; only PASSED_VARIABLES of
+    it reach the kernel.
+    """
+    argv = ["prlimit", f"--as={limits.memory}", f"--nproc={limits.processes}",
+            f"--fsize={limits.file}", "--core=0", "--",
+            "bwrap", "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            "--disable-userns", "--die-with-parent", "--new-session", "--hostname", "grading"]
+    argv += _system_binds()
+    for path in python_paths():
+        argv += ["--ro-bind", str(path), str(path)]
+    data = env.get("COURSE_DATA")
+    if data and Path(data).is_dir():
+        argv += ["--ro-bind", str(Path(data).resolve()), str(Path(data).resolve())]
+    argv += ["--size", str(limits.scratch), "--tmpfs", "/tmp",
+             "--size", str(limits.scratch), "--tmpfs", HOME]
+    argv += ["--bind", str(runtime_dir), str(runtime_dir)]
+    for notebook in notebooks:
+        argv += ["--ro-bind", str(notebook), f"{HOME}/{notebook.name}"]
+    argv += ["--chdir", HOME, "--clearenv"]
+    inner_env = {"HOME": HOME, "USER": "student", "TMPDIR": "/tmp",
+                 "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin",
+                                          "/usr/bin", "/bin"]),
+                 "IPYTHONDIR": f"{HOME}/.ipython", "MPLCONFIGDIR": "/tmp/matplotlib",
+                 "JUPYTER_RUNTIME_DIR": f"{HOME}/.jupyter-runtime",
+                 "JPY_PARENT_PID": "1"}  # bwrap --die-with-parent ends the kernel, no poller needed
+    inner_env.update({k: env[k] for k in PASSED_VARIABLES if k in env})
+    for key, value in sorted(inner_env.items()):
+        if value:
+            argv += ["--setenv", key, value]
+    return argv + ["--", *kernel_cmd]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs in the bubblewrap sandbox (unless
+    COURSE_SANDBOX is off): ipc transport in a private runtime folder,
+    interrupts sent as messages (a signal to bwrap would not reach the kernel)."""
+
+    _runtime_dir: Path | None = None
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None and sandbox_enabled():
+            spec.interrupt_mode = "message"
+        return spec
+
+    async def _async_pre_start_kernel(self, **kw):
+        if not sandbox_enabled():
+            return await super()._async_pre_start_kernel(**kw)
+        require_sandbox()
+        if self._runtime_dir is None:
+            self._runtime_dir = Path(tempfile.mkdtemp(prefix="course-kernel-"))
+            self.transport = "ipc"
+            self.ip = str(self._runtime_dir / "kernel")
+            self.connection_file = str(self._runtime_dir / "kernel.json")
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        notebooks = self._copy_notebooks(Path(kw.get("cwd") or os.getcwd()))
+        kernel_cmd = sandbox_argv(kernel_cmd, self._runtime_dir, notebooks, kw.get("env", {}),
+                                  Limits.from_environment(kw.get("env", {})))
+        kw["cwd"] = str(self._runtime_dir)
+        kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        return kernel_cmd, kw
+
+    def _copy_notebooks(self, folder: Path) -> list[Path]:
+        """Copies of the notebooks in the kernel's would-be cwd (the notebook
+        being graded), in the runtime folder's own subfolder."""
+        copies = self._runtime_dir / "notebooks"
+        copies.mkdir(exist_ok=True)
+        result = []
+        for notebook in sorted(folder.glob("*.ipynb")):
+            target = copies / notebook.name
+            shutil.copyfile(notebook, target)
+            result.append(target)
+        return result
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self._runtime_dir is not None:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            self._runtime_dir = None
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute preprocessor with every kernel in the sandbox."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+
+LIMIT_ERRORS = (
+    (re.compile(r"MemoryError|Unable to allocate|Cannot allocate memory"), "memory limit {memory}"),
+    (re.compile(r"Resource temporarily unavailable|BlockingIOError"), "process limit {processes}"),
+    (re.compile(r"File too large"), "file size limit {file}"),
+    (re.compile(r"No space left on device"), "scratch space limit {scratch}"),
+)
+
+
+def describe_limit_errors(notebook, limits: Limits) -> list[str]:
+    """'memory limit 4 GiB reached in test_add' for every graded or solution
+    cell of an executed notebook whose error output shows a sandbox limit."""
+    names = {"memory": format_size(limits.memory), "processes": f"{limits.processes} processes",
+             "file": format_size(limits.file), "scratch": format_size(limits.scratch)}
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            text = f"{output.get('ename', '')}: {output.get('evalue', '')}"
+            for pattern, label in LIMIT_ERRORS:
+                if pattern.search(text):
+                    where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
+                    found.append(f"{label.format(**names)} reached in {where}")
+                    break
+    return found

@@ -74,7 +74,7 @@ def _export(args):
 
 
 def _feedback(args):
-    from course.grading.autograde import feedback
+    from course.grading.feedback import feedback
 
     return feedback(args.names)
 

@@ -171,7 +171,7 @@ def check_datasets(root=None) -> list:
     checks = []
     for name, entry in data.REGISTRY.items():
         states = data.file_states(name, root)
-        bad = [f"{filename} {state}" for filename, state in states.items() if state != "valid"]
+        bad = [f"{filename} {state}" for filename, state in states.items() if state != "present"]
         if not bad:
             checks.append(Check(f"data set {name}", "ok", f"present in {entry.folder(root)}"))
         elif all(state == "missing" for state in states.values()):

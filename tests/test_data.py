@@ -1,5 +1,6 @@
 """course.lib.data: the loaders on tiny files written in the real formats, the real
-MNIST test files, checksum errors, and downloads from a local HTTP server."""
+MNIST test files (shipped as mnist10k), size and checksum errors, downloads from a
+local HTTP server, a read-only data folder, and CIFAR-10's peak memory."""
 from __future__ import annotations
 
 import dataclasses
@@ -24,7 +25,7 @@ import scipy.io
 from course.errors import CourseError
 from course.lib import data
 from course.lib.data import (REGISTRY, ChecksumError, DatasetMissingError, DownloadError,
-                             RemoteFile, UnknownDatasetError, load_dataset)
+                             FileSizeError, RemoteFile, UnknownDatasetError, load_dataset)
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_MNIST = REPO.parent / "shared" / "datasets" / "mnist"
@@ -43,7 +44,7 @@ def cifar_batch(rng, num):
             "filenames": [f"img_{k}.png" for k in range(num)]}
 
 
-def write_cifar10(folder, per_batch=6, num_test=5, seed=0):
+def write_cifar10(folder, per_batch=6, num_test=5, seed=0, compresslevel=9):
     """folder/cifar-10-python.tar.gz holding cifar-10-batches-py/ pickles.
     Returns the batches written, keyed by member name."""
     rng = np.random.default_rng(seed)
@@ -53,13 +54,18 @@ def write_cifar10(folder, per_batch=6, num_test=5, seed=0):
                                                "dog", "frog", "horse", "ship", "truck"],
                                "num_cases_per_batch": per_batch, "num_vis": 3072}
     folder.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(folder / "cifar-10-python.tar.gz", "w:gz") as tar:
+    with tarfile.open(folder / "cifar-10-python.tar.gz", "w:gz", compresslevel=compresslevel) as tar:
         for member, content in batches.items():
             raw = pickle.dumps(content, protocol=2)
             info = tarfile.TarInfo(f"cifar-10-batches-py/{member}")
             info.size = len(raw)
             tar.addfile(info, io.BytesIO(raw))
     return batches
+
+
+def extract_cifar10(folder):
+    """What a download does after fetching the tarball: its members extracted beside it."""
+    data.ExtractMembers(data.CIFAR10_MEMBERS)(str(folder / "cifar-10-python.tar.gz"), "download")
 
 
 def write_idx(path, array, magic):
@@ -103,7 +109,7 @@ def entry_for(name, folder, base_url="http://127.0.0.1:9/", val_size=2, keep_md5
     published = REGISTRY[name]
     files = tuple(RemoteFile(f.filename,
                              f.md5 if f.filename in keep_md5 else md5(folder / f.filename),
-                             (base_url + f.filename,))
+                             (folder / f.filename).stat().st_size, (base_url + f.filename,))
                   for f in published.files)
     return dataclasses.replace(published, files=files, val_size=val_size)
 
@@ -112,12 +118,15 @@ def entry_for(name, folder, base_url="http://127.0.0.1:9/", val_size=2, keep_md5
 
 def test_cifar10_loader_reads_pickled_batches(tmp_path):
     batches = write_cifar10(tmp_path / "cifar10", per_batch=6, num_test=5)
+    extract_cifar10(tmp_path / "cifar10")
     entry = entry_for("cifar10", tmp_path / "cifar10", val_size=4)
     ds = load_dataset(entry, root=tmp_path)
 
     assert ds.X_train.shape == (26, 3, 32, 32) and ds.X_val.shape == (4, 3, 32, 32)
     assert ds.X_test.shape == (5, 3, 32, 32)
-    assert ds.X_train.dtype == np.float64 and ds.y_train.dtype == np.int64
+    for X in (ds.X_train, ds.X_val, ds.X_test):
+        assert X.dtype == np.float32 and X.flags.c_contiguous
+    assert ds.y_train.dtype == np.int64
     assert ds.class_names[0] == "airplane" and ds.num_classes == 10
     # Rows hold 1,024 red, then green, then blue values, each row-major 32 x 32.
     first = batches["data_batch_1"]["data"][0]
@@ -130,16 +139,43 @@ def test_cifar10_loader_reads_pickled_batches(tmp_path):
     np.testing.assert_array_equal(ds.X_test.reshape(5, -1), batches["test_batch"]["data"])
 
 
-def test_cifar10_extraction_is_redone_when_interrupted(tmp_path):
+def test_full_sets_load_as_float32_unless_asked(tmp_path):
+    write_mnist(tmp_path / "mnist")
+    entry = entry_for("mnist", tmp_path / "mnist", val_size=3)
+    single, double = load_dataset(entry, root=tmp_path), load_dataset(entry, root=tmp_path,
+                                                                      dtype=np.float64)
+    assert single.X_train.dtype == np.float32 and double.X_train.dtype == np.float64
+    np.testing.assert_array_equal(single.X_test, double.X_test)  # 0..255 is exact in both
+    with pytest.raises(TypeError, match="takes only dtype="):
+        load_dataset(entry, root=tmp_path, num_classes=3)
+
+
+def test_an_archive_not_extracted_is_an_error_naming_the_fix(tmp_path):
     write_cifar10(tmp_path / "cifar10")
     entry = entry_for("cifar10", tmp_path / "cifar10", val_size=4)
-    expected = load_dataset(entry, root=tmp_path).X_test
-    # An extraction cut short: a member truncated, no completion stamp.
-    (tmp_path / "cifar10" / "cifar-10-batches-py" / "test_batch").write_bytes(b"\x80\x02")
-    stamps = data._read_stamps(tmp_path / "cifar10")
-    del stamps["extracted"]
-    data._write_stamps(tmp_path / "cifar10", stamps)
-    np.testing.assert_array_equal(load_dataset(entry, root=tmp_path).X_test, expected)
+    with pytest.raises(DatasetMissingError) as caught:
+        load_dataset(entry, root=tmp_path)  # a load never extracts: it only reads
+    message = str(caught.value)
+    assert "is not extracted" in message and "cifar-10-batches-py/test_batch" in message
+    assert "course data download cifar10" in message and "without downloading" in message
+    assert data.file_states(entry, root=tmp_path)["cifar-10-batches-py/data_batch_1"] == "not extracted"
+
+
+def test_extraction_is_all_or_nothing(tmp_path):
+    write_cifar10(tmp_path / "cifar10")
+    archive = tmp_path / "cifar10" / "cifar-10-python.tar.gz"
+    members = data.CIFAR10_MEMBERS + ("cifar-10-batches-py/readme.html",)  # not in the archive
+    with pytest.raises(data.DataFormatError, match="holds no file cifar-10-batches-py/readme.html"):
+        data.ExtractMembers(members)(str(archive), "download")
+    assert sorted(p.name for p in (tmp_path / "cifar10").iterdir()) == ["cifar-10-python.tar.gz"]
+    extract_cifar10(tmp_path / "cifar10")
+    batch = tmp_path / "cifar10" / "cifar-10-batches-py" / "data_batch_1"
+    stat = batch.stat()
+    data.ExtractMembers(data.CIFAR10_MEMBERS)(str(archive), "fetch")  # all there: untouched
+    assert batch.stat().st_mtime_ns == stat.st_mtime_ns
+    batch.unlink()
+    data.ExtractMembers(data.CIFAR10_MEMBERS)(str(archive), "fetch")  # one missing: extracted
+    assert batch.stat().st_size == stat.st_size
 
 
 def test_mnist_loader_reads_idx_gzip(tmp_path):
@@ -148,7 +184,7 @@ def test_mnist_loader_reads_idx_gzip(tmp_path):
 
     assert ds.X_train.shape == (9, 1, 28, 28) and ds.X_val.shape == (3, 1, 28, 28)
     assert ds.X_test.shape == (7, 1, 28, 28) and ds.y_test.dtype == np.int64
-    assert ds.X_test.dtype == np.float64
+    assert ds.X_test.dtype == np.float32
     np.testing.assert_array_equal(ds.X_train[:, 0], arrays["train_images"][:9])
     np.testing.assert_array_equal(ds.y_val, arrays["train_labels"][9:])
     np.testing.assert_array_equal(ds.X_test[:, 0], arrays["test_images"])
@@ -172,7 +208,7 @@ def test_svhn_loader_reads_mat_and_maps_label_10_to_0(tmp_path):
     ds = load_dataset(entry_for("svhn", tmp_path / "svhn", val_size=0.1), root=tmp_path)
 
     assert ds.X_train.shape == (9, 3, 32, 32) and ds.X_val.shape == (1, 3, 32, 32)
-    assert ds.X_test.shape == (4, 3, 32, 32) and ds.X_train.dtype == np.float64
+    assert ds.X_test.shape == (4, 3, 32, 32) and ds.X_train.dtype == np.float32
     X, y = written["train"]
     assert ds.X_train[2, 1, 5, 7] == X[5, 7, 1, 2]  # X[h, w, c, n] -> X_train[n, c, h, w]
     np.testing.assert_array_equal(ds.X_val[0], X[..., 9].transpose(2, 0, 1))
@@ -186,7 +222,7 @@ def test_full_sets_split_as_published():
     assert REGISTRY["cifar10"].val_size == 1000  # 49,000 / 1,000 of the 50,000
     assert REGISTRY["mnist"].val_size == 5000  # 55,000 / 5,000 of the 60,000
     X, y = np.zeros((73257, 1)), np.arange(73257)
-    X_train, y_train, X_val, y_val = data._split_last(X, y, REGISTRY["svhn"].val_size)
+    X_train, y_train, X_val, y_val = data.split_last(X, y, REGISTRY["svhn"].val_size)
     assert X_val.shape[0] == 7326 and X_train.shape[0] == 73257 - 7326  # the last 10%
     assert y_val[0] == y_train[-1] + 1
 
@@ -204,6 +240,11 @@ def test_registry_holds_the_published_checksums():
     }
     for entry in REGISTRY.values():
         assert all(f.urls and all(u.startswith("http") for u in f.urls) for f in entry.files)
+    sizes = {f.filename: f.size for entry in REGISTRY.values() for f in entry.files}
+    assert sizes == {"cifar-10-python.tar.gz": 170498071, "train-images-idx3-ubyte.gz": 9912422,
+                     "train-labels-idx1-ubyte.gz": 28881, "t10k-images-idx3-ubyte.gz": 1648877,
+                     "t10k-labels-idx1-ubyte.gz": 4542, "train_32x32.mat": 182040794,
+                     "test_32x32.mat": 64275384}
 
 
 # --- the real MNIST test files -----------------------------------------------------
@@ -217,9 +258,13 @@ def real_mnist_test_files():
 
 def test_real_mnist_test_files_match_the_registry(real_mnist_test_files):
     states = data.file_states("mnist", root=real_mnist_test_files.parent)
-    assert states[data.MNIST_FILES["test_images"]] == "valid"
-    assert states[data.MNIST_FILES["test_labels"]] == "valid"
+    assert states[data.MNIST_FILES["test_images"]] == "present"  # the published size
+    assert states[data.MNIST_FILES["test_labels"]] == "present"
     assert states[data.MNIST_FILES["train_images"]] == "missing"
+    hashed = data.verify(["mnist"], root=real_mnist_test_files.parent)["mnist"]
+    assert hashed[data.MNIST_FILES["test_images"]] == "valid"
+    assert hashed[data.MNIST_FILES["test_labels"]] == "valid"
+    assert hashed[data.MNIST_FILES["train_labels"]] == "missing"
 
 
 def test_mnist_loader_on_the_real_test_files(real_mnist_test_files, tmp_path):
@@ -260,40 +305,60 @@ def test_missing_dataset_is_never_replaced_by_another(tmp_path, monkeypatch):
 
 
 def test_unknown_dataset(tmp_path):
-    with pytest.raises(UnknownDatasetError, match="known: digits, spiral, cifar10, mnist, svhn"):
+    with pytest.raises(UnknownDatasetError,
+                       match="known: digits, mnist10k, spiral, cifar10, mnist, svhn"):
         load_dataset("imagenet", root=tmp_path)
     with pytest.raises(ValueError):  # as before the registry existed
         load_dataset("imagenet")
 
 
-def test_truncated_file_reports_file_checksums_and_fix(tmp_path):
-    write_mnist(tmp_path / "mnist")
-    entry = entry_for("mnist", tmp_path / "mnist")
-    load_dataset(entry, root=tmp_path)  # valid, and now remembered as verified
-    path = tmp_path / "mnist" / data.MNIST_FILES["train_images"]
-    raw = path.read_bytes()
-    path.write_bytes(raw[:len(raw) // 2])
-    with pytest.raises(ChecksumError) as caught:
-        load_dataset(entry, root=tmp_path)
-    err = caught.value
-    assert err.path == path and err.expected == entry.files[0].md5
-    assert err.actual == md5(path) and err.actual != err.expected
-    for part in (str(path), err.expected, err.actual, "course data download mnist", "truncated"):
-        assert part in str(err), f"{part!r} missing from the message: {err}"
+def test_course_dataset_names_the_valid_choices(monkeypatch):
+    from course.lib.params import notebook_params
+
+    monkeypatch.setenv("COURSE_DATASET", "mnist10k")
+    assert notebook_params(datasets=("digits", "mnist10k")).dataset == "mnist10k"
+    assert notebook_params().dataset == "mnist10k"  # every known name by default
+    monkeypatch.setenv("COURSE_DATASET", "cifar10")
+    with pytest.raises(UnknownDatasetError) as caught:
+        notebook_params(default_dataset="digits", datasets=("digits", "mnist10k"))
+    assert "COURSE_DATASET='cifar10'" in str(caught.value)
+    assert "choose one of: digits, mnist10k" in str(caught.value)
+    monkeypatch.setenv("COURSE_DATASET", "cifar")  # a typo of a known name
+    with pytest.raises(ValueError, match="digits, mnist10k, spiral, cifar10, mnist, svhn"):
+        notebook_params()
+    monkeypatch.delenv("COURSE_DATASET")
+    assert notebook_params(default_dataset="digits").dataset == "digits"
 
 
-def test_same_size_corruption_after_verification_is_caught(tmp_path):
+def test_truncated_file_reports_file_sizes_and_fix(tmp_path):
     write_mnist(tmp_path / "mnist")
     entry = entry_for("mnist", tmp_path / "mnist")
     load_dataset(entry, root=tmp_path)
+    path = tmp_path / "mnist" / data.MNIST_FILES["train_images"]
+    raw = path.read_bytes()
+    path.write_bytes(raw[:len(raw) // 2])
+    with pytest.raises(FileSizeError) as caught:
+        load_dataset(entry, root=tmp_path)
+    err = caught.value
+    assert err.path == path and err.expected == len(raw) and err.actual == len(raw) // 2
+    for part in (str(path), f"{len(raw):,}", f"{len(raw) // 2:,}", "course data download mnist",
+                 "truncated"):
+        assert part in str(err), f"{part!r} missing from the message: {err}"
+    assert isinstance(err, data.CorruptFileError)
+    assert data.file_states(entry, root=tmp_path)[path.name] == "wrong size"
+
+
+def test_same_size_corruption_is_caught_by_verify(tmp_path):
+    write_mnist(tmp_path / "mnist")
+    entry = entry_for("mnist", tmp_path / "mnist")
     path = tmp_path / "mnist" / data.MNIST_FILES["test_labels"]
     raw = bytearray(path.read_bytes())
     raw[-1] ^= 0xFF
-    stat = path.stat()
     path.write_bytes(bytes(raw))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    with pytest.raises(ChecksumError, match="test_labels|t10k-labels"):
-        load_dataset(entry, root=tmp_path)
+    assert data.file_states(entry, root=tmp_path)[path.name] == "present"  # sizes only
+    states = data.verify([entry], root=tmp_path)["mnist"]
+    assert states == {f.filename: "corrupt" if f.filename == path.name else "valid"
+                      for f in entry.files}
 
 
 def test_wrong_checksum_in_registry(tmp_path):
@@ -301,11 +366,12 @@ def test_wrong_checksum_in_registry(tmp_path):
     entry = entry_for("svhn", tmp_path / "svhn", val_size=0.1)
     wrong = dataclasses.replace(entry.files[1], md5="0" * 32)
     entry = dataclasses.replace(entry, files=(entry.files[0], wrong))
+    assert data.verify([entry], root=tmp_path) == {
+        "svhn": {"train_32x32.mat": "valid", "test_32x32.mat": "corrupt"}}
     with pytest.raises(ChecksumError, match="0{32}") as caught:
-        load_dataset(entry, root=tmp_path)
+        data.verify_file(tmp_path / "svhn" / "test_32x32.mat", wrong.md5, "Run the fix.")
     assert caught.value.actual == md5(tmp_path / "svhn" / "test_32x32.mat")
-    assert data.file_states(entry, root=tmp_path) == {"train_32x32.mat": "valid",
-                                                      "test_32x32.mat": "corrupt"}
+    assert str(caught.value).endswith("Run the fix.")
 
 
 def test_data_folder_precedence(tmp_path, monkeypatch):
@@ -381,7 +447,8 @@ def test_download_verifies_and_loads(mnist_remote, server):
     folder = data.download(entry, root=root)
     assert folder == root / "mnist"
     assert sorted(server.requests) == sorted(f"/{f.filename}" for f in entry.files)
-    assert data.file_states(entry, root=root) == {f.filename: "valid" for f in entry.files}
+    assert data.file_states(entry, root=root) == {f.filename: "present" for f in entry.files}
+    assert data.verify([entry], root=root) == {"mnist": {f.filename: "valid" for f in entry.files}}
     assert load_dataset(entry, root=root).X_test.shape == (7, 1, 28, 28)
     assert not [p for p in folder.iterdir() if p.name.startswith("tmp")]  # no temporary files
 
@@ -390,11 +457,9 @@ def test_valid_file_is_not_downloaded_again(mnist_remote, server):
     entry, root = mnist_remote
     data.download(entry, root=root)
     count = len(server.requests)
-    data.download(entry, root=root)  # verified before: not even hashed again
-    assert len(server.requests) == count
-    (root / "mnist" / ".verified.json").unlink()
     data.download(entry, root=root)  # pooch hashes the files and finds them valid
     assert len(server.requests) == count
+    assert sorted(p.name for p in (root / "mnist").iterdir()) == sorted(f.filename for f in entry.files)
 
 
 def test_corrupt_file_is_reported_then_replaced(mnist_remote, server):
@@ -402,7 +467,7 @@ def test_corrupt_file_is_reported_then_replaced(mnist_remote, server):
     data.download(entry, root=root)
     path = root / "mnist" / data.MNIST_FILES["test_images"]
     path.write_bytes(path.read_bytes()[:100])  # truncated
-    with pytest.raises(ChecksumError, match="course data download mnist"):
+    with pytest.raises(FileSizeError, match="course data download mnist"):
         load_dataset(entry, root=root)
     count = len(server.requests)
     data.download(entry, root=root)
@@ -421,7 +486,7 @@ def test_download_falls_back_to_the_next_mirror(tmp_path, server):
     entry = dataclasses.replace(entry, files=files)
     data.download(entry, root=tmp_path / "data")
     assert len(server.requests) == 8  # each file: a 404, then the mirror
-    assert data.file_states(entry, root=tmp_path / "data")[entry.files[0].filename] == "valid"
+    assert data.file_states(entry, root=tmp_path / "data")[entry.files[0].filename] == "present"
 
 
 def test_download_with_wrong_content_leaves_nothing_in_place(tmp_path, server):
@@ -446,6 +511,12 @@ def test_cifar10_download_extracts_the_tarball(tmp_path, server):
     for member in data.CIFAR10_MEMBERS:
         assert (folder / member).is_file(), member
     assert load_dataset(entry, root=tmp_path / "data").X_train.shape == (26, 3, 32, 32)
+    # Members lost, the archive still valid: a download extracts it again, no request.
+    shutil.rmtree(folder / data.CIFAR10_DIR)
+    count = len(server.requests)
+    data.download(entry, root=tmp_path / "data")
+    assert len(server.requests) == count
+    assert load_dataset(entry, root=tmp_path / "data").X_test.shape == (5, 3, 32, 32)
 
 
 def registry_of(monkeypatch, entry):
@@ -464,7 +535,21 @@ def test_download_command_and_cli(mnist_remote, server, monkeypatch, capsys):
     assert main(["data", "download", "all", "--root", str(root)]) == 0
     assert "mnist: ok" in capsys.readouterr().out
     assert main(["data", "list", "--root", str(root)]) == 0
-    assert "mnist    present" in capsys.readouterr().out
+    listing = capsys.readouterr().out
+    assert "mnist    present" in listing and "mnist10k embedded" in listing
+    assert main(["data", "verify", "--root", str(root)]) == 0  # mnist10k and what is present
+    out = capsys.readouterr().out
+    assert "mnist10k: t10k-images-idx3-ubyte.gz: valid" in out
+    assert "mnist: train-images-idx3-ubyte.gz: valid" in out
+    path = root / "mnist" / entry.files[1].filename
+    path.write_bytes(bytes(255 - b for b in path.read_bytes()))  # same size, other bytes
+    assert main(["data", "verify", "mnist", "--root", str(root)]) == 1
+    out, err = capsys.readouterr()
+    assert f"mnist: {path.name}: corrupt" in out and "mnist10k" not in out
+    assert "course data download mnist" in err
+    assert main(["data", "download", "mnist", "--root", str(root)]) == 0  # replaced
+    assert main(["data", "verify", "mnist", "--root", str(root)]) == 0
+    capsys.readouterr()
     assert main(["data", "download", "imagenet", "--root", str(root)]) == 2
     assert "unknown data set 'imagenet'" in capsys.readouterr().err
     assert main(["data", "download", "--root", str(root)]) == 2  # no name given
@@ -523,7 +608,9 @@ def test_sample_images():
 
 def test_classic_recipe(tmp_path):
     write_cifar10(tmp_path / "cifar10", per_batch=6, num_test=5)
-    ds = load_dataset(entry_for("cifar10", tmp_path / "cifar10", val_size=4), root=tmp_path)
+    extract_cifar10(tmp_path / "cifar10")
+    entry = entry_for("cifar10", tmp_path / "cifar10", val_size=4)
+    ds = load_dataset(entry, root=tmp_path, dtype=np.float64)
     classic = data.cifar10_classic(ds, num_training=20, num_validation=3, num_test=2)
     assert classic.X_train.shape == (20, 3072) and classic.X_val.shape == (3, 3072)
     assert classic.X_test.shape == (2, 3072) and classic.y_test.shape == (2,)
@@ -534,6 +621,12 @@ def test_classic_recipe(tmp_path):
     np.testing.assert_array_equal(classic.y_val, ds.y_val[:3])
     with pytest.raises(ValueError, match="has 26 train rows, 49000 were asked for"):
         data.cifar10_classic(ds)
+    # float32 in, float32 out; the mean is summed in float64, then rounded once.
+    single = data.cifar10_classic(load_dataset(entry, root=tmp_path), num_training=20,
+                                  num_validation=3, num_test=2)
+    assert single.X_train.dtype == single.mean_image.dtype == np.float32
+    np.testing.assert_array_equal(single.mean_image, classic.mean_image.astype(np.float32))
+    np.testing.assert_allclose(single.X_val, classic.X_val, atol=1e-4)
 
 
 def test_target_helpers():

@@ -24,10 +24,22 @@ class NotebookParams:
     quiet: bool  # no progress bars (CI, autograding)
 
 
-def notebook_params(default_dataset: str = "digits") -> NotebookParams:
-    """Read COURSE_FAST, COURSE_DATASET and COURSE_SEED, with the defaults a student gets."""
+def notebook_params(default_dataset: str = "digits", datasets=None) -> NotebookParams:
+    """Read COURSE_FAST, COURSE_DATASET and COURSE_SEED, with the defaults a student gets.
+
+    datasets: the data set names the notebook supports (default: every name
+    load_dataset knows). COURSE_DATASET naming any other is an UnknownDatasetError
+    (a ValueError) that lists them.
+    """
+    from course.lib.data import UnknownDatasetError, dataset_names
+
     fast = os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true", "yes"}
     dataset = os.environ.get("COURSE_DATASET", "").strip() or default_dataset
+    choices = tuple(datasets) if datasets is not None else dataset_names()
+    if dataset not in choices:
+        raise UnknownDatasetError(
+            f"COURSE_DATASET={dataset!r} is not a data set this notebook supports; choose one "
+            f"of: {', '.join(choices)} (or unset COURSE_DATASET for {default_dataset!r})")
     seed_text = os.environ.get("COURSE_SEED", "0").strip() or "0"
     try:
         seed = int(seed_text)

@@ -10,7 +10,9 @@ import numpy as np
 class Dataset:
     """A data set split three ways.
 
-    X_*: float64 (N, C, H, W) images, or (N, D) points for synthetic sets.
+    X_*: (N, C, H, W) images at the published scale 0..pixel_max, or (N, D) points
+        for synthetic sets; float64 for the embedded sets, float32 for the full
+        downloaded sets (cifar10, mnist, svhn) unless loaded with dtype=.
     y_*: int64 (N,) labels in 0 .. len(class_names) - 1.
     """
 
@@ -34,24 +36,29 @@ class Dataset:
                 f"test {self.X_test.shape}, {self.num_classes} classes)")
 
 
-def stratified_split(X, y, name, class_names, seed=0, pixel_max=255.0):
-    """The course's fixed split: stratified by class, 60% train, 20% val, 20% test.
+def stratified_split(X, y, name, class_names, seed=0, pixel_max=255.0, test_size=0.2,
+                     val_size=0.25):
+    """The course's fixed split, stratified by class (seed 0 unless told).
 
-    X: (N, ...), y: (N,). Returns a Dataset.
+    X: (N, ...), y: (N,). test_size: the test rows, a count or a fraction of N;
+    val_size: the validation rows, a count or a fraction of the rows left after
+    the test split. The defaults make 60% train, 20% val, 20% test (digits);
+    mnist10k takes 1,000 and 1,000 of 10,000. Returns a Dataset.
     """
     from sklearn.model_selection import train_test_split
 
     X_rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=0.2, stratify=y, random_state=seed)
+        X, y, test_size=test_size, stratify=y, random_state=seed)
     X_train, X_val, y_train, y_val = train_test_split(
-        X_rest, y_rest, test_size=0.25, stratify=y_rest, random_state=seed)
+        X_rest, y_rest, test_size=val_size, stratify=y_rest, random_state=seed)
     return Dataset(name, X_train, y_train, X_val, y_val, X_test, y_test,
                    list(class_names), pixel_max)
 
 
-def _split_last(X, y, val_size):
-    """Training rows X (N, ...), y (N,) -> (X_train, y_train, X_val, y_val), the last
-    val_size rows (an int count, or a float fraction of N) becoming validation."""
+def split_last(X, y, val_size):
+    """The full sets' published split: training rows X (N, ...), y (N,) ->
+    (X_train, y_train, X_val, y_val), views, the last val_size rows (an int count,
+    or a float fraction of N) becoming validation."""
     num = X.shape[0]
     num_val = int(round(val_size * num)) if isinstance(val_size, float) else int(val_size)
     if not 0 < num_val < num:

@@ -1,10 +1,17 @@
-"""The embedded sets, which need no download: scikit-learn's 8x8 digits, the
-synthetic spiral, and matplotlib's sample photographs for the convolution demo."""
+"""The embedded sets, which need no download: mnist10k (the real MNIST test files,
+shipped inside this package), scikit-learn's 8x8 digits, the synthetic spiral, and
+matplotlib's sample photographs for the convolution demo. All are float64."""
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 import numpy as np
 
+from .checksums import verify_file
 from .dataset import stratified_split
+from .errors import DatasetMissingError
+from .formats import MNIST_FILES, read_mnist
 
 
 def load_digits():
@@ -69,4 +76,43 @@ def load_sample_images(size=200):
     return np.stack(images)
 
 
-EMBEDDED = {"digits": load_digits, "spiral": load_spiral}
+# mnist10k: the two published MNIST test files, byte-identical (see mnist10k/README.md).
+MNIST10K_DIR = Path(__file__).resolve().parent / "mnist10k"
+MNIST10K_MD5 = {MNIST_FILES["test_images"]: "9fb629c4189551a2d022fa330f9573f3",
+                MNIST_FILES["test_labels"]: "ec29112dd5afa0611ce80d1b7f02629c"}
+_REINSTALL = ("Reinstall the course package to restore it (`pip install --force-reinstall "
+              "--no-deps course`, or from a git checkout `git checkout -- course/lib/data/mnist10k`).")
+
+
+@functools.cache
+def check_mnist10k_files(folder=MNIST10K_DIR) -> Path:
+    """Check the md5 of both mnist10k files in folder, once per process and folder
+    (nothing is written). Returns folder; raises DatasetMissingError or ChecksumError
+    naming the file, both checksums and the fix."""
+    folder = Path(folder)
+    for filename, md5 in MNIST10K_MD5.items():
+        path = folder / filename
+        if not path.is_file():
+            raise DatasetMissingError(f"{path}, shipped with the course package, is missing.\n"
+                                      + _REINSTALL)
+        verify_file(path, md5, _REINSTALL)
+    return folder
+
+
+def load_mnist10k(folder=MNIST10K_DIR):
+    """The 10,000 MNIST test images shipped with the package, split stratified by class
+    with seed 0 into 8,000 train / 1,000 validation / 1,000 test.
+
+    folder: where the two IDX files are (default: inside the package).
+    Returns a Dataset with X_* float64 (N, 1, 28, 28) in 0..255, y_* int64 (N,).
+    """
+    folder = check_mnist10k_files(folder)
+    X, y = read_mnist(folder / MNIST_FILES["test_images"],  # uint8 (10000, 1, 28, 28)
+                      folder / MNIST_FILES["test_labels"])  # int64 (10000,)
+    ds = stratified_split(X, y, "mnist10k", [str(k) for k in range(10)], seed=0,
+                          test_size=1000, val_size=1000)
+    ds.X_train, ds.X_val, ds.X_test = (X.astype(np.float64) for X in (ds.X_train, ds.X_val, ds.X_test))
+    return ds
+
+
+EMBEDDED = {"digits": load_digits, "mnist10k": load_mnist10k, "spiral": load_spiral}

@@ -18,12 +18,20 @@ class DatasetMissingError(DatasetError):
     """Files of a full data set are not in the data folder."""
 
 
-class ChecksumError(DatasetError):
-    """A file's md5 differs from the published one (corrupt or truncated)."""
+class CorruptFileError(DatasetError):
+    """A file differs from the published one; path, and the expected and actual value."""
 
     def __init__(self, message, path, expected, actual):
         super().__init__(message)
         self.path, self.expected, self.actual = Path(path), expected, actual
+
+
+class ChecksumError(CorruptFileError):
+    """A file's md5 differs from the published one (corrupt or truncated)."""
+
+
+class FileSizeError(CorruptFileError):
+    """A file's size in bytes differs from the published one (truncated or replaced)."""
 
 
 class DataFormatError(DatasetError):

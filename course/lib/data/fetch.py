@@ -1,63 +1,53 @@
-"""Getting the full sets: verified downloads, checks of the files in the data folder,
-and the functions behind `course data download` and `course data list`."""
+"""Getting the full sets: verified downloads, archives extracted after their download,
+and the functions behind `course data download` and `course data list`.
+
+The only module that writes into the data folder, and only when asked to download.
+"""
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
+from .check import file_states
 from .embedded import EMBEDDED
-from .errors import ChecksumError, DatasetError, DatasetMissingError, DownloadError
-from .formats import _extract_archive
+from .errors import DataFormatError, DatasetError, DownloadError
 from .registry import REGISTRY, data_root, get_entry
-from .stamps import _file_md5, _read_stamps, _stamp, _write_stamps
 
 
-def file_states(name, root=None):
-    """Each file of a full data set -> 'valid', 'missing' or 'corrupt' (md5 differs)."""
-    entry = get_entry(name)
-    folder = entry.folder(root)
-    stamps = _read_stamps(folder)
-    states = {}
-    for remote in entry.files:
-        path = folder / remote.filename
-        if not path.is_file():
-            states[remote.filename] = "missing"
-        else:
-            ok = _file_md5(path, remote.md5, stamps) == remote.md5
-            states[remote.filename] = "valid" if ok else "corrupt"
-    if folder.is_dir():
-        _write_stamps(folder, stamps)
-    return states
+class ExtractMembers:
+    """A pooch processor: extract the archive's `members` next to it, each written to a
+    temporary folder first and then moved into place, so an interrupted extraction
+    leaves no partial member. Runs after a download; after a "fetch" (the archive was
+    already there and valid) only when a member is missing."""
 
+    def __init__(self, members):
+        self.members = tuple(members)
 
-def verify_dataset(name, root=None) -> Path:
-    """Check that every file of a full data set is present with its published md5.
-
-    Returns the set's folder. Raises DatasetMissingError or ChecksumError, whose
-    messages name the file and the command that fixes it.
-    """
-    entry = get_entry(name)
-    folder = entry.folder(root)
-    missing = [r.filename for r in entry.files if not (folder / r.filename).is_file()]
-    if missing:
-        raise DatasetMissingError(
-            f"the {entry.name} data set is not downloaded: {', '.join(missing)} missing "
-            f"from {folder}.\nRun `{entry.fix_command()}` (or datasets/get_datasets.sh "
-            f"{entry.name}); to use another folder, set COURSE_DATA or pass root=.")
-    stamps = _read_stamps(folder)
-    try:
-        for remote in entry.files:
-            path = folder / remote.filename
-            actual = _file_md5(path, remote.md5, stamps)
-            if actual != remote.md5:
-                raise ChecksumError(
-                    f"{path} is corrupt or truncated ({path.stat().st_size:,} bytes): "
-                    f"md5 {actual}, expected {remote.md5}.\n"
-                    f"Run `{entry.fix_command()}` to replace it.",
-                    path, remote.md5, actual)
-    finally:
-        _write_stamps(folder, stamps)
-    return folder
+    def __call__(self, fname, action, pup=None):
+        folder = Path(fname).parent
+        if action == "fetch" and all((folder / m).is_file() for m in self.members):
+            return fname
+        with tempfile.TemporaryDirectory(prefix=".extracting-", dir=folder) as tmp, \
+                tarfile.open(fname) as tar:
+            for member in self.members:
+                try:
+                    source = tar.extractfile(member)
+                except KeyError:
+                    source = None
+                if source is None:
+                    raise DataFormatError(f"{fname} holds no file {member}: is it the right archive?")
+                staged = Path(tmp) / member.replace("/", "__")
+                with source, open(staged, "wb") as out:
+                    shutil.copyfileobj(source, out)
+            for member in self.members:
+                target = folder / member
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(Path(tmp) / member.replace("/", "__"), target)
+        return fname
 
 
 def download(name, root=None, progressbar=False) -> Path:
@@ -65,7 +55,8 @@ def download(name, root=None, progressbar=False) -> Path:
 
     Each file is tried from its URLs in order; pooch writes it to a temporary
     file, checks the md5 and only then moves it into place. A file already
-    present with the right md5 is not downloaded again. Returns the folder.
+    present with the right md5 is not downloaded again. A tarball's members are
+    extracted after its download (ExtractMembers). Returns the folder.
     Raises DownloadError when no URL delivers a file with the right md5.
     """
     import pooch
@@ -73,17 +64,16 @@ def download(name, root=None, progressbar=False) -> Path:
     entry = get_entry(name)
     folder = entry.folder(root)
     folder.mkdir(parents=True, exist_ok=True)
-    for remote in entry.files:
-        path = folder / remote.filename
-        stamps = _read_stamps(folder)
-        if path.is_file() and stamps.get(remote.filename) == _stamp(path, remote.md5):
-            continue  # verified before and unchanged since: no request at all
+    for number, remote in enumerate(entry.files):
+        processor = ExtractMembers(entry.archive_members) if entry.archive_members and number == 0 else None
         failures = []
         for url in remote.urls:
             try:
                 pooch.retrieve(url, known_hash=f"md5:{remote.md5}", fname=remote.filename,
-                               path=folder, progressbar=progressbar)
+                               path=folder, processor=processor, progressbar=progressbar)
                 break
+            except DataFormatError:
+                raise
             except Exception as err:  # network errors, HTTP errors, checksum mismatch
                 failures.append(f"  {url}: {err}")
         else:
@@ -92,9 +82,6 @@ def download(name, root=None, progressbar=False) -> Path:
                 + "\n".join(failures)
                 + f"\nCheck the network (or a proxy), then run `{entry.fix_command()}` again; "
                 f"or place the file in {folder} yourself.")
-        stamps[remote.filename] = _stamp(path, remote.md5)  # pooch has just verified it
-        _write_stamps(folder, stamps)
-    _extract_archive(entry, folder)
     return folder
 
 
@@ -112,7 +99,6 @@ def download_command(names, root=None) -> int:
         print(f"{name}: {entry.title} -> {entry.folder(root)}", flush=True)
         try:
             download(name, root=root, progressbar=sys.stderr.isatty())
-            verify_dataset(name, root)
         except DatasetError as err:
             print(f"{name}: FAILED: {err}", file=sys.stderr, flush=True)
             failed.append(name)
@@ -124,18 +110,19 @@ def download_command(names, root=None) -> int:
 
 
 def print_registry(root=None) -> int:
-    """`course data list`: every data set, where it lives and whether it is there."""
+    """`course data list`: every data set, where it lives and whether it is there
+    (by name and size; `course data verify` re-hashes)."""
     print(f"data folder: {data_root(root)}  (set COURSE_DATA or --root to change it)")
     for name in EMBEDDED:
         print(f"  {name:8s} embedded      no download needed")
     for name, entry in REGISTRY.items():
         states = file_states(name, root)
         values = set(states.values())
-        state = ("present" if values == {"valid"} else "CORRUPT" if "corrupt" in values
-                 else "missing" if values == {"missing"} else "incomplete")
+        state = ("present" if values == {"present"} else "missing" if values == {"missing"}
+                 else "WRONG SIZE" if "wrong size" in values else "incomplete")
         print(f"  {name:8s} {state:13s} {entry.title}")
         for filename, file_state in states.items():
-            if file_state != "valid" and state != "missing":
+            if file_state != "present" and state != "missing":
                 print(f"             {filename}: {file_state}")
         if state != "present":
             print(f"             get it: {entry.fix_command()}")

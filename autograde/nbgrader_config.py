@@ -58,3 +58,13 @@ c.OverwriteCells.add_missing_cells = True
 # A cell that prints without end is cut to this many lines in the graded copy.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+
+# Feedback and the formgrader (course/grading/feedback.py). Both render notebooks
+# with HTMLExporter: SanitizeHTML lets no student HTML or JavaScript run there.
+# Feedback also shows no hidden test: one line per hidden block, a failing
+# hidden test by its assert message (GetGrades and CSSHTMLHeaderPreprocessor
+# are nbgrader's own GenerateFeedback preprocessors).
+c.HTMLExporter.preprocessors = ["course.grading.feedback.SanitizeHTML"]
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+                                    "course.grading.feedback.HideHiddenTests"]

@@ -14,10 +14,11 @@ import pytest
 
 from course.errors import CourseError
 from course.grading import submissions as subs
-from course.grading.autograde import feedback, grade, grade_one, scores
+from course.grading.autograde import grade, grade_one, scores
 from course.grading.mainjob import BLANK, REFERENCE, main_job
 from course.grading.collect import collect
 from course.grading.execute import run_masters
+from course.grading.feedback import feedback
 from course.grading.release import release, release_path, verify_release
 from grading_helpers import (FIXTURE_NOTEBOOKS, exported_grades, read_master, read_release,
                              scratch_layout, submit)

@@ -224,17 +224,6 @@ def export(layout: CourseLayout | None = None) -> int:
     return 0
 
 
-def feedback(names=None, layout: CourseLayout | None = None) -> int:
-    """HTML feedback for every autograded submission, in feedback/STUDENT/NAME/."""
-    layout = layout or CourseLayout.default()
-    for name in layout.assignment_names(names):
-        run = nbgrader(layout.course_dir, "generate_feedback", name, "--force")
-        if not run.ok:
-            raise CourseError(f"nbgrader generate_feedback {name} failed:\n{run.log[-2000:]}")
-        print(f"{name:<24} feedback written to {layout.course_dir / 'feedback'}")
-    return 0
-
-
 def _merge_submissions(source: Path, submitted: Path) -> None:
     if not source.is_dir():
         raise CourseError(f"--submissions {source}: no such folder (expected STUDENT/ASSIGNMENT/*.ipynb)")

@@ -1,0 +1,319 @@
+"""Feedback that leaks no hidden test and runs no student script.
+
+nbgrader's generate_feedback renders each autograded notebook to HTML with its
+`feedback` template, which shows every cell's source and outputs, and the
+formgrader renders the same notebook for the instructor. Two nbconvert
+preprocessors, configured in autograde/nbgrader_config.py (so that plain
+`nbgrader generate_feedback` and the formgrader use them too), make that safe:
+
+- `HideHiddenTests` (feedback only): each hidden block of a test cell becomes
+  one line saying that hidden tests ran; a test cell's error keeps only its
+  exception line, and a failure inside a hidden block reads
+  `hidden test failed: <assert message>`; what a hidden block may have printed
+  is not shown; any output quoting a hidden-test line is removed.
+- `SanitizeHTML` (feedback and formgrader): HTML and markdown, in outputs and
+  in markdown cells, pass through bleach with an allowlist (text, tables,
+  code, math, embedded images); JavaScript, SVG and every other active output
+  is dropped.
+
+`feedback()` is what `course feedback` runs: nbgrader generate_feedback for
+each assignment, then a check that no page holds a hidden-test line.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import bleach
+import nbformat
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import ClearHiddenTests
+from traitlets import default
+
+from course.errors import CourseError
+from course.grading.nbgrader_cli import nbgrader
+from course.grading.paths import CourseLayout
+
+# A hidden block is what the release removes: nbgrader's ClearHiddenTests takes
+# every line that contains its delimiters as a marker.
+HIDDEN_BEGIN = ClearHiddenTests.begin_test_delimeter.default_value
+HIDDEN_END = ClearHiddenTests.end_test_delimeter.default_value
+HIDDEN_RAN = "# hidden tests ran here (their source is not part of the feedback)"
+HIDDEN_NOT_RUN = "# hidden tests did not run: a visible test failed first"
+OUTPUT_WITHHELD = "(this cell's output is not shown: it may come from the hidden tests)\n"
+OUTPUT_QUOTED_HIDDEN = "(an output that quoted the hidden tests was removed)\n"
+MIN_TELLING_LINE = 10  # shorter hidden-test lines (`out = f(x)`) say nothing on their own
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# IPython's traceback entry of a notebook frame: "Cell In[7], line 5" for the
+# cell's own code, "Cell In[2], line 3, in add(a, b)" for a function it called.
+CELL_FRAME = re.compile(r"^\s*Cell In\[(\d+)\], line (\d+)(, in )?")
+OTHER_FRAME = re.compile(r"^\s*File ")
+
+
+def hidden_ranges(source: str) -> list[tuple[int, int]]:
+    """(begin, end) 1-based line numbers of each hidden block's marker lines;
+    a block left open runs to the end of the cell."""
+    ranges, begin = [], None
+    lines = source.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if HIDDEN_BEGIN in line and begin is None:
+            begin = number
+        elif HIDDEN_END in line and begin is not None:
+            ranges.append((begin, number))
+            begin = None
+    if begin is not None:
+        ranges.append((begin, len(lines) + 1))
+    return ranges
+
+
+def hidden_lines(notebook) -> set[str]:
+    """Stripped lines inside the hidden blocks of the notebook's code cells, long
+    enough to be telling: what no feedback page may contain."""
+    found = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        lines = cell.source.splitlines()
+        for begin, end in hidden_ranges(cell.source):
+            found.update(line.strip() for line in lines[begin:end - 1]
+                         if len(line.strip()) >= MIN_TELLING_LINE)
+    return found
+
+
+def without_hidden_blocks(source: str, note: str) -> str:
+    """The cell source with each hidden block (markers included) replaced by one
+    line, `note`, indented like the block's first marker."""
+    lines = source.splitlines()
+    kept, position = [], 0
+    for begin, end in hidden_ranges(source):
+        indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
+        kept += lines[position:begin - 1] + [indent + note]
+        position = end
+    return "\n".join(kept + lines[position:])
+
+
+def where_it_failed(error) -> tuple[int | None, bool]:
+    """(line of the cell where the exception left the cell's own code, or None
+    when the traceback does not tell; whether it was raised deeper, in code
+    the cell called). error: an nbformat error output."""
+    entries = [ANSI.sub("", entry) for entry in error.get("traceback", [])]
+    frames = [e for e in entries if CELL_FRAME.match(e) or OTHER_FRAME.match(e)]
+    if not frames:
+        return None, False
+    top = CELL_FRAME.match(frames[0])
+    if not top or top.group(3):
+        return None, False
+    return int(top.group(2)), len(frames) > 1
+
+
+def exception_line(ename: str, evalue: str) -> str:
+    return f"{ename}: {evalue}" if evalue else ename
+
+
+def test_failure_message(error, ranges) -> tuple[str, bool]:
+    """What a student sees of a test cell's error, and whether the hidden tests
+    ran. ranges: the cell's hidden_ranges. A failure on a hidden line shows the
+    assert message (never the student's own exception message, which could
+    carry the hidden inputs); a visible one its exception line."""
+    ename, evalue = error.get("ename", "Error"), error.get("evalue", "")
+    if not ranges:
+        return exception_line(ename, evalue), True
+    line, deeper = where_it_failed(error)
+    if line is None:
+        return f"a test failed: {ename}", True
+    if not any(begin < line < end for begin, end in ranges):
+        return exception_line(ename, evalue), line > ranges[0][0]
+    if deeper:
+        return f"hidden test failed: your code raised {ename}", True
+    if ename == "AssertionError":
+        return f"hidden test failed: {evalue or 'AssertionError'}", True
+    return f"hidden test failed: {exception_line(ename, evalue)}", True
+
+
+def output_text(output) -> str:
+    """Everything an output would show, as plain text (ANSI codes and HTML
+    entities resolved) for matching against hidden-test lines."""
+    parts = [output.get("text", ""), output.get("evalue", ""), *output.get("traceback", [])]
+    parts += [value if isinstance(value, str) else str(value)
+              for value in output.get("data", {}).values()]
+    return html.unescape(ANSI.sub("", "\n".join(parts)))
+
+
+def note_output(text: str):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+class HideHiddenTests(Preprocessor):
+    """Feedback without hidden-test source (see the module docstring)."""
+
+    @default("enabled")
+    def _enabled_default(self):  # on wherever it is configured
+        return True
+
+    def preprocess(self, nb, resources):
+        telling = hidden_lines(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                self.hide_in_cell(cell, telling)
+        return nb, resources
+
+    def hide_in_cell(self, cell, telling: set[str]) -> None:
+        ranges = hidden_ranges(cell.source)
+        is_test = bool(cell.metadata.get("nbgrader", {}).get("grade")) or bool(ranges)
+        hidden_ran = True
+        if is_test:
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            for error in errors:
+                message, hidden_ran = test_failure_message(error, ranges)
+                error.evalue, error.traceback = message, [message]
+            if ranges:
+                cell.source = without_hidden_blocks(cell.source, HIDDEN_RAN if hidden_ran else HIDDEN_NOT_RUN)
+            if ranges and hidden_ran and len(errors) < len(cell.outputs):
+                cell.outputs = [note_output(OUTPUT_WITHHELD), *errors]
+        cell.outputs = [note_output(OUTPUT_QUOTED_HIDDEN)
+                        if any(line in output_text(o) for line in telling) else o
+                        for o in cell.outputs]
+
+
+# What sanitized HTML may hold: text, lists, tables, code, math (as text for
+# MathJax) and embedded images. No style, id or name (no DOM clobbering of the
+# formgrader's scripts), no remote image (no tracking request).
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
+    "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li",
+    "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "ul",
+}
+SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.I)
+EMBEDDED_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.I)
+CELL_SPAN = {"colspan", "rowspan", "align"}
+
+
+def allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """bleach's attribute filter: which attributes sanitized HTML keeps."""
+    if tag == "a":
+        return name == "title" or (name == "href" and bool(SAFE_LINK.match(value)))
+    if tag == "img":
+        return name in ("alt", "width", "height") or (name == "src" and bool(EMBEDDED_IMAGE.match(value)))
+    if tag in ("td", "th"):
+        return name in CELL_SPAN
+    return name == "class" and tag in ("span", "div", "pre", "code")  # pygments highlighting
+
+
+def clean_html(text: str) -> str:
+    """text with every tag and attribute outside the allowlist escaped (so the
+    instructor sees what a student tried) and comments removed."""
+    return bleach.clean(text, tags=ALLOWED_TAGS, attributes=allowed_attribute,
+                        protocols={"http", "https", "mailto", "data"}, strip=False,
+                        strip_comments=True)
+
+
+def markdown_to_html(source: str, attachments=None) -> str:
+    """Markdown (with math and cell attachments) rendered as nbconvert's HTML
+    exporter renders it, then sanitized."""
+    renderer = IPythonRenderer(escape=False, attachments=attachments or {}, embed_images=False,
+                               path="", anchor_link_text="", exclude_anchor_links=True)
+    return clean_html(MarkdownWithMath(renderer=renderer).render(source))
+
+
+def as_markdown(safe_html: str) -> str:
+    """Sanitized HTML as a markdown source that renders to exactly that HTML: a
+    single-line HTML block (newlines as character references), which markdown
+    passes through untouched."""
+    one_line = safe_html.replace("\r", "&#13;").replace("\n", "&#10;")
+    return f'<div class="sanitized-markdown">{one_line}</div>'
+
+
+# Output mimetypes shown as they are: nbconvert's templates escape or base64 them.
+INERT_MIMETYPES = {"text/plain", "text/latex", "image/png", "image/jpeg"}
+IMAGE_METADATA = {"width", "height", "unconfined", "alt"}
+
+
+def safe_data(data: dict) -> dict:
+    """An output's mime bundle with HTML and markdown sanitized (markdown as
+    HTML) and every other active type (JavaScript, SVG, widgets, ...) dropped;
+    a bundle left with nothing to show says what was removed."""
+    text = {mime: value if isinstance(value, str) else "".join(value) for mime, value in data.items()
+            if isinstance(value, (str, list))}
+    safe = {mime: value for mime, value in text.items() if mime in INERT_MIMETYPES}
+    if "text/html" in text:
+        safe["text/html"] = clean_html(text["text/html"])
+    elif "text/markdown" in text:
+        safe["text/html"] = markdown_to_html(text["text/markdown"])
+    removed = sorted(set(data) - set(safe) - {"text/markdown"})
+    if removed and not safe:
+        safe["text/plain"] = f"[{', '.join(removed)} output removed from this page]"
+    return safe
+
+
+def safe_metadata(metadata: dict) -> dict:
+    """Output metadata the templates use safely: image sizes and alt text."""
+    return {mime: {k: v for k, v in meta.items() if k in IMAGE_METADATA}
+            for mime, meta in metadata.items()
+            if mime in ("image/png", "image/jpeg") and isinstance(meta, dict)}
+
+
+class SanitizeHTML(Preprocessor):
+    """No student script in feedback or the formgrader (see the module docstring)."""
+
+    @default("enabled")
+    def _enabled_default(self):  # on wherever it is configured
+        return True
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown":
+            cell.source = as_markdown(markdown_to_html(cell.source, cell.get("attachments")))
+            cell.pop("attachments", None)
+        elif cell.cell_type == "raw":
+            cell.source = clean_html(cell.source)
+        elif cell.cell_type == "code":
+            for output in cell.outputs:
+                if "data" in output:
+                    output.data = safe_data(output.data)
+                    output.metadata = safe_metadata(output.get("metadata", {}))
+        return cell, resources
+
+
+def page_text(page: str) -> str:
+    """An HTML page's text, tags removed and entities resolved."""
+    return html.unescape(re.sub(r"<[^>]*>", "", page))
+
+
+def leaked_lines(page: str, telling: set[str]) -> list[str]:
+    """The hidden-test lines that a feedback page shows."""
+    text = page_text(page)
+    return sorted(line for line in telling if line in text)
+
+
+def feedback(names=None, layout: CourseLayout | None = None) -> int:
+    """HTML feedback for every autograded submission, in feedback/STUDENT/NAME/;
+    raises CourseError when a page shows a hidden-test line (nbgrader_config.py
+    lacks the feedback preprocessors)."""
+    layout = layout or CourseLayout.default()
+    for name in layout.assignment_names(names):
+        run = nbgrader(layout.course_dir, "generate_feedback", name, "--force")
+        if not run.ok:
+            raise CourseError(f"nbgrader generate_feedback {name} failed:\n{run.log[-2000:]}")
+        check_no_hidden_tests(layout.course_dir, name)
+        print(f"{name:<24} feedback written to {layout.course_dir / 'feedback'}")
+    return 0
+
+
+def check_no_hidden_tests(course_dir: Path, name: str) -> None:
+    """Raise CourseError naming every feedback page of the assignment that shows
+    a line of its hidden tests (the source in source/NAME/ says which)."""
+    telling = set()
+    for source in (course_dir / "source" / name).glob("*.ipynb"):
+        telling |= hidden_lines(nbformat.read(source, as_version=4))
+    leaks = {page: leaked_lines(page.read_text(), telling)
+             for page in sorted((course_dir / "feedback").glob(f"*/{name}/*.html"))}
+    leaks = {page: lines for page, lines in leaks.items() if lines}
+    if leaks:
+        named = "; ".join(f"{page} shows {lines[0]!r}" for page, lines in leaks.items())
+        raise CourseError(
+            f"feedback of {name} shows hidden tests: {named}. Do not hand it out: "
+            f"autograde/nbgrader_config.py must configure GenerateFeedback.preprocessors "
+            f"with course.grading.feedback.HideHiddenTests (see its feedback block).")

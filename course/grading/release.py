@@ -1,4 +1,11 @@
-"""Make the student versions of the masters and check that nothing leaks."""
+"""Make the student versions of the masters and check that nothing leaks.
+
+A release folder, release/NAME/, holds the student notebook NAME.ipynb and
+nothing else: nbgrader copies every file of source/NAME/ into it, so staging
+leaves only the master there (a paired .py that JupyterLab wrote beside it
+would carry solutions and hidden tests), and verification fails on any other
+file that reaches release/NAME/.
+"""
 from __future__ import annotations
 
 import shutil
@@ -7,16 +14,36 @@ from pathlib import Path
 import nbformat
 
 from course.errors import CourseError
+from course.grading import masters
 from course.grading.nbgrader_cli import nbgrader
 from course.grading.paths import CourseLayout
-
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
-STUB = "raise NotImplementedError"
 
 
 def release_path(layout: CourseLayout, name: str) -> Path:
     return layout.course_dir / "release" / name / f"{name}.ipynb"
+
+
+def source_path(layout: CourseLayout, name: str) -> Path:
+    return layout.course_dir / "source" / name / f"{name}.ipynb"
+
+
+def stage(layout: CourseLayout, name: str) -> list[str]:
+    """Write the master to source/NAME/NAME.ipynb without jupytext metadata (so
+    JupyterLab pairs no .py with it) and remove everything else from source/NAME/.
+    Returns the names of the stray files and folders removed."""
+    staged = source_path(layout, name)
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    removed = []
+    for entry in sorted(staged.parent.iterdir()):
+        if entry.name == staged.name:
+            continue
+        removed.append(entry.name)
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    nbformat.write(masters.without_jupytext(masters.load_master(layout.master(name))), staged)
+    return removed
 
 
 def release(names=None, layout: CourseLayout | None = None) -> int:
@@ -26,59 +53,52 @@ def release(names=None, layout: CourseLayout | None = None) -> int:
     """
     layout = layout or CourseLayout.default()
     for name in layout.assignment_names(names):
-        source = layout.course_dir / "source" / name
-        source.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(layout.master(name), source / f"{name}.ipynb")
+        removed = stage(layout, name)
+        if removed:
+            print(f"{name:<24} removed from source/{name}/ (not part of the master): {', '.join(removed)}")
         run = nbgrader(layout.course_dir, "generate_assignment", name, "--force")
         if not run.ok:
             raise CourseError(f"nbgrader generate_assignment {name} failed:\n{run.log[-3000:]}")
-        problems = verify_release(layout.master(name), release_path(layout, name))
+        problems = verify_release_folder(layout, name)
         if problems:
             raise CourseError(f"the release of {name} is not safe to publish:\n  " + "\n  ".join(problems))
         print(f"{name:<24} released and verified: {release_path(layout, name)}")
     return 0
 
 
+def verify_release_folder(layout: CourseLayout, name: str) -> list[str]:
+    """Problems with release/NAME/, empty when it is safe to publish: any file but
+    NAME.ipynb, and every problem of that notebook (verify_release)."""
+    release_file = release_path(layout, name)
+    folder = release_file.parent
+    problems = [f"{path} is not the student notebook: only {release_file.name} may be released "
+                f"(remove it from source/{name}/ and run `course release {name}`)"
+                for path in sorted(folder.rglob("*")) if path != release_file]
+    return problems + verify_release(layout.master(name), release_file)
+
+
 def verify_release(master_path: Path, release_file: Path) -> list[str]:
     """Problems with a released notebook, empty when it is safe to publish:
     solution or hidden-test text, outputs, graded code cells whose stub does not
-    raise NotImplementedError, solution lines of the master that survive."""
+    raise NotImplementedError, solution lines of the master that survive, and
+    jupytext metadata (a pairing would make JupyterLab write a .py beside it)."""
     if not release_file.is_file():
         return [f"{release_file} was not generated"]
-    master = nbformat.read(master_path, as_version=4)
+    master = masters.load_master(master_path)
     released = nbformat.read(release_file, as_version=4)
     problems = []
     for index, cell in enumerate(released.cells):
-        where = f"cell {index} ({cell.metadata.get('nbgrader', {}).get('grade_id', 'no grade id')})"
-        for marker in SOLUTION_MARKERS + HIDDEN_MARKERS:
+        where = f"cell {index} ({masters.grade_id(cell) or 'no grade id'})"
+        for marker in masters.SOLUTION_MARKERS + masters.HIDDEN_MARKERS:
             if marker in cell.source:
                 problems.append(f"{where} contains {marker!r}")
         if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
             problems.append(f"{where} has outputs")
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution") and STUB not in cell.source:
+        if masters.cell_kind(cell) == "solution" and masters.STUB not in cell.source:
             problems.append(f"{where} is a solution cell whose stub does not raise NotImplementedError")
     released_lines = {line.strip() for c in released.cells for line in c.source.splitlines()}
-    for line in sorted(_solution_only_lines(master) & released_lines):
+    for line in sorted(masters.solution_only_lines(master) & released_lines):
         problems.append(f"solution line {line!r} of the master is in the release")
+    problems += [f"jupytext metadata ({where}) in the release: JupyterLab would pair a .py with it; "
+                 f"`course release` stages masters without it" for where in masters.jupytext_metadata(released)]
     return problems
-
-
-def _solution_only_lines(master) -> set[str]:
-    """Lines that stand only inside the master's solution and hidden-test blocks
-    (long enough to be telling), to look for in the release."""
-    inside, outside = set(), set()
-    for cell in master.cells:
-        if cell.cell_type != "code":
-            outside.update(line.strip() for line in cell.source.splitlines())
-            continue
-        depth = 0
-        for raw in cell.source.splitlines():
-            line = raw.strip()
-            if line in (SOLUTION_MARKERS[0], HIDDEN_MARKERS[0]):
-                depth += 1
-            elif line in (SOLUTION_MARKERS[1], HIDDEN_MARKERS[1]):
-                depth -= 1
-            elif len(line) >= 12 and not line.startswith("#"):
-                (inside if depth else outside).add(line)
-    return inside - outside

@@ -32,6 +32,7 @@ kernel refuses to start with a message naming the fix.
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -41,7 +42,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
 
 from course.errors import CourseError
@@ -248,12 +252,65 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._runtime_dir = None
 
 
+LOST_CELL = {
+    CellTimeoutError: "this cell did not stop when it was interrupted at its time limit",
+    DeadKernelError: "the kernel died in this cell (os._exit, a crash or a resource limit)",
+}
+MAX_RESTARTS = 5
+
+
 class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor with every kernel in the sandbox."""
+    """nbgrader's Execute preprocessor with every kernel in the sandbox, and
+    one cell lost rather than the notebook: a cell that ignores the interrupt
+    at its time limit, or kills its kernel, is ended with its kernel; it gets
+    an error output (0 points if it is a test cell), a new kernel re-runs the
+    cells above it that are not tests (outputs discarded, lost cells skipped)
+    and grading goes on from the next cell. After MAX_RESTARTS the notebook
+    is given up (nbgrader then reports it as not graded)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
+        self._lost_cells: set[int] = set()
+
+    def preprocess_cell(self, cell, resources, index):
+        self._check_assign_resources(resources)
+        try:
+            cell = self.execute_cell(cell, index, store_history=True)
+        except tuple(LOST_CELL) as err:
+            self._lose(cell, index, err)
+            self._restart_and_replay(index)
+        return cell, self.resources
+
+    def _lose(self, cell, index, err) -> None:
+        self._lost_cells.add(index)
+        if len(self._lost_cells) > MAX_RESTARTS:
+            raise err
+        reason = next(text for kind, text in LOST_CELL.items() if isinstance(err, kind))
+        message = (f"{reason}: the kernel was ended and restarted, the cells above re-run, "
+                   f"and this cell earns nothing")
+        self.log.warning("cell %d: %s", index, message)
+        cell.outputs.append(nbformat.v4.new_output(
+            "error", ename=type(err).__name__, evalue=message,
+            traceback=[f"{type(err).__name__}: {message}"]))
+
+    def _restart_and_replay(self, index: int) -> None:
+        run_sync(self._async_restart)()
+        for earlier in range(index):
+            cell = self.nb.cells[earlier]
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or earlier in self._lost_cells \
+                    or (meta.get("grade") and not meta.get("solution")):
+                continue
+            try:
+                self.execute_cell(copy.deepcopy(cell), earlier, store_history=False)
+            except tuple(LOST_CELL) as err:
+                self._lose(self.nb.cells[earlier], earlier, err)
+                return self._restart_and_replay(index)
+
+    async def _async_restart(self) -> None:
+        await ensure_async(self.km.restart_kernel(now=True))
+        await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
 
 
 LIMIT_ERRORS = (

@@ -15,11 +15,11 @@ Needs numpy and threadpoolctl (course dependencies); PyTorch is optional.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
 
+from course.grading.masters import load_master, solution_sources
 from course.lib.gradcheck import rel_error
 from course.lib.timing import best_time
 
@@ -28,16 +28,15 @@ SOLUTION_CELLS = ("conv_forward_naive", "max_pool_forward_naive", "conv_forward_
 
 
 def load_layers(master: Path = MASTER) -> dict:
-    """Execute the master's solution cells named in SOLUTION_CELLS; return their namespace."""
-    source = master.read_text()
-    namespace = {"np": np}
-    for match in re.finditer(r"^# %%(.*?)$\n(.*?)(?=^# %%|\Z)", source, re.S | re.M):
-        grade_id = re.search(r'"grade_id": "([^"]+)"', match.group(1))
-        if grade_id and grade_id.group(1) in SOLUTION_CELLS:
-            exec(compile(match.group(2), f"{master.name}:{grade_id.group(1)}", "exec"), namespace)
-    missing = [name for name in SOLUTION_CELLS if name not in namespace]
+    """Execute the master's solution cells named in SOLUTION_CELLS (the master as
+    .ipynb or its .py pair); return their namespace."""
+    solutions = solution_sources(load_master(master))
+    missing = [name for name in SOLUTION_CELLS if name not in solutions]
     if missing:
         raise SystemExit(f"{master}: no solution cells {missing}")
+    namespace = {"np": np}
+    for name in SOLUTION_CELLS:
+        exec(compile(solutions[name], f"{master.name}:{name}", "exec"), namespace)
     return namespace
 
 

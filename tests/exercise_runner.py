@@ -6,12 +6,13 @@ notebook's tests pass the master's solution and fail plausible wrong answers.
 
 For an exercise with stem S, a run executes, in one namespace:
 
-1. every provided code cell (nbgrader solution false, grade false) that comes
+1. every provided and free code cell (nbgrader solution false, grade false) that comes
    before S's first test cell, in notebook order; exceptions are swallowed,
    since some provided cells use other exercises, whose solutions are not run
    (as in a submission where only S is filled);
 2. S's solution cell with its BEGIN/END SOLUTION lines removed and an optional
-   text mutation applied (each `old` must occur exactly once);
+   text mutation applied (each `old` must match exactly one place, indentation,
+   runs of blanks and trailing comments aside);
 3. S's test cells `test_S` / `test_S_*` (whole, or only their hidden block).
 
 The provided cells run once per notebook. The namespace after them is kept as
@@ -36,16 +37,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from course.grading.submissions import exercises, strip_solution_markers  # noqa: E402
+from course.grading import masters  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 ENVIRONMENT = {"COURSE_FAST": "1", "CI": "1", "MPLBACKEND": "Agg"}
-HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.S | re.M)
 
 
 class MutationError(AssertionError):
@@ -76,36 +75,78 @@ def notebook_environment():
                 os.environ[key] = value
 
 
-def _kind(cell) -> str:
-    meta = cell.metadata.get("nbgrader", {})
-    if cell.cell_type != "code":
-        return "markdown"
-    if meta.get("solution"):
-        return "solution"
-    if meta.get("grade"):
-        return "test"
-    return "provided"
+_END_OF_LINE = r"[ \t]*(?:#[^\n]*)?\n"  # trailing blanks and comment, then the newline
+_TRAILING_COMMENT = re.compile(r"(?:^|[ \t]+)#[^\n]*$")
+
+
+def _starts_a_line(line: str) -> bool:
+    return line[:1] in (" ", "\t")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def mutation_pattern(old: str) -> re.Pattern:
+    """old as a pattern that ignores indentation, runs of blanks and trailing comments.
+    An old that starts with indentation matches whole lines; one that does not may
+    start inside a line."""
+    pieces = []
+    for index, line in enumerate(old.split("\n")):
+        words = _TRAILING_COMMENT.sub("", line).split()
+        piece = r"[ \t]+".join(re.escape(word) for word in words)
+        if (index > 0 or _starts_a_line(old)) and words:
+            piece = r"^[ \t]*" + piece
+        pieces.append(piece)
+    return re.compile(_END_OF_LINE.join(pieces), re.M)
+
+
+def _reindent(new: str, old: str, matched: str) -> str:
+    """new shifted by the indentation the master has where old has its first
+    indented line (so a mutation survives a re-indented master)."""
+    old_lines, matched_lines = old.split("\n"), matched.split("\n")
+    first = 0 if _starts_a_line(old) else 1
+    if first >= len(old_lines) or not old_lines[first].strip() or first >= len(matched_lines):
+        return new
+    shift = _indent(matched_lines[first]) - _indent(old_lines[first])
+    lines = new.split("\n")
+    for index in range(first, len(lines)):
+        if lines[index].strip():
+            lines[index] = " " * shift + lines[index] if shift >= 0 else \
+                lines[index][min(-shift, _indent(lines[index])):]
+    return "\n".join(lines)
 
 
 def apply_mutation(source: str, old, new) -> str:
     """source with each old[i] replaced by new[i]; old and new are strings or
-    equal-length tuples. Every old must occur exactly once."""
+    equal-length tuples. Every old must match exactly one place of the original
+    source, indentation, runs of blanks and trailing comments aside
+    (mutation_pattern), and no two places may overlap; each new is re-indented
+    to the master's indentation there."""
     olds = (old,) if isinstance(old, str) else tuple(old)
     news = (new,) if isinstance(new, str) else tuple(new)
     if len(olds) != len(news):
         raise MutationError(f"{len(olds)} texts to replace but {len(news)} replacements")
+    places = []
     for o, n in zip(olds, news):
-        count = source.count(o)
-        if count != 1:
-            raise MutationError(f"the text to mutate occurs {count} times (expected once): {o!r}")
-        source = source.replace(o, n)
+        matches = list(mutation_pattern(o).finditer(source))
+        if len(matches) != 1:
+            raise MutationError(f"the text to mutate matches {len(matches)} places of the solution (expected "
+                                f"one, indentation, blanks and trailing comments aside): {o!r}")
+        places.append((matches[0], _reindent(n, o, matches[0].group())))
+    places.sort(key=lambda place: place[0].start())
+    for (first, _), (second, _) in zip(places, places[1:]):
+        if second.start() < first.end():
+            raise MutationError(f"two texts to mutate overlap: {first.group()!r} and {second.group()!r}")
+    for match, replacement in reversed(places):
+        source = source[:match.start()] + replacement + source[match.end():]
     return source
 
 
 def hidden_block(test_source: str) -> str | None:
-    """The code between BEGIN and END HIDDEN TESTS, or None."""
-    match = HIDDEN.search(test_source)
-    return match.group(1) if match else None
+    """The code of the test cell's hidden blocks (joined), or None when it has none."""
+    blocks = masters.hidden_blocks(test_source)
+    return "\n".join(blocks) if blocks else None
 
 
 def _fresh(value, memo):
@@ -138,12 +179,11 @@ class MasterNotebook:
 
     def __init__(self, name: str):
         self.name = name
-        self.nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-        self.cells = [(_kind(c), c.metadata.get("nbgrader", {}).get("grade_id"), c.source) for c in self.nb.cells]
-        self.exercises = exercises(self.nb)
+        self.nb = masters.load_master(NOTEBOOKS / f"{name}.ipynb")
+        self.cells = [(masters.cell_kind(c), masters.grade_id(c), c.source) for c in self.nb.cells]
+        self.exercises = masters.exercises(self.nb)
         self.namespace: dict = {}
         self._snapshots: dict[int, tuple[dict, tuple]] | None = None
-        self.provided_errors: dict[str, str] = {}
 
     # -- cells -------------------------------------------------------------------
     def _index(self, grade_id: str) -> int:
@@ -154,7 +194,7 @@ class MasterNotebook:
 
     def solution_source(self, stem: str) -> str:
         (sid,) = self.exercises[stem].solution_ids
-        return strip_solution_markers(self.cells[self._index(sid)][2])
+        return masters.strip_solution_markers(self.cells[self._index(sid)][2])
 
     def test_sources(self, stem: str) -> dict[str, str]:
         ids = self.exercises[stem].test_ids
@@ -177,14 +217,12 @@ class MasterNotebook:
             position = 0
             for boundary in boundaries:
                 for kind, gid, source in self.cells[position:boundary]:
-                    if kind != "provided":
+                    if kind not in ("provided", "free"):
                         continue
                     try:
                         exec(compile(source, f"<{self.name}:{gid}>", "exec"), ns)
-                    except BaseException as error:  # noqa: BLE001 - needs another exercise, or no display
-                        if isinstance(error, KeyboardInterrupt):
-                            raise
-                        self.provided_errors[gid] = f"{type(error).__name__}: {error}"
+                    except (Exception, SystemExit):  # noqa: BLE001 - needs another exercise's solution, or a display
+                        pass
                     finally:
                         plt.close("all")
                 position = boundary

@@ -4,31 +4,24 @@ from __future__ import annotations
 
 import re
 
-import jupytext
-import nbformat
 import pytest
 
-from course.grading.submissions import exercises
+from course.grading.masters import SOLUTION_BEGIN, exercises, hidden_blocks, load_master, nbgrader_meta
 from grading_helpers import FIXTURE_NOTEBOOKS, REPO
 
 MASTERS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")) + [FIXTURE_NOTEBOOKS / "00_fixture.ipynb"]
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 # Names a student can redefine or patch; hidden tests must not lean on them.
 UNTRUSTED = re.compile(r"rel_error|allclose|isclose|np\.testing|assert_array|(?<![\w.])abs\(")
 
 
-def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
-
-
 @pytest.fixture(params=MASTERS, ids=lambda p: p.stem)
 def master(request):
-    return request.param, nbformat.read(request.param, as_version=4)
+    return request.param, load_master(request.param)
 
 
 def test_pair_in_sync(master):
     path, nb = master
-    text = jupytext.read(path.with_suffix(".py"))
+    text = load_master(path.with_suffix(".py"))
     assert [(c.cell_type, c.source, nbgrader_meta(c)) for c in text.cells] == \
            [(c.cell_type, c.source, nbgrader_meta(c)) for c in nb.cells], \
         f"{path.name} differs from its .py: run `jupytext --update --to ipynb {path.with_suffix('.py')}`"
@@ -51,7 +44,7 @@ def test_grade_ids_unique_and_tests_locked_with_points(master):
         if meta.get("grade") and not meta.get("solution"):
             assert meta.get("locked") and meta.get("points", 0) > 0, meta["grade_id"]
         if meta.get("solution") and cell.cell_type == "code":
-            assert "### BEGIN SOLUTION" in cell.source, f"{meta['grade_id']} has no solution block"
+            assert SOLUTION_BEGIN in cell.source, f"{meta['grade_id']} has no solution block"
     found = exercises(nb)  # raises when a test cell matches no solution cell
     assert sum(e.points for e in found.values()) > 0
 
@@ -59,10 +52,10 @@ def test_grade_ids_unique_and_tests_locked_with_points(master):
 def test_hidden_tests_trust_nothing_a_student_can_replace(master):
     path, nb = master
     graded_tests = [c for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"]
-    assert all(HIDDEN.search(c.source) for c in graded_tests), \
+    assert all(hidden_blocks(c.source) for c in graded_tests), \
         f"every test cell of {path.name} needs hidden tests"
     for cell in graded_tests:
-        for block in HIDDEN.findall(cell.source):
+        for block in hidden_blocks(cell.source):
             bad = UNTRUSTED.findall(block)
             assert not bad, f"{nbgrader_meta(cell)['grade_id']} hidden tests use {set(bad)}"
 
@@ -94,7 +87,7 @@ def test_hidden_tests_check_the_dtype_of_every_array_they_type_check(master):
     the exact dtype is what proves the numbers are numbers."""
     path, nb = master
     for cell in nb.cells:
-        for block in HIDDEN.findall(cell.source):
+        for block in hidden_blocks(cell.source):
             for match in ARRAY_TYPE_CHECK.finditer(block):
                 name = match.group(1) or match.group(2)
                 assert f"{name}.dtype" in block, \

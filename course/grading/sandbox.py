@@ -314,27 +314,31 @@ class SandboxedExecute(Execute):
 
 
 LIMIT_ERRORS = (
-    (re.compile(r"MemoryError|Unable to allocate|Cannot allocate memory"), "memory limit {memory}"),
-    (re.compile(r"Resource temporarily unavailable|BlockingIOError"), "process limit {processes}"),
-    (re.compile(r"File too large"), "file size limit {file}"),
-    (re.compile(r"No space left on device"), "scratch space limit {scratch}"),
+    (re.compile(r"^DeadKernelError"), "kernel died in {where} (restarted)"),
+    (re.compile(r"^CellTimeoutError"), "time limit reached in {where}"),
+    (re.compile(r"MemoryError|Unable to allocate|Cannot allocate memory"),
+     "memory limit {memory} reached in {where}"),
+    (re.compile(r"Resource temporarily unavailable|BlockingIOError"),
+     "process limit {processes} reached in {where}"),
+    (re.compile(r"File too large"), "file size limit {file} reached in {where}"),
+    (re.compile(r"No space left on device"), "scratch space limit {scratch} reached in {where}"),
 )
 
 
 def describe_limit_errors(notebook, limits: Limits) -> list[str]:
-    """'memory limit 4 GiB reached in test_add' for every graded or solution
-    cell of an executed notebook whose error output shows a sandbox limit."""
+    """'memory limit 4 GiB reached in test_add', 'kernel died in add
+    (restarted)', ... for every cell of an executed notebook whose error
+    output shows a sandbox limit, a time limit or a lost kernel; each once."""
     names = {"memory": format_size(limits.memory), "processes": f"{limits.processes} processes",
              "file": format_size(limits.file), "scratch": format_size(limits.scratch)}
     found = []
     for index, cell in enumerate(notebook.cells):
+        where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
             text = f"{output.get('ename', '')}: {output.get('evalue', '')}"
-            for pattern, label in LIMIT_ERRORS:
-                if pattern.search(text):
-                    where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
-                    found.append(f"{label.format(**names)} reached in {where}")
-                    break
+            label = next((label for pattern, label in LIMIT_ERRORS if pattern.search(text)), None)
+            if label and label.format(where=where, **names) not in found:
+                found.append(label.format(where=where, **names))
     return found

@@ -49,6 +49,19 @@ c.Autograde.autograde_preprocessors = [
     SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]
 
+# Graded test cells of a notebook whose source opts in (notebook metadata
+# `course.trusted_runner: true`) run in the trusted runner, a process of its own
+# that reaches the student's kernel over a data-only channel
+# (course/grading/runner/); every other cell, and every other notebook, runs
+# in the kernel as before. Settings: c.TrustedExecute.call_timeout.
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+from course.grading.runner.preprocessor import with_trusted_runner  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    with_trusted_runner(p) if isinstance(p, type) and issubclass(p, Execute) else p
+    for p in c.Autograde.autograde_preprocessors]
+
 # Autograding: every cell may run this long (s) before it is interrupted and
 # scored as failed; the rest of the notebook is still graded.
 c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "300"))

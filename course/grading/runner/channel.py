@@ -1,0 +1,266 @@
+"""The runner's side of the data-only channel to the student's kernel.
+
+The runner connects its own `jupyter_client.BlockingKernelClient` to the
+already running kernel from its connection info alone (tcp or ipc, any
+kernel manager: several clients on one kernel are allowed). A top-level
+request is one execute_request (silent: no execute_input, no pre/post_run_cell
+events, no history; allow_stdin) of the agent's `serve(<op>)`; every answer
+of the agent arrives as the prompt of an input_request on the stdin channel,
+and the runner's input_reply is its next instruction (`done`, or more work
+while a callback of the test runs here). Why stdin rather than iopub: it is
+the only channel that is reentrant (a callback can call back into the
+kernel while the kernel waits in `input()`), it is addressed to this client
+alone, and display hooks, formatters and output captures in the kernel do not
+touch it. Everything that arrives is parsed strictly (codec.loads: size limit,
+strict JSON, no pickles).
+
+Student prints during a call (iopub streams of our requests) are written to
+this process's sys.stdout/sys.stderr, which the runner captures per test cell:
+they become stream text of the test cell, never an execute_result.
+
+Time: each top-level call has its own limit, callbacks included. When it
+passes, the kernel is sent an interrupt_request on the control channel (the
+kernel interrupts itself: no signal from here, no pid needed) and the call
+fails with CallTimeout; a kernel that does not come back within GRACE
+seconds fails every later call at once.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import zmq
+from jupyter_client.blocking.client import BlockingKernelClient
+
+from .agent import install_code, serve_code
+from .codec import BadMessage, dumps, loads
+
+GRACE = 10.0  # s for the kernel to answer after an interrupt
+MAX_STREAM_CHARS = 1_000_000  # student output kept per call
+
+
+class ChannelFailure(Exception):
+    """The kernel did not answer as the agent would: the call failed."""
+
+
+class CallTimeout(ChannelFailure):
+    """A call did not return within its time limit."""
+
+
+class StudentError(Exception):
+    """The student's code raised in the kernel."""
+
+    def __init__(self, label: str, type_name: str, message: str):
+        super().__init__(f"{label} raised {type_name}: {message}" if message else f"{label} raised {type_name}")
+        self.type_name = type_name
+
+
+class NotDataError(TypeError):
+    """What came back from the kernel is not data."""
+
+
+class KernelChannel:
+    """Requests to the agent in one kernel, with callbacks run here.
+
+    connection: the kernel's connection info (as in a connection file).
+    call_timeout: seconds per top-level call (None: no limit).
+    """
+
+    def __init__(self, connection: dict, call_timeout: float | None = 300.0):
+        self.client = BlockingKernelClient()
+        self.client.load_connection_info(connection)
+        self.client.start_channels()
+        self.call_timeout = call_timeout
+        self.callbacks: dict[int, object] = {}
+        self.sent_code: list[str] = []  # every execute_request's code, for audits
+        self._active: str | None = None  # msg_id of the top-level request being served
+        self._deadline: float | None = None
+        self._broken: str | None = None
+        self._callback_error: BaseException | None = None  # first exception of a test callback
+        self._failure: ChannelFailure | None = None  # of the current top-level call
+        self._stream_chars = 0
+
+    def close(self) -> None:
+        self.client.stop_channels()
+
+    # -- requests -----------------------------------------------------------------
+    def request(self, op: dict, label: str):
+        """Send one op to the agent; return its answer message (a dict with
+        kind result/error/notdata). Runs the test's callbacks meanwhile."""
+        if self._broken:
+            raise ChannelFailure(self._broken)
+        if self._active is not None:  # inside a callback: the kernel waits in input()
+            if self._failure is not None:
+                raise self._failure
+            try:
+                self._reply(op)
+                return self._serve_until_answer(label)
+            except ChannelFailure as err:
+                self._failure = self._failure or err
+                raise
+        self._callback_error = self._failure = None
+        self._stream_chars = 0
+        self._deadline = None if self.call_timeout is None else time.monotonic() + self.call_timeout
+        self._active = self._execute(serve_code(dumps(op)))
+        try:
+            answer = self._serve_until_answer(label)
+            self._reply({"op": "done"})
+            self._finish(label)
+        except ChannelFailure as err:
+            self._recover(label)
+            raise (self._failure or err) from None
+        finally:
+            self._active = None
+        if self._callback_error is not None:
+            raise self._callback_error
+        return answer
+
+    def begin_cell(self) -> None:
+        """Before each test cell: (re)define the agent in the kernel if it is
+        not there (a new kernel after a restart), and forget past failures."""
+        self._broken = None
+        self._deadline = time.monotonic() + min(60.0, self.call_timeout or 60.0)
+        self._active = self._execute(install_code())
+        try:
+            self._finish("installing the runner's agent in the kernel")
+        except ChannelFailure as err:
+            self._broken = f"the runner's agent could not be installed in the kernel: {err}"
+            raise ChannelFailure(self._broken) from None
+        finally:
+            self._active = None
+
+    def _execute(self, code: str) -> str:
+        self.sent_code.append(code)
+        return self.client.execute(code, silent=True, store_history=False,
+                                   allow_stdin=True, stop_on_error=False)
+
+    def _reply(self, instruction: dict) -> None:
+        self.client.input(dumps(instruction))
+
+    def _serve_until_answer(self, label: str) -> dict:
+        """Wait for the agent's answer to the current request; run callbacks."""
+        while True:
+            message = self._next_prompt(label)
+            if message.get("kind") != "callback":
+                if message.get("kind") not in ("result", "error", "notdata"):
+                    raise ChannelFailure(f"{label}: the kernel sent an unknown answer {str(message)[:200]}")
+                return message
+            self._reply(self._run_callback(message))
+
+    def _run_callback(self, message: dict) -> dict:
+        from .proxy import decode_from_kernel, encode_for_kernel
+
+        callback = self.callbacks.get(message.get("id"))
+        if callback is None:
+            return {"op": "raise", "message": "no such callback"}
+        name = getattr(callback, "__name__", "callback")
+        try:
+            args = decode_from_kernel(self, message.get("args"), f"the arguments of {name}")
+            kwargs = decode_from_kernel(self, message.get("kwargs"), f"the arguments of {name}")
+            if type(args) is not list or type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
+                raise BadMessage("callback arguments must be a list and a dict with str keys")
+            value = callback(*args, **kwargs)
+            return {"op": "return", "value": encode_for_kernel(self, value, f"the value {name} returned")}
+        except ChannelFailure:
+            raise
+        except Exception as err:  # the test's own callback failed: the call fails with it
+            if self._callback_error is None:
+                self._callback_error = err
+            return {"op": "raise", "message": f"{type(err).__name__}"}
+        finally:
+            if self._failure is not None:
+                raise self._failure
+
+    # -- waiting ------------------------------------------------------------------
+    def _sockets(self):
+        return {self.client.stdin_channel.socket: self.client.stdin_channel,
+                self.client.iopub_channel.socket: self.client.iopub_channel,
+                self.client.shell_channel.socket: self.client.shell_channel}
+
+    def _messages(self, label: str):
+        """Messages for the active request, as (channel name, msg), until the deadline."""
+        poller = zmq.Poller()
+        channels = self._sockets()
+        for socket in channels:
+            poller.register(socket, zmq.POLLIN)
+        names = {self.client.stdin_channel: "stdin", self.client.iopub_channel: "iopub",
+                 self.client.shell_channel: "shell"}
+        last_beat_check = time.monotonic()
+        while True:
+            remaining = None if self._deadline is None else self._deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise CallTimeout(f"{label} did not return within {self.call_timeout:g} s")
+            wait = 1.0 if remaining is None else min(1.0, remaining)
+            for socket, _ in poller.poll(wait * 1000):
+                channel = channels[socket]
+                try:
+                    msg = channel.get_msg(timeout=0)
+                except Exception as err:  # a frame that does not deserialize or verify
+                    raise ChannelFailure(f"{label}: unreadable message from the kernel ({type(err).__name__})") from None
+                if msg.get("parent_header", {}).get("msg_id") == self._active:
+                    yield names[channel], msg
+            if time.monotonic() - last_beat_check > 1.0:
+                last_beat_check = time.monotonic()
+                if not self.client.is_alive():
+                    self._broken = "the kernel died"
+                    raise ChannelFailure(f"{label}: the kernel died")
+
+    def _next_prompt(self, label: str) -> dict:
+        for where, msg in self._messages(label):
+            if where == "iopub":
+                self._stream(msg)
+            elif where == "stdin" and msg["header"].get("msg_type") == "input_request":
+                try:
+                    return loads(msg["content"].get("prompt"))
+                except BadMessage as err:
+                    raise ChannelFailure(f"{label}: the kernel's answer was refused: {err}") from None
+            elif where == "shell" and msg["header"].get("msg_type") == "execute_reply":
+                content = msg["content"]
+                detail = f" ({content.get('ename')}: {str(content.get('evalue'))[:300]})" if content.get("ename") else ""
+                raise ChannelFailure(f"{label}: the kernel ended the call without an answer{detail}")
+        raise AssertionError("unreachable")
+
+    def _finish(self, label: str) -> None:
+        """Wait for the execute_reply and the idle status of the active request."""
+        replied = idle = False
+        for where, msg in self._messages(label):
+            kind = msg["header"].get("msg_type")
+            if where == "iopub":
+                self._stream(msg)
+                idle = idle or (kind == "status" and msg["content"].get("execution_state") == "idle")
+            elif where == "shell" and kind == "execute_reply":
+                replied = True
+                if msg["content"].get("status") != "ok":
+                    raise ChannelFailure(f"{label}: {msg['content'].get('ename')}: "
+                                         f"{str(msg['content'].get('evalue'))[:300]}")
+            elif where == "stdin" and kind == "input_request":
+                raise ChannelFailure(f"{label}: the kernel asked for more after the call had ended")
+            if replied and idle:
+                return
+
+    def _stream(self, msg: dict) -> None:
+        if msg["header"].get("msg_type") != "stream":
+            return
+        text = msg["content"].get("text")
+        if type(text) is not str or self._stream_chars > MAX_STREAM_CHARS:
+            return
+        self._stream_chars += len(text)
+        if self._stream_chars > MAX_STREAM_CHARS:
+            text = text[:MAX_STREAM_CHARS - self._stream_chars] + "\n[student output truncated]\n"
+        target = sys.stderr if msg["content"].get("name") == "stderr" else sys.stdout
+        target.write(text)
+
+    def _recover(self, label: str) -> None:
+        """After a failed call, make the kernel leave it: end a pending input()
+        (EOF) and interrupt whatever runs; wait GRACE s for the execute_reply."""
+        self._stream_chars = MAX_STREAM_CHARS + 1  # no more student output for this call
+        self.client.input("\x04")
+        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+        self._deadline = time.monotonic() + GRACE
+        try:
+            for where, msg in self._messages(label):
+                if where == "shell" and msg["header"].get("msg_type") == "execute_reply":
+                    return
+        except ChannelFailure:
+            pass
+        self._broken = f"the kernel did not recover after {label} failed"

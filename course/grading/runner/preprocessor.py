@@ -1,0 +1,119 @@
+"""`TrustedExecute`: nbgrader's Execute, with graded test cells run by the runner.
+
+Configured in autograde/nbgrader_config.py in place of nbgrader's `Execute`
+in `c.Autograde.autograde_preprocessors` (`with_trusted_runner` puts it on top
+of the sandbox's Execute subclass), so `nbgrader autograde` and `course grade`
+both use it; its settings are `c.TrustedExecute.*` (and `c.Execute.*`). For a notebook whose SOURCE copy has notebook
+metadata `course.trusted_runner: true` (see plan.py), every cell still runs
+in the student's kernel as usual except the graded test cells (by grade id
+of the source): those run in one runner process per notebook, started at the
+first test cell with clean imports and the kernel's connection info (any
+kernel manager, tcp or ipc), and their outputs are the runner's:
+
+- what the test printed and what the student's code printed during its
+  calls, as stream outputs;
+- on failure one error output (outcome.py), which nbgrader's SaveAutoGrades
+  scores 0 as it does any error; a pass has no execute_result, so it scores
+  the cell's points.
+
+The test cell never runs in the kernel, so no hidden test source reaches it.
+A test cell's time limit is Execute's (`c.Execute.timeout`); each call of a
+student function from it has `TrustedExecute.call_timeout` (default: the
+same). A runner that overruns the cell's limit is killed and the kernel
+interrupted; the next test cell starts a new runner.
+
+Notebooks without the flag (or graded outside nbgrader autograde, with no
+source notebook to read) are executed exactly as nbgrader's Execute does.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient.util import ensure_async, run_sync
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+from traitlets.config import Configurable
+
+from .launcher import RunnerProcess, connection_json
+from .plan import NotebookPlan, load_plan, runner_enabled
+
+
+def source_notebook(config, assignment: str, notebook: str) -> Path:
+    """autograde/source/ASSIGNMENT/NOTEBOOK.ipynb as nbgrader's CourseDirectory places it."""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    folder = coursedir.format_path(coursedir.source_directory, ".", assignment)
+    return Path(folder) / f"{notebook}.ipynb"
+
+
+class TrustedRunner(Configurable):
+    """The runner's part of an Execute preprocessor (a mixin: see `with_trusted_runner`)."""
+
+    call_timeout = Integer(
+        None, allow_none=True,
+        help="Seconds each call of a student function from a test cell may take (default: timeout).",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._plan = self.runner_plan(resources)
+        self._runner = None
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self._runner is not None:
+                self._runner.close()
+                self._runner = None
+
+    def runner_plan(self, resources) -> NotebookPlan | None:
+        """The source notebook's plan when it opts in to the runner, else None."""
+        info = (resources or {}).get("nbgrader") or {}
+        if not info.get("assignment") or not info.get("notebook"):
+            return None
+        path = source_notebook(self.config, info["assignment"], info["notebook"])
+        if not path.is_file():
+            self.log.warning("No source notebook %s: test cells run in the kernel", path)
+            return None
+        source = nbformat.read(path, as_version=4)
+        if not runner_enabled(source):
+            return None
+        self.log.info("Graded test cells of %s run in the trusted runner", path.name)
+        return load_plan(source)
+
+    async def _interrupt_kernel(self):
+        await ensure_async(self.km.interrupt_kernel())
+
+    def preprocess_cell(self, cell, resources, index):
+        test = None
+        if self._plan is not None and cell.cell_type == "code":
+            test = self._plan.tests.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if test is None:
+            return super().preprocess_cell(cell, resources, index)
+        timeout = self._get_timeout(cell)
+        connection = connection_json(self.km.get_connection_info())
+        if self._runner is not None and (not self._runner.alive or self._runner.connection != connection):
+            self._runner.close()  # a restarted kernel may listen elsewhere
+            self._runner = None
+        if self._runner is None:
+            self._runner = RunnerProcess(connection, self._plan, self.call_timeout or timeout,
+                                         cwd=(resources or {}).get("metadata", {}).get("path") or None)
+        result = self._runner.run_cell(test, timeout)
+        if not self._runner.alive:  # killed mid-call: the kernel may still be busy with it
+            run_sync(self._interrupt_kernel)()
+        cell.outputs = [nbformat.from_dict(output) for output in result["outputs"]]
+        cell.execution_count = None
+        return cell, resources
+
+
+class TrustedExecute(TrustedRunner, Execute):
+    """nbgrader's Execute with graded test cells run in the trusted runner."""
+
+
+def with_trusted_runner(execute_class: type) -> type:
+    """`execute_class` (Execute or a subclass, e.g. the sandbox's) with graded
+    test cells run in the trusted runner; configured as `TrustedExecute`."""
+    if issubclass(execute_class, TrustedRunner):
+        return execute_class
+    return type("TrustedExecute", (TrustedRunner, execute_class),
+                {"__doc__": TrustedExecute.__doc__, "__module__": __name__})

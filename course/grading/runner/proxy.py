@@ -1,0 +1,219 @@
+"""Runner-side handles on kernel objects, and the translation of values.
+
+A `Handle` stands for an object that stays in the student's kernel (a
+function, a class, an instance of a notebook class, a bound method). Using it
+sends a request over the channel:
+
+    h(*args, **kwargs)   call          h.name       attribute read
+    h.name = v           attribute set h[key]       item read
+    h[key] = v           item set      len(h), iter(h)
+
+Arguments go to the kernel as data (copies: a student function that changes
+an argument in place changes the kernel's copy, not the test's), handles of
+this channel as references, and the test's own callables as callbacks (they
+run here when the kernel calls them; see channel.py). Results come back as
+data, or as handles where the agent's rules allow one (agent.py); anything
+else fails the test with NotDataError naming what came back.
+
+Handles implement nothing else: no arithmetic, comparison, truth value beyond
+identity, `__array__` or `__float__`, so a handle can never pass for data.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .channel import ChannelFailure, KernelChannel, NotDataError, StudentError
+from .codec import BadMessage, NotData, decode, encode
+
+# Modules the runner imports in place of the kernel's: roots, submodules included.
+ALLOWED_MODULES = ("numpy", "math", "cmath", "itertools", "functools", "collections",
+                   "statistics", "course.lib")
+# Functions and classes the runner takes from its own copy of these modules.
+LIBRARY_MODULES = ("numpy", "course.lib")
+
+
+def allowed(module: str, roots=ALLOWED_MODULES) -> bool:
+    return any(module == root or module.startswith(root + ".") for root in roots)
+
+
+class Handle:
+    """An object in the student's kernel, reached over `channel`."""
+
+    __slots__ = ("_channel", "_ref", "_label")
+
+    def __init__(self, channel: KernelChannel, ref: dict, label: str):
+        object.__setattr__(self, "_channel", channel)
+        object.__setattr__(self, "_ref", {"$handle": ref["$handle"]})
+        object.__setattr__(self, "_label", label)
+
+    def _ask(self, op: dict, label: str, what: str):
+        op = {**op, "target": self._ref}
+        answer = self._channel.request(op, label)
+        return answer_value(self._channel, answer, label, what)
+
+    def __call__(self, *args, **kwargs):
+        label = self._label
+        return self._ask({"op": "call",
+                          "args": encode_for_kernel(self._channel, list(args), f"the arguments of {label}"),
+                          "kwargs": encode_for_kernel(self._channel, kwargs, f"the arguments of {label}")},
+                         label, "returned")
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # numpy and copy probe these: never the kernel's
+        return self._ask({"op": "getattr", "name": name}, f"{self._label}.{name}", "is")
+
+    def __setattr__(self, name, value):
+        label = f"{self._label}.{name}"
+        self._ask({"op": "setattr", "name": name,
+                   "value": encode_for_kernel(self._channel, value, f"the value set as {label}")}, label, "is")
+
+    def __getitem__(self, key):
+        label = f"{self._label}[{key!r}]"
+        return self._ask({"op": "getitem", "key": encode_for_kernel(self._channel, key, label)}, label, "is")
+
+    def __setitem__(self, key, value):
+        label = f"{self._label}[{key!r}]"
+        self._ask({"op": "setitem", "key": encode_for_kernel(self._channel, key, label),
+                   "value": encode_for_kernel(self._channel, value, f"the value set as {label}")}, label, "is")
+
+    def __len__(self):
+        size = self._ask({"op": "len"}, f"len({self._label})", "is")
+        if type(size) is not int or size < 0:
+            raise NotDataError(f"len({self._label}) is not a non-negative int")
+        return size
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+    def __repr__(self):
+        return f"<kernel object {self._label}>"
+
+
+class Unavailable:
+    """Stands for a name whose kernel value cannot reach the runner; any use raises."""
+
+    __slots__ = ("_message",)
+
+    def __init__(self, message: str):
+        object.__setattr__(self, "_message", message)
+
+    def _fail(self, *args, **kwargs):
+        raise NotDataError(self._message)
+
+    __call__ = __getitem__ = __setitem__ = __len__ = __iter__ = __bool__ = _fail
+    __eq__ = __lt__ = __gt__ = __le__ = __ge__ = __add__ = __sub__ = __mul__ = __float__ = _fail
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        self._fail()
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"<unavailable: {self._message}>"
+
+
+def answer_value(channel: KernelChannel, answer: dict, label: str, what: str):
+    """The value of an agent's answer, or the exception it stands for."""
+    kind = answer.get("kind")
+    if kind == "error":
+        raise StudentError(label, str(answer.get("type", "an exception"))[:100], str(answer.get("message", ""))[:4000])
+    if kind == "notdata":
+        raise NotDataError(f"{label} {what} {str(answer.get('what'))[:300]}, not data")
+    return decode_from_kernel(channel, answer.get("value"), label)
+
+
+def encode_for_kernel(channel: KernelChannel, value, label: str):
+    """Data for the kernel: handles as references, the test's callables as callbacks."""
+
+    def ref(item):
+        if isinstance(item, Handle):
+            if item._channel is not channel:
+                raise NotData(f"a handle of another kernel ({item._label})")
+            return item._ref
+        if callable(item):
+            number = id(item)
+            channel.callbacks[number] = item
+            return {"$callback": number, "name": str(getattr(item, "__name__", "callback"))[:100]}
+        return None
+
+    try:
+        return encode(value, ref)
+    except NotData as err:
+        raise NotDataError(f"{label}: {err} is not data, it cannot be sent to the kernel") from None
+
+
+def decode_from_kernel(channel: KernelChannel, obj, label: str):
+    """A value from the kernel: handles become Handles, callbacks the test's own
+    functions, allow-listed library functions the runner's own copies."""
+
+    def ref(tagged):
+        if "$handle" in tagged:
+            if type(tagged["$handle"]) is not int:
+                raise BadMessage("malformed handle")
+            return Handle(channel, tagged, label)
+        if "$callback" in tagged and tagged["$callback"] in channel.callbacks:
+            return channel.callbacks[tagged["$callback"]]
+        if "$library" in tagged:
+            return library_object(tagged)
+        raise BadMessage(f"{sorted(tagged)[0]} is not allowed here")
+
+    try:
+        return decode(obj, ref)
+    except BadMessage as err:
+        raise ChannelFailure(f"{label}: the kernel's answer was refused: {err}") from None
+
+
+def library_object(tagged: dict):
+    """The runner's own function or class named by {"$library": module, "name": qualname}."""
+    module, name = tagged.get("$library"), tagged.get("name")
+    if type(module) is not str or type(name) is not str or not allowed(module, LIBRARY_MODULES):
+        raise BadMessage(f"library reference {str(module)[:80]} is not allow-listed")
+    try:
+        value = importlib.import_module(module)
+        for part in name.split("."):
+            value = getattr(value, part)
+    except (ImportError, AttributeError):
+        raise BadMessage(f"{module}.{name} does not exist in the runner") from None
+    return value
+
+
+def import_allowed(module: str):
+    """The runner's own module `module`, if it is on the allow-list."""
+    if not allowed(module):
+        return Unavailable(f"module {module} is not on the runner's allow-list "
+                           f"(ALLOWED_MODULES in course/grading/runner/proxy.py): import it in the test cell")
+    return importlib.import_module(module)
+
+
+def resolve(channel: KernelChannel, names, protected=frozenset()) -> dict:
+    """The runner-side values of notebook names: data by value, objects as
+    handles, modules and library functions as the runner's own.
+
+    protected: names the solution cells define; for them only data or a
+    handle is accepted, never a module or a library object (a student cannot
+    make a solution name stand for a library function). Names the kernel
+    does not have are left out (using them raises NameError as usual).
+    """
+    if not names:
+        return {}
+    answer = channel.request({"op": "resolve", "names": sorted(names)}, "looking up the notebook's names")
+    if answer.get("kind") != "result" or type(answer.get("value")) is not dict:
+        raise ChannelFailure(f"looking up names failed: {str(answer)[:300]}")
+    values = {}
+    for name, obj in answer["value"].items():
+        if name not in names:
+            continue
+        if type(obj) is dict and obj and next(iter(obj)) in ("$module", "$library") \
+                and name in protected:
+            values[name] = Unavailable(f"{name}, defined by a solution cell, is not a function or data in the kernel")
+        elif type(obj) is dict and "$module" in obj:
+            values[name] = import_allowed(str(obj["$module"]))
+        elif type(obj) is dict and "$unavailable" in obj:
+            values[name] = Unavailable(f"{name} is {str(obj['$unavailable'])[:200]} in the kernel, not data")
+        else:
+            values[name] = decode_from_kernel(channel, obj, name)
+    return values

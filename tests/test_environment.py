@@ -1,16 +1,24 @@
-"""environment.yml and pyproject.toml agree; `course doctor` finds and explains problems."""
+"""environment.yml, pyproject.toml and constraints/ci.txt agree; the course runs
+as `python -m course`; `course doctor` finds and explains problems."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from course import doctor as doc
 from course.lib import data
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*$")
+CONDA_PIN = re.compile(r"^([\w.\-\[\]]+)\s*=(?=\s*\d)")  # conda's single '=' is pip's '=='
 
 
 def _toml():
@@ -23,18 +31,20 @@ def _toml():
 
 
 def normalize(requirement):
-    """'scikit_learn >= 1.3 ; extra == "test"' -> ('scikit-learn', '>=1.3')."""
-    requirement = requirement.split(";")[0].split("#")[0]
-    name, spec = SPEC.match(requirement).groups()
-    return name.lower().replace("_", "-"), spec.replace(" ", "")
+    """'scikit_learn >= 1.3 ; extra == "test"' -> ('scikit-learn', '>=1.3'): the
+    canonical name and the specifier set (in packaging's order), extras dropped."""
+    parsed = Requirement(CONDA_PIN.sub(r"\1==", requirement.split("#")[0].strip()))
+    return canonicalize_name(parsed.name), str(parsed.specifier)
 
 
-def pyproject_requirements():
+def pyproject_requirements(extras: bool = True):
+    """Normalized [project] dependencies, and those of every extra when extras."""
     with open(REPO / "pyproject.toml", "rb") as handle:
         project = _toml().load(handle)["project"]
     reqs = list(project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        reqs += extra
+    if extras:
+        for extra in project.get("optional-dependencies", {}).values():
+            reqs += extra
     return {normalize(r) for r in reqs}
 
 
@@ -77,6 +87,82 @@ def test_normalize_catches_drift():
     assert normalize('scikit_learn >=1.3 ; extra == "test"') == ("scikit-learn", ">=1.3")
     assert normalize("numpy>=2.0  # why") == ("numpy", ">=2.0")
     assert normalize("numpy>=1.26") != normalize("numpy>=2.0")
+    assert normalize("nbgrader <0.10, >=0.9.5") == normalize("nbgrader>=0.9.5,<0.10")
+    assert normalize("psycopg[binary]>=3.1") == ("psycopg", ">=3.1")
+    assert normalize("libfoo=1.2  # a conda pin") == ("libfoo", "==1.2")
+
+
+# --- constraints/ci.txt: CI's pins -----------------------------------------------------
+
+def ci_pins() -> dict[str, Version]:
+    pins = {}
+    for number, line in enumerate((REPO / "constraints" / "ci.txt").read_text().splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            (spec,) = requirement.specifier
+            assert spec.operator == "==", f"constraints/ci.txt:{number} is not a pin name==version: {line}"
+            assert canonicalize_name(requirement.name) not in pins, f"constraints/ci.txt:{number} pins twice"
+            pins[canonicalize_name(requirement.name)] = Version(spec.version)
+    return pins
+
+
+def test_ci_constraints_pin_every_dependency_inside_its_bounds():
+    pins = ci_pins()
+    with open(REPO / "pyproject.toml", "rb") as handle:
+        project = _toml().load(handle)["project"]
+    wanted = list(project["dependencies"]) + [r for extra in project["optional-dependencies"].values()
+                                              for r in extra]
+    for text in wanted:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in constraints/ci.txt: run constraints/update.py"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"constraints/ci.txt pins {name}=={pins[name]}, outside {requirement.specifier} of "
+            f"pyproject.toml: upgrade .venv and run constraints/update.py")
+
+
+def fake_venv(tmp_path):
+    """A virtual environment whose python records the pip command venv.sh runs."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    python.write_text('#!/bin/sh\nprintf "%s\\n" "$*" >> "$(dirname "$0")/../calls"\n')
+    python.chmod(0o755)
+    return venv
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="scripts/venv.sh needs bash")
+@pytest.mark.parametrize("ci", ["1", ""])
+def test_venv_sh_pins_the_install_under_ci_only(tmp_path, ci):
+    venv = fake_venv(tmp_path)
+    env = {**os.environ, "COURSE_VENV": str(venv), "PYTHON": sys.executable, "CI": ci}
+    subprocess.run(["bash", "-c", f'source "{REPO / "scripts" / "venv.sh"}" "[test]"'],
+                   env=env, check=True, capture_output=True)
+    (install,) = [c for c in (venv / "calls").read_text().splitlines() if "install" in c and "-e" in c]
+    constraints = f"-c {REPO / 'constraints' / 'ci.txt'}"
+    assert (constraints in install) == bool(ci), install
+    assert install.endswith(f"-e {REPO}[test]"), install
+    assert ("pinned" in (venv / ".course-installed[test]").read_text()) == bool(ci)
+
+
+# --- running without bash ------------------------------------------------------------
+
+def test_python_m_course_is_the_course_command():
+    """The Windows route (no bash, no console script on PATH) runs `python -m course`."""
+    run = subprocess.run([sys.executable, "-m", "course", "release", "99_no_such_assignment"],
+                         capture_output=True, text=True, cwd=REPO)
+    assert run.returncode == 2, run.stderr
+    assert "course release: error: no master notebook for 99_no_such_assignment" in run.stderr
+    assert "usage: course" in subprocess.run([sys.executable, "-m", "course", "--help"],
+                                             capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="needs a git checkout")
+def test_shell_scripts_check_out_with_lf_line_endings():
+    scripts = ["run.sh", "test.sh", "scripts/venv.sh", "datasets/get_datasets.sh", ".ci/run"]
+    out = subprocess.run(["git", "check-attr", "eol", "--", *scripts], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout
+    assert out.splitlines() == [f"{script}: eol: lf" for script in scripts], out
 
 
 # --- course doctor -------------------------------------------------------------------
@@ -95,7 +181,7 @@ def test_old_numpy_is_a_problem_with_its_fix():
 def test_requirements_come_from_the_package_metadata():
     names = dict(doc.requirements())
     assert names["numpy"] == "2.0" and "pytest" not in names  # the test extra is not needed
-    assert set(names) == {name for name, _ in pyproject_requirements()} - {"pytest"}, (
+    assert set(names) == {name for name, _ in pyproject_requirements(extras=False)}, (
         "the installed metadata differs from pyproject.toml: reinstall with pip install -e '.[test]'")
 
 
@@ -140,7 +226,7 @@ def test_datasets_missing_are_notes_corrupt_ones_say_the_fix(tmp_path):
     (tmp_path / "mnist").mkdir()
     (tmp_path / "mnist" / data.MNIST_FILES["test_labels"]).write_bytes(b"not mnist")
     check = {c.name: c for c in doc.check_datasets(root=tmp_path)}["data set mnist"]
-    assert "t10k-labels-idx1-ubyte.gz corrupt" in check.found and "course data download mnist" in check.fix
+    assert "t10k-labels-idx1-ubyte.gz wrong size" in check.found and "course data download mnist" in check.fix
 
 
 def test_doctor_returns_0_without_optional_data_and_1_on_a_problem(tmp_path, monkeypatch, capsys):

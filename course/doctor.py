@@ -184,9 +184,21 @@ def check_datasets(root=None) -> list:
     return checks
 
 
+def check_sandbox(problem=...) -> Check:
+    """bubblewrap, which `course grade` runs every student kernel in. Students
+    never need it: a note, not a failure. problem: sandbox_problem()'s answer, for tests."""
+    from course.grading.sandbox import INSTALL_HINT, sandbox_problem
+
+    problem = sandbox_problem() if problem is ... else problem
+    if problem:
+        return Check("grading sandbox (bubblewrap)", "warn",
+                     f"{problem}: `course grade` refuses to grade", INSTALL_HINT)
+    return Check("grading sandbox (bubblewrap)", "ok", "student kernels can be sandboxed")
+
+
 def run_checks(root=None) -> list:
     return [check_python(), *check_packages(), check_kernel(), *check_nbgrader(),
-            check_embedded_data(), *check_datasets(root)]
+            check_sandbox(), check_embedded_data(), *check_datasets(root)]
 
 
 def doctor(root=None) -> int:

@@ -55,7 +55,7 @@ def bad_submissions(release_nb):
         "def scale_vector(x, k):\n    raise ValueError('I give up')")), 6)
     cases["sys-exit"] = (all_correct(release_nb, count_positive=(
         "import sys\nsys.exit()\n" + CORRECT["count_positive"])), 5)
-    cases["kernel-dies"] = (all_correct(release_nb, add="import os\nos._exit(1)\n" + CORRECT["add"]), 0)
+    cases["kernel-dies"] = (all_correct(release_nb, add="import os\nos._exit(1)\n" + CORRECT["add"]), 7)
     deleted = all_correct(release_nb)
     deleted.cells = [c for c in deleted.cells
                      if c.metadata.get("nbgrader", {}).get("grade_id") != "test_scale_vector"]
@@ -149,8 +149,14 @@ def test_bad_submission_gets_the_score_it_deserves(graded, student):
     assert table[student].auto_score == expected[student], (student, table[student])
 
 
-def test_kernel_death_is_flagged_for_manual_grading(graded):
-    assert graded[2]["kernel-dies"].needs_manual_grade
+def test_kernel_death_costs_only_its_cell(graded):
+    layout = graded[0]
+    graded_nb = nbformat.read(layout.course_dir / "autograded" / "kernel-dies" / NAME / f"{NAME}.ipynb",
+                              as_version=4)
+    errors = {c.metadata["nbgrader"]["grade_id"]: [o.ename for o in c.outputs if o.output_type == "error"]
+              for c in graded_nb.cells if c.cell_type == "code"}
+    assert "DeadKernelError" in errors["add"] and "NameError" in str(errors["test_add"])
+    assert errors["test_scale_vector"] == errors["test_count_positive"] == []
 
 
 def test_unparseable_notebook_is_reported_and_others_still_graded(graded, capsys):
@@ -231,11 +237,11 @@ def test_unknown_assignment_is_named(tmp_path):
         release(["07_nothing"], layout=layout)
 
 
-@pytest.mark.parametrize("student, explanation", [("unparseable", "not a readable notebook"),
-                                                  ("kernel-dies", "kernel died")])
-def test_broken_submissions_are_explained(graded, student, explanation):
-    outcome = grade_one(graded[0].course_dir, NAME, student)
-    assert not outcome.ok and explanation in outcome.problem, outcome
+def test_broken_submissions_are_explained(graded):
+    outcome = grade_one(graded[0].course_dir, NAME, "unparseable")
+    assert not outcome.ok and "not a readable notebook" in outcome.problem, outcome
+    outcome = grade_one(graded[0].course_dir, NAME, "kernel-dies")
+    assert outcome.ok and "kernel died in add (restarted)" in outcome.line(), outcome
 
 
 def test_feedback_is_written_for_graded_submissions(graded):

@@ -1,0 +1,115 @@
+"""The sandbox's pieces: sizes and limits, the bwrap command line, what a
+kernel in it can and cannot see, the grade-line notes, course doctor."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.doctor import check_sandbox
+from course.errors import CourseError
+from course.grading.sandbox import (HOME, Limits, describe_limit_errors, parse_size, sandbox_argv,
+                                    sandbox_enabled, sandbox_problem)
+
+REPO = Path(__file__).resolve().parents[1]
+needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None,
+                                   reason=f"no sandbox here: {sandbox_problem()}")
+
+
+@pytest.mark.parametrize("text, size", [("4G", 4 * 2**30), ("512M", 512 * 2**20), ("1.5GiB", 3 * 2**29),
+                                        ("2048", 2048), ("64k", 64 * 1024)])
+def test_parse_size(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["lots", "4 GB extra", "-1G", ""])
+def test_parse_size_rejects_what_is_not_a_size(text):
+    with pytest.raises(CourseError, match="not a size"):
+        parse_size(text)
+
+
+def test_limits_from_environment():
+    assert Limits.from_environment({}) == Limits()
+    limits = Limits.from_environment({"COURSE_MEMORY_LIMIT": "1G", "COURSE_PROCESS_LIMIT": "32",
+                                      "COURSE_FILE_LIMIT": "10M", "COURSE_SCRATCH_LIMIT": "100M"})
+    assert limits == Limits(memory=2**30, processes=32, file=10 * 2**20, scratch=100 * 2**20)
+    with pytest.raises(CourseError, match="COURSE_PROCESS_LIMIT"):
+        Limits.from_environment({"COURSE_PROCESS_LIMIT": "many"})
+
+
+@pytest.mark.parametrize("value, enabled", [("off", False), ("0", False), ("OFF", False),
+                                            ("on", True), ("1", True)])
+def test_sandbox_switch(value, enabled):
+    assert sandbox_enabled({"COURSE_SANDBOX": value}) is enabled
+    assert sandbox_enabled({}) is True
+
+
+def test_command_binds_no_course_directory_and_passes_only_known_variables(tmp_path):
+    argv = sandbox_argv(["python", "-m", "ipykernel_launcher"], tmp_path, [tmp_path / "nb.ipynb"],
+                        {"COURSE_FAST": "1", "SECRET_TOKEN": "x", "HOME": "/root"}, Limits())
+    bound = [argv[i + 2] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    for folder in ("autograde", "notebooks", "tests", ".git"):
+        assert str(REPO / folder) not in bound
+    assert str(REPO) not in bound
+    setenv = {argv[i + 1]: argv[i + 2] for i, a in enumerate(argv) if a == "--setenv"}
+    assert setenv["COURSE_FAST"] == "1" and setenv["HOME"] == HOME and "SECRET_TOKEN" not in setenv
+    assert "--unshare-all" in argv and "--clearenv" in argv and "--die-with-parent" in argv
+    assert argv[-3:] == ["python", "-m", "ipykernel_launcher"]
+
+
+@needs_sandbox
+def test_inside_the_sandbox(tmp_path):
+    """Run a probe in the sandbox: no repository, no host HOME, no network, read-only system."""
+    probe = ("import os, socket, json\n"
+             "report = {}\n"
+             f"report['repo'] = os.path.exists({str(REPO / 'autograde')!r})\n"
+             f"report['home'] = os.path.exists({str(Path.home() / '.bashrc')!r})\n"
+             "report['uid'] = os.getuid()\n"
+             "try:\n    open('/usr/evil', 'w'); report['usr'] = 'writable'\n"
+             "except OSError as err:\n    report['usr'] = err.strerror\n"
+             "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2); report['net'] = 'open'\n"
+             "except OSError as err:\n    report['net'] = err.strerror\n"
+             "import course.lib.gradcheck\n"
+             "report['lib'] = True\n"
+             "print(json.dumps(report))\n")
+    argv = sandbox_argv([sys.executable, "-c", probe], tmp_path, [], {}, Limits())
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    import json
+    report = json.loads(done.stdout)
+    assert report == {"repo": False, "home": False, "uid": 65534, "usr": "Read-only file system",
+                      "net": report["net"], "lib": True}
+    assert report["net"] in ("Network is unreachable", "Connection refused")
+
+
+@needs_sandbox
+def test_memory_limit_is_a_memory_error(tmp_path):
+    argv = sandbox_argv([sys.executable, "-c", "import numpy; numpy.ones(2**28)"], tmp_path, [], {},
+                        Limits(memory=2**30))
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode != 0 and "MemoryError" in done.stderr
+
+
+def test_limit_errors_name_the_limit_and_the_cell():
+    nb = nbformat.v4.new_notebook()
+    cells = [("test_big", "MemoryError", "Unable to allocate 8.00 GiB"),
+             ("add", "DeadKernelError", "the kernel died in this cell"),
+             ("test_add", "CellTimeoutError", "No reply from kernel"),
+             ("count", "OSError", "[Errno 28] No space left on device"),
+             ("fine", "AssertionError", "add(1, 2) returned 4")]
+    for grade_id, ename, evalue in cells:
+        cell = nbformat.v4.new_code_cell("x", metadata={"nbgrader": {"grade_id": grade_id}})
+        cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])] * 2
+        nb.cells.append(cell)
+    assert describe_limit_errors(nb, Limits(memory=2**32, scratch=2**29)) == [
+        "memory limit 4 GiB reached in test_big", "kernel died in add (restarted)",
+        "time limit reached in test_add", "scratch space limit 512 MiB reached in count"]
+
+
+def test_doctor_reports_the_sandbox():
+    assert check_sandbox(problem=None).status == "ok"
+    missing = check_sandbox(problem="`bwrap` is not installed")
+    assert missing.status == "warn" and "apt-get install bubblewrap" in missing.fix

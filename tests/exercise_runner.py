@@ -155,7 +155,7 @@ def _fresh(value, memo):
         return value
     try:
         return copy.deepcopy(value, memo)
-    except Exception:  # objects that cannot be copied (open handles, figures, ...) are shared
+    except Exception:  # noqa: BLE001 - objects that cannot be copied (open handles, figures, ...) are shared
         return value
 
 

@@ -15,7 +15,6 @@ import pytest
 from course.errors import CourseError
 from course.grading import submissions as subs
 from course.grading.autograde import grade, grade_one, scores
-from course.grading.mainjob import BLANK, REFERENCE, main_job
 from course.grading.collect import collect
 from course.grading.execute import run_masters
 from course.grading.feedback import feedback
@@ -250,10 +249,3 @@ def test_feedback_is_written_for_graded_submissions(graded):
     page = layout.course_dir / "feedback" / "reference" / NAME / f"{NAME}.html"
     assert "Score: 9.0 / 10.0" in page.read_text()  # 9 autograded, the inline question still to grade
 
-
-def test_main_job_runs_releases_and_grades_reference_and_blank(tmp_path, capsys):
-    layout = scratch_layout(tmp_path, FIXTURE_NOTEBOOKS)
-    assert main_job([NAME], layout=layout) == 0
-    got = {s.student: s.auto_score for s in scores(layout.course_dir, [NAME])}
-    assert got == {REFERENCE: 9, BLANK: 0}
-    assert "every reference scored full marks" in capsys.readouterr().out

@@ -1,9 +1,25 @@
 """The course's main job: execute every master, release the student versions,
-autograde a reference and a blank submission of each, print the grade table."""
+autograde a reference and a blank submission of each, print the grade table.
+
+The student versions are released into the instructor's course directory
+(autograde/: what gets published). The demo submissions are graded apart, in
+a demo course directory beside it (autograde-demo/, git-ignored) with a
+gradebook of its own (autograde-demo/gradebook.db, whatever
+COURSE_GRADEBOOK_URL says): the demo students never reach the instructor's
+gradebook, grades.csv or formgrader. The demo directory is rebuilt on every
+run; nbgrader's own commands work in it too (`cd autograde-demo && nbgrader
+formgrader`).
+"""
 from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
 
 import nbformat
 
+from course.errors import CourseError
 from course.grading import submissions
 from course.grading.autograde import grade, scores
 from course.grading.execute import run_masters
@@ -11,6 +27,45 @@ from course.grading.paths import CourseLayout
 from course.grading.release import release, release_path
 
 REFERENCE, BLANK = "demo-reference", "demo-blank"
+DEMO_MARKER = "DEMO.txt"  # marks a folder main_job made and may rebuild
+
+
+def demo_layout(layout: CourseLayout) -> CourseLayout:
+    """The demo course directory beside the instructor's: autograde -> autograde-demo."""
+    demo_dir = layout.course_dir.with_name(layout.course_dir.name + "-demo")
+    return CourseLayout(layout.notebooks, demo_dir, layout.executed)
+
+
+def fresh_demo_course(layout: CourseLayout) -> CourseLayout:
+    """An empty demo course directory with the instructor's nbgrader_config.py
+    (which puts the SQLite gradebook beside itself). Refuses to clear a folder
+    that main_job did not make."""
+    demo = demo_layout(layout)
+    if demo.course_dir.exists():
+        if not (demo.course_dir / DEMO_MARKER).is_file():
+            raise CourseError(f"{demo.course_dir} exists and was not made by `course main` (no {DEMO_MARKER}): "
+                              "move it away, main_job grades its demo submissions there")
+        shutil.rmtree(demo.course_dir)
+    demo.course_dir.mkdir(parents=True)
+    shutil.copy(layout.course_dir / "nbgrader_config.py", demo.course_dir)
+    (demo.course_dir / DEMO_MARKER).write_text(
+        "Made by `course main`: the demo submissions graded apart from the instructor's "
+        f"gradebook in {layout.course_dir}. Deleted and rebuilt on every run.\n")
+    return demo
+
+
+@contextmanager
+def gradebook_url(url: str):
+    """COURSE_GRADEBOOK_URL set to url inside the block (nbgrader_config.py reads it)."""
+    before = os.environ.get("COURSE_GRADEBOOK_URL")
+    os.environ["COURSE_GRADEBOOK_URL"] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["COURSE_GRADEBOOK_URL"]
+        else:
+            os.environ["COURSE_GRADEBOOK_URL"] = before
 
 
 def build_demo_submissions(name: str, layout: CourseLayout) -> None:
@@ -22,6 +77,26 @@ def build_demo_submissions(name: str, layout: CourseLayout) -> None:
     submissions.write_submission(submitted, BLANK, name, submissions.blank_submission(released))
 
 
+def grade_demo(names: list[str], layout: CourseLayout) -> list[str]:
+    """Release, build and grade the demo submissions in the demo course
+    directory. Returns what went wrong (empty: every reference scored full
+    marks and every blank zero)."""
+    demo = fresh_demo_course(layout)
+    with gradebook_url("sqlite:///" + str(Path(demo.course_dir, "gradebook.db").resolve())):
+        release(names, layout=demo)
+        for name in names:
+            build_demo_submissions(name, demo)
+        grade(names, students=[REFERENCE, BLANK], layout=demo)
+        table = scores(demo.course_dir, names)
+    wrong = []
+    for s in table:
+        if s.student == REFERENCE and s.auto_score != s.max_auto_score:
+            wrong.append(f"{s.assignment}: the reference scored {s.auto_score} of {s.max_auto_score}")
+        if s.student == BLANK and s.auto_score != 0:
+            wrong.append(f"{s.assignment}: the blank submission scored {s.auto_score}, not 0")
+    return wrong
+
+
 def main_job(names=None, fast=True, layout: CourseLayout | None = None) -> int:
     """Returns 0 when every master ran, every release is clean, every reference
     scored the maximum autograded points and every blank scored zero."""
@@ -30,20 +105,14 @@ def main_job(names=None, fast=True, layout: CourseLayout | None = None) -> int:
     print(f"== executing {len(names)} master notebook(s){' in fast mode' if fast else ''}")
     if run_masters(names, fast=fast, layout=layout) != 0:
         return 1
-    print("\n== releasing the student versions")
+    print(f"\n== releasing the student versions into {layout.course_dir / 'release'}")
     release(names, layout=layout)
-    print("\n== autograding a reference and a blank submission of each")
-    for name in names:
-        build_demo_submissions(name, layout)
-    grade(names, students=[REFERENCE, BLANK], layout=layout)
-    wrong = []
-    for s in scores(layout.course_dir, names):
-        if s.student == REFERENCE and s.auto_score != s.max_auto_score:
-            wrong.append(f"{s.assignment}: the reference scored {s.auto_score} of {s.max_auto_score}")
-        if s.student == BLANK and s.auto_score != 0:
-            wrong.append(f"{s.assignment}: the blank submission scored {s.auto_score}, not 0")
+    demo_dir = demo_layout(layout).course_dir
+    print(f"\n== autograding a reference and a blank submission of each in {demo_dir} "
+          "(a demo gradebook, not the instructor's)")
+    wrong = grade_demo(names, layout)
     if wrong:
         print("\nFAILED:\n  " + "\n  ".join(wrong))
         return 1
-    print("\nevery reference scored full marks and every blank zero")
+    print(f"\nevery reference scored full marks and every blank zero (demo grades in {demo_dir})")
     return 0

@@ -1,0 +1,58 @@
+"""The main job on the fixture assignment: it releases into the instructor's
+course directory and grades its demo submissions apart, in autograde-demo/
+with a gradebook of its own."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from course.errors import CourseError
+from course.grading.autograde import scores
+from course.grading.mainjob import BLANK, REFERENCE, demo_layout, fresh_demo_course, main_job
+from course.grading.release import release_path
+from grading_helpers import FIXTURE_NOTEBOOKS, scratch_layout
+
+NAME = "00_fixture"
+
+
+def students_in_gradebook(course_dir) -> set[str]:
+    """Every student the course directory's gradebook knows (nbgrader's own API)."""
+    from nbgrader.api import Gradebook
+
+    from course.grading.autograde import gradebook_settings
+
+    db_url, course_id = gradebook_settings(course_dir)
+    with Gradebook(db_url, course_id) as gb:
+        return {student.id for student in gb.students}
+
+
+@pytest.mark.slow
+def test_main_job_grades_its_demo_apart_from_the_instructors_gradebook(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COURSE_GRADEBOOK_URL", raising=False)
+    layout = scratch_layout(tmp_path, FIXTURE_NOTEBOOKS)
+    assert main_job([NAME], layout=layout) == 0
+    assert "every reference scored full marks" in capsys.readouterr().out
+    demo = demo_layout(layout)
+    got = {s.student: s.auto_score for s in scores(demo.course_dir, [NAME])}
+    assert got == {REFERENCE: 9, BLANK: 0}
+    # the instructor's course has the release and the assignment, and no demo student
+    assert release_path(layout, NAME).is_file()
+    assert scores(layout.course_dir, [NAME]) == []
+    assert students_in_gradebook(layout.course_dir) == set()
+    assert not (layout.course_dir / "submitted").exists()
+    assert "COURSE_GRADEBOOK_URL" not in os.environ
+
+
+def test_a_folder_main_job_did_not_make_is_never_cleared(tmp_path):
+    layout = scratch_layout(tmp_path, FIXTURE_NOTEBOOKS)
+    demo = demo_layout(layout)
+    demo.course_dir.mkdir()
+    (demo.course_dir / "grades-i-want-to-keep.csv").write_text("x")
+    with pytest.raises(CourseError, match="was not made by `course main`"):
+        fresh_demo_course(layout)
+    assert (demo.course_dir / "grades-i-want-to-keep.csv").is_file()
+    (demo.course_dir / "grades-i-want-to-keep.csv").unlink()
+    demo.course_dir.rmdir()
+    assert fresh_demo_course(layout) == demo and (demo.course_dir / "nbgrader_config.py").is_file()
+    assert fresh_demo_course(layout) == demo  # its own folder is rebuilt

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from course.grading.masters import SOLUTION_BEGIN, exercises, hidden_blocks, load_master, nbgrader_meta
+from course.grading.masters import (HIDDEN_MARKERS, SOLUTION_BEGIN, SOLUTION_MARKERS, exercises, hidden_blocks,
+                                    load_master, nbgrader_meta)
 from grading_helpers import FIXTURE_NOTEBOOKS, REPO
 
 MASTERS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")) + [FIXTURE_NOTEBOOKS / "00_fixture.ipynb"]
@@ -47,6 +48,17 @@ def test_grade_ids_unique_and_tests_locked_with_points(master):
             assert SOLUTION_BEGIN in cell.source, f"{meta['grade_id']} has no solution block"
     found = exercises(nb)  # raises when a test cell matches no solution cell
     assert sum(e.points for e in found.values()) > 0
+
+
+def test_markers_stand_on_lines_of_their_own(master):
+    """nbgrader finds a marker anywhere in a line; the course's tools only on a line of its own."""
+    path, nb = master
+    for cell in nb.cells:
+        for line in cell.source.splitlines():
+            for marker in SOLUTION_MARKERS + HIDDEN_MARKERS:
+                words = marker.removeprefix("### ")
+                assert words not in line or line.strip() == marker, \
+                    f"{path.name} {nbgrader_meta(cell).get('grade_id')}: {line.strip()!r} is not the marker {marker!r} alone"
 
 
 def test_hidden_tests_trust_nothing_a_student_can_replace(master):

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import http.server
 import io
+import json
 import os
 import pickle
 import shutil
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -559,6 +561,42 @@ def test_download_command_and_cli(mnist_remote, server, monkeypatch, capsys):
     assert "mnist: FAILED" in capsys.readouterr().err
 
 
+def tree_state(folder):
+    """Every path under folder (and folder) -> (mode, mtime, md5 of a file's bytes): a
+    write, a new file or a removed one, even a temporary file, changes it."""
+    paths = [Path(folder), *sorted(Path(folder).rglob("*"))]
+    return {str(p): (p.stat().st_mode, p.stat().st_mtime_ns, md5(p) if p.is_file() else None)
+            for p in paths}
+
+
+def test_reading_a_read_only_data_folder_writes_nothing(tmp_path, monkeypatch, capsys):
+    from course.doctor import check_datasets
+
+    root = tmp_path / "data"
+    write_mnist(root / "mnist")
+    write_svhn(root / "svhn")
+    write_cifar10(root / "cifar10")
+    extract_cifar10(root / "cifar10")
+    for name, val_size in (("cifar10", 4), ("mnist", 3), ("svhn", 0.1)):
+        monkeypatch.setitem(REGISTRY, name, entry_for(name, root / name, val_size=val_size))
+    for path in tree_state(root):  # as root, write bits stop nothing: the tree hash decides
+        os.chmod(path, os.stat(path).st_mode & ~0o222)
+    before = tree_state(root)
+    try:
+        for name in REGISTRY:
+            assert load_dataset(name, root=root).X_test.shape[0] > 0
+            assert set(data.file_states(name, root=root).values()) == {"present"}
+        assert data.print_registry(root) == 0
+        assert [check.status for check in check_datasets(root)] == ["ok"] * 3
+        assert all(state == "valid" for states in data.verify(root=root).values()
+                   for state in states.values())
+        assert tree_state(root) == before
+    finally:
+        for path in before:
+            os.chmod(path, os.stat(path).st_mode | 0o200)
+    capsys.readouterr()
+
+
 def test_get_datasets_script_wraps_the_cli(tmp_path):
     script = REPO / "datasets" / "get_datasets.sh"
     text = script.read_text()
@@ -569,6 +607,69 @@ def test_get_datasets_script_wraps_the_cli(tmp_path):
                             env=env, timeout=60)
     assert result.returncode != 0
     assert "unknown data set 'imagenet'" in result.stderr
+
+
+# --- memory: CIFAR-10 as the notebooks load it --------------------------------------
+
+PEAK_SCRIPT = """
+import dataclasses, json, resource, sys, tracemalloc
+from course.lib import data
+root, size, num_training, num_other, dtype = sys.argv[1:]
+published = data.REGISTRY["cifar10"]
+tarball = dataclasses.replace(published.files[0], size=int(size))  # a load checks the size only
+entry = dataclasses.replace(published, files=(tarball,), val_size=int(num_other))
+tracemalloc.start()
+ds = data.load_dataset(entry, root=root, dtype=dtype)
+classic = data.cifar10_classic(ds, num_training=int(num_training), num_validation=int(num_other),
+                               num_test=int(num_other))
+print(json.dumps({"peak": tracemalloc.get_traced_memory()[1], "dtype": str(classic.X_train.dtype),
+                  "max_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "shape": classic.X_train.shape}))
+"""
+
+
+def cifar10_peak(root, per_batch, dtype="float32"):
+    """Load CIFAR-10 written with per_batch images in each of its 6 batches, then the
+    classic preprocessing (per_batch / 10 rows validate and test, as 1,000 of 10,000),
+    in a child process, keeping the loaded set as a notebook does. Returns the peak
+    traced bytes, the child's max RSS, and the preprocessed training shape and dtype."""
+    tarball = root / "cifar10" / "cifar-10-python.tar.gz"
+    num_val = per_batch // 10
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(root), str(tarball.stat().st_size),
+         str(5 * per_batch - num_val), str(num_val), dtype],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cifar10_tenth(tmp_path):
+    """CIFAR-10 in its real format at 1/10 of its size: 5 x 1,000 + 1,000 images."""
+    write_cifar10(tmp_path / "cifar10", per_batch=1000, num_test=1000, compresslevel=1)
+    extract_cifar10(tmp_path / "cifar10")
+    return tmp_path
+
+
+def test_cifar10_classic_peak_memory_scaled(cifar10_tenth):
+    """At 1/10 of the images every array is 1/10 of its real size, so the peak must stay
+    below 1/10 of 2 GB. float64 would not (the reason the full sets load as float32)."""
+    single = cifar10_peak(cifar10_tenth, per_batch=1000)
+    assert single["dtype"] == "float32" and single["shape"] == [4900, 3072]
+    assert single["peak"] < 2e9 / 10, f"peak {single['peak'] / 1e6:.0f} MB at 1/10 of CIFAR-10"
+    double = cifar10_peak(cifar10_tenth, per_batch=1000, dtype="float64")
+    assert double["peak"] > 2e9 / 10, "the bound would not tell float32 from float64"
+
+
+@pytest.mark.slow
+def test_cifar10_classic_peak_memory_real_size(tmp_path):
+    """50,000 + 10,000 images in the real format, the classic 49,000 / 1,000 / 1,000."""
+    write_cifar10(tmp_path / "cifar10", per_batch=10000, num_test=10000, compresslevel=1)
+    extract_cifar10(tmp_path / "cifar10")
+    measured = cifar10_peak(tmp_path, per_batch=10000)
+    assert measured["shape"] == [49000, 3072] and measured["dtype"] == "float32"
+    assert measured["peak"] < 2e9, f"traced peak {measured['peak'] / 1e9:.2f} GB"
+    assert measured["max_rss"] < 2e9, f"max RSS {measured['max_rss'] / 1e9:.2f} GB"
 
 
 # --- embedded sets and preprocessing ------------------------------------------------
@@ -598,6 +699,105 @@ def test_spiral_is_seeded():
     assert not np.array_equal(X1, data.make_spiral(seed=4)[0])
     assert np.bincount(y1).tolist() == [100, 100, 100]
     assert np.abs(X1).max() <= 1.5  # radius at most 1
+
+
+def test_mnist10k_split_is_fixed_and_stratified():
+    ds = load_dataset("mnist10k")
+    assert (ds.X_train.shape, ds.X_val.shape, ds.X_test.shape) == (
+        (8000, 1, 28, 28), (1000, 1, 28, 28), (1000, 1, 28, 28))
+    for X in (ds.X_train, ds.X_val, ds.X_test):
+        assert X.dtype == np.float64 and X.min() == 0.0 and X.max() == 255.0
+    assert ds.y_train.dtype == ds.y_val.dtype == ds.y_test.dtype == np.int64
+    assert ds.pixel_max == 255.0 and ds.class_names == [str(k) for k in range(10)]
+    # Stratified: each class's count in a split is its share of 10,000, to within one image.
+    counts = np.array([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])  # the test file's
+    for y, size in ((ds.y_train, 8000), (ds.y_val, 1000), (ds.y_test, 1000)):
+        assert np.abs(np.bincount(y, minlength=10) - counts * size / 10000).max() <= 1
+    # The split itself (seed 0): notebooks' figures are measured on it.
+    np.testing.assert_array_equal(ds.y_test[:12], [1, 9, 4, 6, 4, 0, 6, 4, 1, 3, 1, 4])
+    again = load_dataset("mnist10k")
+    np.testing.assert_array_equal(again.X_val, ds.X_val)
+    # The three splits are the 10,000 images of the shipped file, each once.
+    X, _ = data.read_mnist(data.MNIST10K_DIR / data.MNIST_FILES["test_images"],
+                           data.MNIST10K_DIR / data.MNIST_FILES["test_labels"])
+    ours = np.concatenate([ds.X_train, ds.X_val, ds.X_test]).astype(np.uint8).reshape(10000, -1)
+    assert sorted(map(bytes, ours)) == sorted(map(bytes, X.reshape(10000, -1)))  # rows (10000, 784)
+
+
+def test_mnist10k_ships_the_published_files():
+    published = {f.filename: f.md5 for f in REGISTRY["mnist"].files if f.filename.startswith("t10k")}
+    assert data.MNIST10K_MD5 == published
+    for filename, expected in published.items():
+        assert md5(data.MNIST10K_DIR / filename) == expected, f"{filename} differs from MNIST's"
+    readme = (data.MNIST10K_DIR / "README.md").read_text()
+    for part in ("LeCun", "Cortes", "Burges", "CC BY-SA 3.0", "8,000", "seed 0"):
+        assert part in readme, f"{part!r} missing from mnist10k/README.md"
+
+
+def copy_mnist10k(folder):
+    folder.mkdir(parents=True)
+    for filename in data.MNIST10K_MD5:
+        shutil.copy(data.MNIST10K_DIR / filename, folder / filename)
+    return folder
+
+
+def test_mnist10k_checksum_catches_a_modified_file(tmp_path):
+    folder = copy_mnist10k(tmp_path / "modified")
+    path = folder / data.MNIST_FILES["test_labels"]
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 0x01  # one bit of one label, same size
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ChecksumError) as caught:
+        data.load_mnist10k(folder)
+    err = caught.value
+    assert err.path == path and err.expected == data.MNIST10K_MD5[path.name]
+    assert err.actual == md5(path)
+    for part in (str(path), err.expected, err.actual, "Reinstall the course package"):
+        assert part in str(err), f"{part!r} missing from the message: {err}"
+    folder = copy_mnist10k(tmp_path / "incomplete")
+    (folder / data.MNIST_FILES["test_images"]).unlink()
+    with pytest.raises(DatasetMissingError, match="is missing.\nReinstall the course package"):
+        data.load_mnist10k(folder)
+
+
+def test_mnist10k_is_hashed_once_per_process(tmp_path):
+    folder = copy_mnist10k(tmp_path / "mnist10k")
+    before = data.check_mnist10k_files.cache_info()
+    first = data.load_mnist10k(folder)
+    second = data.load_mnist10k(folder)
+    after = data.check_mnist10k_files.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    np.testing.assert_array_equal(first.X_test, second.X_test)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(data.MNIST10K_MD5)  # no state file
+
+
+def test_wheel_ships_mnist10k_and_loads_it_offline(tmp_path):
+    """A non-editable install: build the wheel from a copy of the sources, offline, and
+    load mnist10k from the unpacked wheel with an empty data folder."""
+    source = tmp_path / "source"
+    shutil.copytree(REPO / "course", source / "course",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, source / name)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
+                            "--no-build-isolation", "-q", "-w", str(tmp_path / "wheels"),
+                            str(source)], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, f"pip wheel failed (setuptools>=77 installed?):\n{build.stderr}"
+    (wheel,) = (tmp_path / "wheels").glob("course-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "site")
+    for filename in (*data.MNIST10K_MD5, "README.md"):
+        assert f"course/lib/data/mnist10k/{filename}" in names, f"{filename} is not in {wheel.name}"
+    code = ("import course.lib.data as d; ds = d.load_dataset('mnist10k'); "
+            "print(d.__file__); print(ds.X_train.shape, ds.X_train.dtype, ds.y_test.dtype)")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "COURSE_DATA": str(tmp_path / "none")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stderr
+    where, loaded = run.stdout.splitlines()
+    assert where.startswith(str(tmp_path / "site")), f"imported {where}, not the wheel's copy"
+    assert loaded == "(8000, 1, 28, 28) float64 int64"
 
 
 def test_sample_images():

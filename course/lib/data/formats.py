@@ -25,8 +25,9 @@ def to_dataset(name, splits, class_names, dtype):
     """uint8 splits (X_train, y_train, X_val, y_val, X_test, y_test) -> a Dataset whose
     images are dtype at the 0..255 scale, converted one split at a time."""
     X_train, y_train, X_val, y_val, X_test, y_test = splits
-    return Dataset(name, X_train.astype(dtype), y_train, X_val.astype(dtype), y_val,
-                   X_test.astype(dtype), y_test, list(class_names), 255.0)
+    return Dataset(name, X_train.astype(dtype, order="C"), y_train,
+                   X_val.astype(dtype, order="C"), y_val,
+                   X_test.astype(dtype, order="C"), y_test, list(class_names), 255.0)
 
 
 # CIFAR-10: python pickles, one dict per batch ('data' (10000, 3072) uint8, rows of
@@ -138,7 +139,8 @@ SVHN_FILES = {"train": "train_32x32.mat", "test": "test_32x32.mat"}
 
 
 def read_svhn(path):
-    """One SVHN .mat file -> X uint8 (N, 3, 32, 32), y int64 (N,) in 0..9."""
+    """One SVHN .mat file -> X uint8 (N, 3, 32, 32) (a transposed view of the stored
+    (32, 32, 3, N): no copy), y int64 (N,) in 0..9."""
     import scipy.io
 
     try:
@@ -147,7 +149,7 @@ def read_svhn(path):
         raise DataFormatError(f"{path} is not a readable .mat file ({err})") from err
     if "X" not in mat or "y" not in mat or mat["X"].ndim != 4 or mat["X"].shape[2] != 3:
         raise DataFormatError(f"{path}: expected X (32, 32, 3, N) and y (N, 1)")
-    X = np.ascontiguousarray(mat["X"].transpose(3, 2, 0, 1))  # (H, W, C, N) -> (N, C, H, W)
+    X = mat["X"].transpose(3, 2, 0, 1)  # (H, W, C, N) -> (N, C, H, W)
     y = mat["y"].reshape(-1).astype(np.int64)
     y[y == 10] = 0
     if y.shape[0] != X.shape[0]:

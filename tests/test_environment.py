@@ -131,7 +131,7 @@ def fake_venv(tmp_path):
     return venv
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="scripts/venv.sh needs bash")
+@pytest.mark.skipif(shutil.which("bash") is None or os.name == "nt", reason="scripts/venv.sh needs bash, on POSIX")
 @pytest.mark.parametrize("ci", ["1", ""])
 def test_venv_sh_pins_the_install_under_ci_only(tmp_path, ci):
     venv = fake_venv(tmp_path)

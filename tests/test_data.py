@@ -220,6 +220,18 @@ def test_svhn_loader_reads_mat_and_maps_label_10_to_0(tmp_path):
     assert ds.y_train.min() >= 0 and ds.y_train.max() <= 9
 
 
+def test_data_modules_import_and_export_no_private_names():
+    import ast
+
+    for path in Path(data.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        private = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                   for alias in node.names if alias.name.startswith("_")]
+        assert not private, f"{path.name} imports private names {private}"
+    assert not [name for name in data.__all__ if name.startswith("_")]
+    assert all(hasattr(data, name) for name in data.__all__)
+
+
 def test_full_sets_split_as_published():
     assert REGISTRY["cifar10"].val_size == 1000  # 49,000 / 1,000 of the 50,000
     assert REGISTRY["mnist"].val_size == 5000  # 55,000 / 5,000 of the 60,000

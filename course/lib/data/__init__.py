@@ -38,3 +38,19 @@ from .load import load_dataset, load_full_dataset
 from .preprocess import (cifar10_classic, classic_preprocess, one_hot, plus_minus_one_targets,
                          scale_to_unit_interval, to_rows)
 from .registry import REGISTRY, DatasetEntry, RemoteFile, data_root, dataset_names, get_entry
+
+__all__ = [
+    "check_files", "check_mnist10k_files", "ChecksumError", "cifar10_classic",
+    "CIFAR10_DIR", "CIFAR10_MEMBERS", "CIFAR10_TRAIN_BATCHES", "classic_preprocess",
+    "CorruptFileError", "data_root", "DataFormatError", "Dataset", "dataset_names",
+    "DatasetEntry", "DatasetError", "DatasetMissingError", "download", "download_command",
+    "DownloadError", "EMBEDDED", "ExtractMembers", "file_md5", "file_states",
+    "FileSizeError", "get_entry", "IDX_IMAGES_MAGIC", "IDX_LABELS_MAGIC", "load_dataset",
+    "load_digits", "load_full_dataset", "load_mnist10k", "load_sample_images",
+    "load_spiral", "make_spiral", "MNIST10K_DIR", "MNIST10K_MD5", "MNIST_FILES", "one_hot",
+    "parse_cifar10", "parse_mnist", "parse_svhn", "plus_minus_one_targets",
+    "print_registry", "read_cifar10_batch", "read_idx", "read_mnist", "read_svhn",
+    "REGISTRY", "RemoteFile", "SAMPLE_IMAGES", "scale_to_unit_interval", "split_last",
+    "stratified_split", "SVHN_FILES", "to_rows", "UnknownDatasetError", "verify",
+    "verify_file",
+]

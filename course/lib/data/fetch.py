@@ -28,25 +28,28 @@ class ExtractMembers:
         self.members = tuple(members)
 
     def __call__(self, fname, action, pup=None):
+        """pooch's processor call: fname the archive's path, action "download", "update"
+        or "fetch". Returns fname. Raises DataFormatError if a member is not in it."""
         folder = Path(fname).parent
         if action == "fetch" and all((folder / m).is_file() for m in self.members):
             return fname
         with tempfile.TemporaryDirectory(prefix=".extracting-", dir=folder) as tmp, \
                 tarfile.open(fname) as tar:
-            for member in self.members:
+            staged = {member: Path(tmp) / f"{number}" for number, member in enumerate(self.members)}
+            for member, path in staged.items():
                 try:
-                    source = tar.extractfile(member)
+                    source = tar.extractfile(member)  # None for a directory
                 except KeyError:
                     source = None
                 if source is None:
-                    raise DataFormatError(f"{fname} holds no file {member}: is it the right archive?")
-                staged = Path(tmp) / member.replace("/", "__")
-                with source, open(staged, "wb") as out:
+                    raise DataFormatError(f"{fname} holds no file {member}: is it the right "
+                                          f"archive? Delete it and run the download again.")
+                with source, open(path, "wb") as out:
                     shutil.copyfileobj(source, out)
-            for member in self.members:
+            for member, path in staged.items():  # all read: move them into place
                 target = folder / member
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(Path(tmp) / member.replace("/", "__"), target)
+                os.replace(path, target)
         return fname
 
 
@@ -74,7 +77,7 @@ def download(name, root=None, progressbar=False) -> Path:
                 break
             except DataFormatError:
                 raise
-            except Exception as err:  # network errors, HTTP errors, checksum mismatch
+            except Exception as err:  # noqa: BLE001 (network and HTTP errors, md5 mismatch: try the next URL)
                 failures.append(f"  {url}: {err}")
         else:
             raise DownloadError(

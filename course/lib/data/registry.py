@@ -36,7 +36,8 @@ class DatasetEntry:
     name: the key for load_dataset and `course data download`; also the
         subfolder of the data folder holding the files.
     files: the RemoteFiles to download and verify.
-    parse: callable (folder, entry) -> Dataset, reading the real format.
+    parse: callable (folder, entry, dtype) -> Dataset, reading the real format
+        (formats.py) and converting each split to dtype.
     val_size: how many rows at the end of the training files become the
         validation split: an int (a count) or a float (a fraction).
     archive_members: for a tarball (the first file), the members extracted next

@@ -32,7 +32,7 @@ from course.grading.feedback import feedback, hidden_lines
 from course.grading.release import release
 from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # real nbgrader, a Jupyter server, Chromium: about a minute
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 NAME, STUDENT = "00_fixture", "hostile"

@@ -178,13 +178,15 @@ def sandbox_argv(kernel_cmd: list[str], runtime_dir: Path, notebooks: list[Path]
             "bwrap", "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--disable-userns", "--die-with-parent", "--new-session", "--hostname", "grading"]
     argv += _system_binds()
+    # The scratch tmpfs first: the binds below may lie under /tmp (a checkout
+    # or virtual environment there) and must not be hidden by it.
+    argv += ["--size", str(limits.scratch), "--tmpfs", "/tmp",
+             "--size", str(limits.scratch), "--tmpfs", HOME]
     for path in python_paths():
         argv += ["--ro-bind", str(path), str(path)]
     data = env.get("COURSE_DATA")
     if data and Path(data).is_dir():
         argv += ["--ro-bind", str(Path(data).resolve()), str(Path(data).resolve())]
-    argv += ["--size", str(limits.scratch), "--tmpfs", "/tmp",
-             "--size", str(limits.scratch), "--tmpfs", HOME]
     argv += ["--bind", str(runtime_dir), str(runtime_dir)]
     for notebook in notebooks:
         argv += ["--ro-bind", str(notebook), f"{HOME}/{notebook.name}"]

@@ -20,9 +20,10 @@ they become stream text of the test cell, never an execute_result.
 
 Time: each top-level call has its own limit, callbacks included. When it
 passes, the kernel is sent an interrupt_request on the control channel (the
-kernel interrupts itself: no signal from here, no pid needed) and the call
-fails with CallTimeout; a kernel that does not come back within GRACE
-seconds fails every later call at once.
+kernel interrupts itself: no signal from here, no pid needed, and it works
+with the sandbox's message interrupts) and the call fails with CallTimeout;
+a kernel that does not come back within GRACE seconds fails every later call
+of the cell at once.
 """
 from __future__ import annotations
 
@@ -252,15 +253,23 @@ class KernelChannel:
 
     def _recover(self, label: str) -> None:
         """After a failed call, make the kernel leave it: end a pending input()
-        (EOF) and interrupt whatever runs; wait GRACE s for the execute_reply."""
+        with EOF; if the kernel is still busy after a second (a call past its
+        limit), interrupt it and wait GRACE s for the execute_reply. (An
+        interrupt sent to a kernel that has just finished would hit the next
+        request, hence EOF first.)"""
         self._stream_chars = MAX_STREAM_CHARS + 1  # no more student output for this call
         self.client.input("\x04")
+        if self._wait_for_reply(1.0, label):
+            return
         self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
-        self._deadline = time.monotonic() + GRACE
+        if not self._wait_for_reply(GRACE, label):
+            self._broken = f"the kernel did not recover after {label} failed"
+
+    def _wait_for_reply(self, seconds: float, label: str) -> bool:
+        self._deadline = time.monotonic() + seconds
         try:
             for where, msg in self._messages(label):
                 if where == "shell" and msg["header"].get("msg_type") == "execute_reply":
-                    return
+                    return True
         except ChannelFailure:
-            pass
-        self._broken = f"the kernel did not recover after {label} failed"
+            return False

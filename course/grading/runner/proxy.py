@@ -15,8 +15,9 @@ run here when the kernel calls them; see channel.py). Results come back as
 data, or as handles where the agent's rules allow one (agent.py); anything
 else fails the test with NotDataError naming what came back.
 
-Handles implement nothing else: no arithmetic, comparison, truth value beyond
-identity, `__array__` or `__float__`, so a handle can never pass for data.
+Handles implement nothing else: no arithmetic, no float(); truth value,
+== / != and numpy's `__array__` raise NotDataError, so a handle can never pass
+for data (not even as an empty sequence in np.allclose, or in `assert f(x)`).
 """
 from __future__ import annotations
 
@@ -86,6 +87,15 @@ class Handle:
     def __iter__(self):
         for index in range(len(self)):
             yield self[index]
+
+    def _not_data(self, *args, **kwargs):
+        raise NotDataError(f"{self._label} is an object in the kernel, not data: it has no "
+                           f"truth value, equality or array form")
+
+    # numpy would take a handle with __len__/__getitem__ for a sequence, and
+    # `assert f(x)` / `f(x) != 0` would pass on any object: refuse them all.
+    __array__ = __bool__ = __eq__ = __ne__ = _not_data
+    __hash__ = object.__hash__
 
     def __repr__(self):
         return f"<kernel object {self._label}>"

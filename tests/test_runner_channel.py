@@ -1,0 +1,277 @@
+"""The trusted runner against a real kernel (no nbgrader): name resolution,
+calls, handles, callbacks over the stdin channel, refusals, time limits, and
+a test cell run by process.run_cell with its visible and hidden failures."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from course.grading.runner.channel import CallTimeout, ChannelFailure, KernelChannel, NotDataError, StudentError
+from course.grading.runner.plan import TestCell as Cell
+from course.grading.runner.plan import free_names, hidden_lines
+from course.grading.runner.process import run_cell
+from course.grading.runner.proxy import Handle, resolve
+
+NOTEBOOK = '''
+import numpy as np
+import math as m
+from course.lib.gradcheck import rel_error
+
+def scale(x, k):
+    print("scaling", x.shape)
+    return k * x
+
+class Net:
+    def __init__(self, n):
+        self.w = np.ones(n)
+        self.items = {}
+    def apply(self, f, x):
+        return f(self.w * x)
+    def plus_one(self, g, x):
+        return g(x) + 1
+    def __getitem__(self, key):
+        return self.items[key]
+    def __setitem__(self, key, value):
+        self.items[key] = value
+    def __len__(self):
+        return len(self.items)
+
+class Magic:
+    __eq__ = __lt__ = __gt__ = lambda self, other: True
+
+def magic():
+    return Magic()
+
+def subclass():
+    class AlwaysClose(np.ndarray):
+        pass
+    return np.zeros(3).view(AlwaysClose)
+
+def objects():
+    return np.array([Magic(), Magic()], dtype=object)
+
+def boom():
+    raise ValueError("I give up")
+
+def spin():
+    while True:
+        pass
+
+def careless(f):
+    try:
+        f()
+    except Exception:
+        pass
+    return 1.0
+
+def make_adder(k):
+    return lambda v: v + k
+
+generator = (i for i in range(3))
+data = {"X": np.arange(4.0), "n": 3}
+'''
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = start_new_kernel(kernel_name="python3")
+    kc.execute_interactive(NOTEBOOK, timeout=60)
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def channel(kernel):
+    channel = KernelChannel(kernel[0].get_connection_info(), call_timeout=5)
+    channel.begin_cell()
+    yield channel
+    channel.close()
+
+
+@pytest.fixture
+def ns(channel):
+    names = {"scale", "Net", "np", "m", "rel_error", "magic", "subclass", "objects", "boom", "spin",
+             "careless", "make_adder", "generator", "data", "not_defined"}
+    return resolve(channel, names)
+
+
+def test_names_resolve_to_data_handles_and_the_runners_own_modules(ns):
+    import math
+
+    from course.lib.gradcheck import rel_error
+    assert ns["np"] is np and ns["m"] is math and ns["rel_error"] is rel_error
+    assert isinstance(ns["scale"], Handle) and isinstance(ns["Net"], Handle)
+    assert type(ns["data"]) is dict and type(ns["data"]["X"]) is np.ndarray and ns["data"]["n"] == 3
+    assert "not_defined" not in ns
+    with pytest.raises(NotDataError, match="generator is a <class 'generator'>"):
+        list(ns["generator"])
+
+
+def test_a_call_sends_arrays_and_returns_arrays_and_student_prints(ns, capsys):
+    out = ns["scale"](np.arange(3.0), 2.0)
+    assert type(out) is np.ndarray and out.dtype == np.float64
+    np.testing.assert_array_equal(out, [0.0, 2.0, 4.0])
+    assert "scaling (3,)" in capsys.readouterr().out
+
+
+def test_a_notebook_class_gives_an_instance_handle_with_attributes_items_and_methods(ns):
+    net = ns["Net"](3)
+    assert isinstance(net, Handle)
+    np.testing.assert_array_equal(net.w, np.ones(3))
+    net.w = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(net.w, [1.0, 2.0, 3.0])
+    net["W1"] = np.eye(2)
+    assert len(net) == 1 and net["W1"].shape == (2, 2)
+    with pytest.raises(StudentError, match="KeyError"):
+        net["missing"]
+
+
+def test_callbacks_run_in_the_runner_nested_twice(ns):
+    net = ns["Net"](3)
+    seen = []
+
+    def outer(v):  # runs here, called by the kernel's Net.apply ...
+        seen.append(v)
+        return net.plus_one(lambda u: u * 100.0, v)  # ... and calls into the kernel again
+
+    out = net.apply(outer, np.arange(3.0))
+    np.testing.assert_array_equal(out, [1.0, 101.0, 201.0])
+    assert type(seen[0]) is np.ndarray
+
+
+def test_a_callback_failure_fails_the_call_even_if_the_student_swallows_it(ns):
+    def check():
+        raise AssertionError("the callback saw something wrong")
+
+    with pytest.raises(AssertionError, match="the callback saw"):
+        ns["careless"](check)
+
+
+def test_a_returned_closure_is_a_handle(ns):
+    add_two = ns["make_adder"](2.0)
+    assert isinstance(add_two, Handle) and add_two(1.0) == 3.0
+
+
+@pytest.mark.parametrize("name, what", [
+    ("magic", "magic returned a <class '__main__.Magic'>, not data"),
+    ("subclass", "AlwaysClose'>, not data"),
+    ("objects", "objects returned an array of dtype object, not data"),
+])
+def test_what_is_not_data_fails_with_what_came_back(ns, name, what):
+    with pytest.raises(NotDataError, match=what.replace("(", r"\(")):
+        ns[name]()
+
+
+def test_a_student_exception_is_reported_by_type_and_message(ns):
+    with pytest.raises(StudentError, match="boom raised ValueError: I give up"):
+        ns["boom"]()
+
+
+def test_a_call_past_its_limit_is_interrupted_and_the_kernel_serves_the_next(ns, channel):
+    channel.call_timeout = 1
+    with pytest.raises(CallTimeout, match="spin did not return within 1 s"):
+        ns["spin"]()
+    channel.call_timeout = 5
+    assert ns["scale"](np.ones(1), 3.0)[0] == 3.0
+
+
+def test_a_handle_never_passes_for_data(ns):
+    net = ns["Net"](2)
+    with pytest.raises(TypeError):
+        float(net)
+    for use in (bool, np.asarray, lambda h: h != 0, lambda h: np.allclose(h, 1)):
+        with pytest.raises(NotDataError, match="not data"):
+            use(net)
+
+
+def test_protected_names_are_never_modules(channel, kernel):
+    kernel[1].execute_interactive("import numpy as solution_np", timeout=30)
+    value = resolve(channel, {"solution_np"}, protected={"solution_np"})["solution_np"]
+    with pytest.raises(NotDataError, match="defined by a solution cell"):
+        value.allclose
+
+
+def test_an_agent_replaced_by_the_student_is_refused(kernel, channel):
+    kernel[1].execute_interactive(textwrap.dedent('''
+        import sys, base64, pickle, builtins
+        agent = sys.modules['_course_runner.agent']
+        saved = agent.perform
+        pickled = {"$ndarray": base64.b64encode(pickle.dumps(1)).decode()}
+        agent.perform = lambda op: {"kind": "result", "value": {"scale": pickled}}
+    '''), timeout=30)
+    try:
+        with pytest.raises(ChannelFailure, match="refused"):
+            resolve(channel, {"scale"})
+    finally:
+        kernel[1].execute_interactive("agent.perform = saved", timeout=30)
+    assert resolve(channel, {"data"})["data"]["n"] == 3  # the kernel serves the next request
+
+
+def test_an_input_transformer_that_blanks_cells_fails_calls_not_passes(kernel):
+    kernel[1].execute_interactive(
+        "get_ipython().input_transformers_cleanup.append("
+        "lambda lines: lines if 'UNDO' in ''.join(lines) else ['pass\\n'])", timeout=30)
+    channel = KernelChannel(kernel[0].get_connection_info(), call_timeout=5)
+    try:
+        channel.begin_cell()
+        with pytest.raises(ChannelFailure, match="without an answer"):
+            resolve(channel, {"scale"})
+    finally:
+        kernel[1].execute_interactive("get_ipython().input_transformers_cleanup.pop()  # UNDO", timeout=30)
+        channel.close()
+
+
+TEST_CELL = '''out = scale(np.arange(3.0), 2.0)
+print("visible part done")
+assert np.allclose(out, [0.0, 2.0, 4.0]), "scale(x, 2) doubles x"
+### BEGIN HIDDEN TESTS
+out = scale(np.array([1.0, 2.0]), K)
+np.testing.assert_allclose(out, [-3.0, -6.0], err_msg="scaling by a negative k")
+### END HIDDEN TESTS
+'''
+
+
+def run(channel, source, **names):
+    plan = {"trusted": {"np": ["module", "numpy"]}, "protected": [], "notebook_names": []}
+    cell = Cell("test_scale", source, hidden_lines(source))
+    return run_cell(channel, cell, plan)
+
+
+def test_a_passing_cell_has_the_prints_and_no_error(channel, kernel):
+    kernel[1].execute_interactive("K = -3.0", timeout=30)
+    result = run(channel, TEST_CELL)
+    assert result["passed"], result
+    text = result["outputs"][0]["text"]
+    assert "scaling (3,)" in text and "visible part done" in text
+    assert all(o["output_type"] == "stream" for o in result["outputs"])
+
+
+def test_a_hidden_failure_says_so_without_the_expected_values(channel, kernel):
+    kernel[1].execute_interactive("K = 3.0", timeout=30)
+    result = run(channel, TEST_CELL)
+    error = result["outputs"][-1]
+    assert not result["passed"] and error["output_type"] == "error"
+    assert error["traceback"] == ["hidden test failed: Not equal to tolerance rtol=1e-07, atol=0 "
+                                  "scaling by a negative k"]
+    assert "-3." not in error["traceback"][0] and "6." not in error["traceback"][0]
+
+
+def test_a_visible_failure_shows_the_assertion_message(channel):
+    result = run(channel, TEST_CELL.replace("2.0)\nprint", "1.0)\nprint"))
+    assert result["outputs"][-1]["traceback"] == ["AssertionError: scale(x, 2) doubles x"]
+
+
+def test_free_names_are_what_the_cell_uses_but_does_not_bind():
+    source = textwrap.dedent('''
+        import math
+        out = f(x)
+        def helper(v):
+            return g(v) + out + math.pi
+        assert len([q for q in range(3) if q in W]) == 0
+    ''')
+    assert free_names(source, "<t>") == {"f", "x", "g", "W"}
+    assert free_names(source, "<t>", notebook_names={"len"}) == {"f", "x", "g", "W", "len"}

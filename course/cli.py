@@ -58,7 +58,9 @@ def _release(args):
 def _collect(args):
     from course.grading.collect import collect
 
-    return collect(args.name, args.source)
+    result = collect(args.name, args.source, timezone=args.timezone)
+    print("\n".join(result.report()))
+    return 0
 
 
 def _grade(args):
@@ -117,6 +119,8 @@ def build_parser():
     collect = sub.add_parser("collect", help="take submissions as an LMS downloads them")
     collect.add_argument("name", help="the assignment, e.g. 01_linear_affine")
     collect.add_argument("source", help="a zip file or a folder of notebooks/zips, one per student")
+    collect.add_argument("--timezone", help="IANA time zone of the zip's entry times when it stores "
+                                            "no UTC times, e.g. Europe/Berlin (default: this machine's)")
     collect.set_defaults(func=_collect)
 
     grade = sub.add_parser("grade", help="autograde every submission and export grades")

@@ -117,18 +117,32 @@ def test_an_output_quoting_hidden_tests_is_removed_and_others_kept(shown):
     assert texts_of(cells[7]) == "the end\n"
 
 
+def write_course(root, pages: dict, own_cell=None):
+    """A course directory with the CELLS notebook as source of 00_x, alice's
+    autograded copy (plus her own cell) and the given feedback page texts."""
+    for folder, cells in (("source", CELLS), ("autograded/alice", CELLS + [own_cell] if own_cell else CELLS)):
+        (root / folder / "00_x").mkdir(parents=True)
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), root / folder / "00_x" / "00_x.ipynb")
+    for student, text in pages.items():
+        (root / "feedback" / student / "00_x").mkdir(parents=True)
+        (root / "feedback" / student / "00_x" / "00_x.html").write_text(text)
+
+
+SHOWS_HIDDEN = '<pre><span class="k">assert</span> good(-7) <span>==</span> 7</pre>'
+
+
 def test_course_feedback_refuses_a_page_that_shows_a_hidden_line(tmp_path):
-    source = tmp_path / "source" / "00_x"
-    source.mkdir(parents=True)
-    nbformat.write(nbformat.v4.new_notebook(cells=CELLS), source / "00_x.ipynb")
-    page = tmp_path / "feedback" / "alice" / "00_x" / "00_x.html"
-    page.parent.mkdir(parents=True)
-    page.write_text('<pre><span class="k">assert</span> good(-7) <span>==</span> 7</pre>')
-    with pytest.raises(CourseError, match="alice.*shows 'assert good\\(-7\\) == 7'.*HideHiddenTests"):
+    write_course(tmp_path, {"alice": "<pre>" + HIDDEN_RAN + "</pre>", "bob": SHOWS_HIDDEN})
+    with pytest.raises(CourseError, match="bob.*shows 'assert good\\(-7\\) == 7'.*HideHiddenTests"):
         check_no_hidden_tests(tmp_path, "00_x")
-    page.write_text("<pre>" + HIDDEN_RAN + "</pre>")
+
+
+def test_a_line_of_the_students_own_cells_is_no_leak(tmp_path):
+    write_course(tmp_path, {"alice": SHOWS_HIDDEN}, own_cell=nbformat.v4.new_code_cell("assert good(-7) == 7"))
     check_no_hidden_tests(tmp_path, "00_x")
-    assert "assert good(-7) == 7" in hidden_lines(nbformat.v4.new_notebook(cells=CELLS))
+    source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(hidden(
+        "out = good(np.zeros(3))", "out = good(np.zeros(3))\nassert out.shape == (3,), 'keeps shape'"))])
+    assert hidden_lines(source) == {"assert out.shape == (3,), 'keeps shape'"}
 
 
 PAYLOADS = [

@@ -69,18 +69,26 @@ def hidden_ranges(source: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def hidden_lines(notebook) -> set[str]:
-    """Stripped lines inside the hidden blocks of the notebook's code cells, long
-    enough to be telling: what no feedback page may contain."""
-    found = set()
+def split_lines(notebook) -> tuple[set[str], set[str]]:
+    """(stripped lines inside hidden blocks, at least MIN_TELLING_LINE long;
+    stripped lines of every cell outside them)."""
+    inside, outside = set(), set()
     for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        lines = cell.source.splitlines()
-        for begin, end in hidden_ranges(cell.source):
-            found.update(line.strip() for line in lines[begin:end - 1]
-                         if len(line.strip()) >= MIN_TELLING_LINE)
-    return found
+        lines = [line.strip() for line in cell.source.splitlines()]
+        ranges = hidden_ranges(cell.source) if cell.cell_type == "code" else []
+        for number, line in enumerate(lines, start=1):
+            if not any(begin <= number <= end for begin, end in ranges):
+                outside.add(line)
+            elif len(line) >= MIN_TELLING_LINE and HIDDEN_BEGIN not in line and HIDDEN_END not in line:
+                inside.add(line)
+    return inside, outside
+
+
+def hidden_lines(notebook) -> set[str]:
+    """The telling lines of the notebook's hidden blocks that stand nowhere else
+    in it: what no feedback page may show."""
+    inside, outside = split_lines(notebook)
+    return inside - outside
 
 
 def without_hidden_blocks(source: str, note: str) -> str:
@@ -304,16 +312,22 @@ def feedback(names=None, layout: CourseLayout | None = None) -> int:
 
 def check_no_hidden_tests(course_dir: Path, name: str) -> None:
     """Raise CourseError naming every feedback page of the assignment that shows
-    a line of its hidden tests (the source in source/NAME/ says which)."""
-    telling = set()
-    for source in (course_dir / "source" / name).glob("*.ipynb"):
-        telling |= hidden_lines(nbformat.read(source, as_version=4))
-    leaks = {page: leaked_lines(page.read_text(), telling)
-             for page in sorted((course_dir / "feedback").glob(f"*/{name}/*.html"))}
-    leaks = {page: lines for page, lines in leaks.items() if lines}
+    a hidden-test line of its source notebook in source/NAME/ (a line the
+    student's own notebook holds outside the hidden blocks does not count)."""
+    leaks = []
+    for page in sorted((course_dir / "feedback").glob(f"*/{name}/*.html")):
+        source = course_dir / "source" / name / f"{page.stem}.ipynb"
+        graded = course_dir / "autograded" / page.parent.parent.name / name / f"{page.stem}.ipynb"
+        if not source.is_file():
+            continue
+        telling = hidden_lines(nbformat.read(source, as_version=4))
+        if graded.is_file():
+            telling -= split_lines(nbformat.read(graded, as_version=4))[1]
+        shown = leaked_lines(page.read_text(), telling)
+        if shown:
+            leaks.append(f"{page} shows {shown[0]!r}")
     if leaks:
-        named = "; ".join(f"{page} shows {lines[0]!r}" for page, lines in leaks.items())
         raise CourseError(
-            f"feedback of {name} shows hidden tests: {named}. Do not hand it out: "
+            f"feedback of {name} shows hidden tests: {'; '.join(leaks)}. Do not hand it out: "
             f"autograde/nbgrader_config.py must configure GenerateFeedback.preprocessors "
             f"with course.grading.feedback.HideHiddenTests (see its feedback block).")

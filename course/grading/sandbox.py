@@ -6,13 +6,14 @@ student code at grading time starts through `bwrap` (Debian/Ubuntu package
 
 - its own user, PID, network, IPC, UTS and cgroup namespaces: an unprivileged
   uid, no network at all (the kernel talks to nbgrader over ZMQ `ipc`
-  sockets in a runtime folder bound into the sandbox), and a PID namespace
-  that dies with the kernel, so no process outlives it;
+  sockets in a tmpfs of its own, which the grader reaches through /proc),
+  and a PID namespace that dies with the kernel, so no process outlives it;
 - the system (/usr, /etc) and the Python environment (the interpreter's
   prefixes and the installed `course` package) read-only; nothing else of the
   host: no course directory, gradebook, repository, HOME or IPYTHONDIR;
 - a private writable home (the kernel's cwd, a size-limited tmpfs) holding a
-  read-only copy of the notebook being graded, and a size-limited /tmp;
+  read-only copy of the notebook being graded, and a size-limited /tmp; no
+  folder of the host is writable from inside;
 - a cleared environment: only the variables the notebooks read
   (COURSE_FAST, COURSE_SEED, COURSE_DATASET, NBGRADER_EXECUTION, the BLAS
   thread settings ...) pass in;
@@ -32,6 +33,7 @@ kernel refuses to start with a message naming the fix.
 """
 from __future__ import annotations
 
+import asyncio
 import copy
 import os
 import re
@@ -39,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +55,8 @@ from course.errors import CourseError
 
 SANDBOX_SWITCH = "COURSE_SANDBOX"
 HOME = "/home/student"
+SOCKETS = "/run/course"  # the kernel's ipc sockets, a tmpfs inside the sandbox
+CONNECTION_FILE = "/run/connection.json"
 SANDBOX_UID = 65534  # "nobody" inside the user namespace
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
                 "Fedora: `sudo dnf install bubblewrap`), or grade without a sandbox with "
@@ -164,14 +169,15 @@ def python_paths() -> list[Path]:
     return sorted(p for p in paths if not any(q in p.parents for q in paths))
 
 
-def sandbox_argv(kernel_cmd: list[str], runtime_dir: Path, notebooks: list[Path],
+def sandbox_argv(kernel_cmd: list[str], connection_file: Path | None, notebooks: list[Path],
                  env: dict, limits: Limits) -> list[str]:
     """The command that starts `kernel_cmd` inside the sandbox.
 
-    runtime_dir: the host folder with the connection file and ipc sockets,
-    bound at the same path inside. notebooks: host copies bound read-only into
-    the sandbox's home. env: the launch environment; only PASSED_VARIABLES of
-    it reach the kernel.
+    connection_file: the kernel's connection file on the host, bound
+    read-only at CONNECTION_FILE (None: none). notebooks: host copies bound
+    read-only into the sandbox's home. env: the launch environment; only
+    PASSED_VARIABLES of it reach the kernel. The writable places inside are
+    size-limited tmpfs mounts only: HOME, /tmp and SOCKETS.
     """
     argv = ["prlimit", f"--as={limits.memory}", f"--nproc={limits.processes}",
             f"--fsize={limits.file}", "--core=0", "--",
@@ -187,7 +193,9 @@ def sandbox_argv(kernel_cmd: list[str], runtime_dir: Path, notebooks: list[Path]
     data = env.get("COURSE_DATA")
     if data and Path(data).is_dir():
         argv += ["--ro-bind", str(Path(data).resolve()), str(Path(data).resolve())]
-    argv += ["--bind", str(runtime_dir), str(runtime_dir)]
+    argv += ["--size", str(2**20), "--tmpfs", SOCKETS]
+    if connection_file is not None:
+        argv += ["--ro-bind", str(connection_file), CONNECTION_FILE]
     for notebook in notebooks:
         argv += ["--ro-bind", str(notebook), f"{HOME}/{notebook.name}"]
     argv += ["--chdir", HOME, "--clearenv"]
@@ -206,10 +214,17 @@ def sandbox_argv(kernel_cmd: list[str], runtime_dir: Path, notebooks: list[Path]
 
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs in the bubblewrap sandbox (unless
-    COURSE_SANDBOX is off): ipc transport in a private runtime folder,
-    interrupts sent as messages (a signal to bwrap would not reach the kernel)."""
+    COURSE_SANDBOX is off).
 
-    _runtime_dir: Path | None = None
+    The kernel's ZMQ sockets are `ipc` sockets in SOCKETS, a small tmpfs of
+    the sandbox's own: the grader reaches them through
+    /proc/PID/root/SOCKETS of a process in the sandbox, so the kernel has no
+    writable folder on the host at all. The host side keeps a private folder
+    (mode 0700, never bound writable) with the connection file and the
+    notebook copies, bound read-only. Interrupts are sent as messages (a
+    signal to bwrap would not reach the kernel)."""
+
+    _private_dir: Path | None = None
 
     @property
     def kernel_spec(self):
@@ -222,23 +237,47 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not sandbox_enabled():
             return await super()._async_pre_start_kernel(**kw)
         require_sandbox()
-        if self._runtime_dir is None:
-            self._runtime_dir = Path(tempfile.mkdtemp(prefix="course-kernel-"))
+        if self._private_dir is None:
+            self._private_dir = Path(tempfile.mkdtemp(prefix="course-kernel-"))
             self.transport = "ipc"
-            self.ip = str(self._runtime_dir / "kernel")
-            self.connection_file = str(self._runtime_dir / "kernel.json")
+            self.connection_file = str(self._private_dir / "kernel.json")
+        self.ip = f"{SOCKETS}/kernel"  # what the kernel reads from its connection file
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        kernel_cmd = [CONNECTION_FILE if arg == self.connection_file else arg for arg in kernel_cmd]
         notebooks = self._copy_notebooks(Path(kw.get("cwd") or os.getcwd()))
-        kernel_cmd = sandbox_argv(kernel_cmd, self._runtime_dir, notebooks, kw.get("env", {}),
+        kernel_cmd = sandbox_argv(kernel_cmd, Path(self.connection_file), notebooks, kw.get("env", {}),
                                   Limits.from_environment(kw.get("env", {})))
-        kw["cwd"] = str(self._runtime_dir)
+        kw["cwd"] = str(self._private_dir)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         return kernel_cmd, kw
 
+    async def _async_post_start_kernel(self, **kw):
+        if sandbox_enabled():
+            # from here on, clients connect to the sockets inside the sandbox
+            self.ip = f"/proc/{await self._sandbox_pid()}/root{SOCKETS}/kernel"
+        await super()._async_post_start_kernel(**kw)
+
+    async def _sandbox_pid(self, wait: float = 10.0) -> int:
+        """The sandbox's first process (bwrap's child, PID 1 inside), whose
+        /proc/PID/root is the sandbox's file system."""
+        outer = self.provisioner.process.pid
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                children = Path(f"/proc/{outer}/task/{outer}/children").read_text().split()
+            except OSError:
+                children = []
+            if children:
+                return int(children[0])
+            if self.provisioner.process.poll() is not None:
+                break
+            await asyncio.sleep(0.01)
+        raise RuntimeError("the sandbox did not start (bwrap exited or never forked its child)")
+
     def _copy_notebooks(self, folder: Path) -> list[Path]:
         """Copies of the notebooks in the kernel's would-be cwd (the notebook
-        being graded), in the runtime folder's own subfolder."""
-        copies = self._runtime_dir / "notebooks"
+        being graded), in the private folder."""
+        copies = self._private_dir / "notebooks"
         copies.mkdir(exist_ok=True)
         result = []
         for notebook in sorted(folder.glob("*.ipynb")):
@@ -249,9 +288,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
-        if not restart and self._runtime_dir is not None:
-            shutil.rmtree(self._runtime_dir, ignore_errors=True)
-            self._runtime_dir = None
+        if not restart and self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
 
 
 LOST_CELL = {

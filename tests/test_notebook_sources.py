@@ -1,8 +1,10 @@
 """Static checks of the masters: jupytext pairs in sync, no outputs, nbgrader
-metadata the pipeline relies on, hidden tests that trust nothing replaceable."""
-from __future__ import annotations
+metadata the pipeline relies on, every test cell with hidden tests.
 
-import re
+Hidden tests are written plainly (np.testing, np.allclose): the trusted test
+runner decides their points outside the student's kernel, so no static rule
+against "replaceable" names is needed here."""
+from __future__ import annotations
 
 import pytest
 
@@ -11,8 +13,6 @@ from course.grading.masters import (HIDDEN_MARKERS, SOLUTION_BEGIN, SOLUTION_MAR
 from grading_helpers import FIXTURE_NOTEBOOKS, REPO
 
 MASTERS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")) + [FIXTURE_NOTEBOOKS / "00_fixture.ipynb"]
-# Names a student can redefine or patch; hidden tests must not lean on them.
-UNTRUSTED = re.compile(r"rel_error|allclose|isclose|np\.testing|assert_array|(?<![\w.])abs\(")
 
 
 @pytest.fixture(params=MASTERS, ids=lambda p: p.stem)
@@ -61,15 +61,11 @@ def test_markers_stand_on_lines_of_their_own(master):
                     f"{path.name} {nbgrader_meta(cell).get('grade_id')}: {line.strip()!r} is not the marker {marker!r} alone"
 
 
-def test_hidden_tests_trust_nothing_a_student_can_replace(master):
+def test_every_test_cell_has_hidden_tests(master):
     path, nb = master
     graded_tests = [c for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"]
     assert all(hidden_blocks(c.source) for c in graded_tests), \
         f"every test cell of {path.name} needs hidden tests"
-    for cell in graded_tests:
-        for block in hidden_blocks(cell.source):
-            bad = UNTRUSTED.findall(block)
-            assert not bad, f"{nbgrader_meta(cell)['grade_id']} hidden tests use {set(bad)}"
 
 
 def test_parameters_cell_reads_the_environment(master):
@@ -89,18 +85,3 @@ def test_inline_questions_stay_visible_to_students(master):
         if cell.cell_type == "markdown" and meta.get("solution"):
             assert before.cell_type == "markdown" and nbgrader_meta(before).get("locked"), \
                 f"{path.name}: answer cell {meta['grade_id']} needs its question in a locked cell before it"
-
-
-ARRAY_TYPE_CHECK = re.compile(r"(?:type\((\w+)\)|(\w+)\.__class__) is np\.ndarray")
-
-
-def test_hidden_tests_check_the_dtype_of_every_array_they_type_check(master):
-    """An object array of always-close objects passes shape and comparison checks:
-    the exact dtype is what proves the numbers are numbers."""
-    path, nb = master
-    for cell in nb.cells:
-        for block in hidden_blocks(cell.source):
-            for match in ARRAY_TYPE_CHECK.finditer(block):
-                name = match.group(1) or match.group(2)
-                assert f"{name}.dtype" in block, \
-                    f"{path.name} {nbgrader_meta(cell)['grade_id']}: {name} is type-checked but its dtype is not"

@@ -56,7 +56,12 @@ CELLS = [
     graded_cell("test_passes", hidden("assert good(1) == 1", "assert good(1234) == 1234  # SECRET")),
     nbformat.v4.new_code_cell("print('\\n'.join(In))  # a student replays the kernel's history"),
     nbformat.v4.new_code_cell("print('the end')"),
+    # the interrupt at the time limit, in a visible test; nbgrader then adds its own error
+    graded_cell("test_times_out", hidden("raise KeyboardInterrupt", "assert good(3) == 3  # SECRET")),
 ]
+# What nbgrader's Execute appends to a cell that timed out (its error_on_timeout).
+TIMEOUT_ERROR = nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[
+    "\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"])
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +70,7 @@ def shown():
     nb = nbformat.v4.new_notebook(cells=copy.deepcopy(CELLS))
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    nb.cells[-1].outputs.append(copy.deepcopy(TIMEOUT_ERROR))
     executed = nbformat.from_dict(nbformat.reads(nbformat.writes(nb), as_version=4))
     HideHiddenTests().preprocess(nb, {})
     return executed, {c.metadata.get("nbgrader", {}).get("grade_id", i): c for i, c in enumerate(nb.cells)}
@@ -103,6 +109,12 @@ def test_a_hidden_failure_shows_the_assert_message_only(shown, grade_id, message
     assert errors_of(cell) == [[message]]
     assert cell.source == "assert good(1) == 1\n" + HIDDEN_RAN
     assert "41" not in texts_of(cell) and "good got 5" not in texts_of(cell)
+
+
+def test_a_timeout_in_a_visible_test_is_named_and_the_hidden_tests_did_not_run(shown):
+    cell = shown[1]["test_times_out"]
+    assert errors_of(cell) == [["KeyboardInterrupt"], ["a test failed: CellTimeoutError"]]
+    assert cell.source.endswith(HIDDEN_NOT_RUN)
 
 
 def test_what_hidden_tests_printed_is_withheld(shown):

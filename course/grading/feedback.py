@@ -121,17 +121,18 @@ def exception_line(ename: str, evalue: str) -> str:
     return f"{ename}: {evalue}" if evalue else ename
 
 
-def test_failure_message(error, ranges) -> tuple[str, bool]:
+def test_failure_message(error, ranges) -> tuple[str, bool | None]:
     """What a student sees of a test cell's error, and whether the hidden tests
-    ran. ranges: the cell's hidden_ranges. A failure on a hidden line shows the
-    assert message (never the student's own exception message, which could
-    carry the hidden inputs); a visible one its exception line."""
+    had started (None: the traceback does not tell). ranges: the cell's
+    hidden_ranges. A failure on a hidden line shows the assert message (never
+    the student's own exception message, which could carry the hidden
+    inputs); a visible one its exception line."""
     ename, evalue = error.get("ename", "Error"), error.get("evalue", "")
     if not ranges:
-        return exception_line(ename, evalue), True
+        return exception_line(ename, evalue), None
     line, deeper = where_it_failed(error)
     if line is None:
-        return f"a test failed: {ename}", True
+        return f"a test failed: {ename}", None
     if not any(begin < line < end for begin, end in ranges):
         return exception_line(ename, evalue), line > ranges[0][0]
     if deeper:
@@ -171,12 +172,15 @@ class HideHiddenTests(Preprocessor):
     def hide_in_cell(self, cell, telling: set[str]) -> None:
         ranges = hidden_ranges(cell.source)
         is_test = bool(cell.metadata.get("nbgrader", {}).get("grade")) or bool(ranges)
-        hidden_ran = True
         if is_test:
             errors = [o for o in cell.outputs if o.output_type == "error"]
+            started = []
             for error in errors:
-                message, hidden_ran = test_failure_message(error, ranges)
+                message, ran = test_failure_message(error, ranges)
                 error.evalue, error.traceback = message, [message]
+                started.append(ran)
+            # a visible failure (then a timeout, say) stopped the cell before its hidden tests
+            hidden_ran = False not in started
             if ranges:
                 cell.source = without_hidden_blocks(cell.source, HIDDEN_RAN if hidden_ran else HIDDEN_NOT_RUN)
             if ranges and hidden_ran and len(errors) < len(cell.outputs):

@@ -121,7 +121,7 @@ def exception_line(ename: str, evalue: str) -> str:
     return f"{ename}: {evalue}" if evalue else ename
 
 
-def test_failure_message(error, ranges) -> tuple[str, bool | None]:
+def failure_message(error, ranges) -> tuple[str, bool | None]:
     """What a student sees of a test cell's error, and whether the hidden tests
     had started (None: the traceback does not tell). ranges: the cell's
     hidden_ranges. A failure on a hidden line shows the assert message (never
@@ -176,7 +176,7 @@ class HideHiddenTests(Preprocessor):
             errors = [o for o in cell.outputs if o.output_type == "error"]
             started = []
             for error in errors:
-                message, ran = test_failure_message(error, ranges)
+                message, ran = failure_message(error, ranges)
                 error.evalue, error.traceback = message, [message]
                 started.append(ran)
             # a visible failure (then a timeout, say) stopped the cell before its hidden tests
@@ -216,8 +216,9 @@ def allowed_attribute(tag: str, name: str, value: str) -> bool:
 
 
 def clean_html(text: str) -> str:
-    """text with every tag and attribute outside the allowlist escaped (so the
-    instructor sees what a student tried) and comments removed."""
+    """text with every tag outside the allowlist escaped (so the instructor
+    sees what a student tried), every attribute outside it and every comment
+    removed."""
     return bleach.clean(text, tags=ALLOWED_TAGS, attributes=allowed_attribute,
                         protocols={"http", "https", "mailto", "data"}, strip=False,
                         strip_comments=True)

@@ -105,16 +105,20 @@ def start_server(pg_bin: Path) -> PostgresServer:
     if user is not None:
         for path in (root, server.socket_dir):
             os.chown(path, user.pw_uid, user.pw_gid)
-    data = root / "data"
-    server.run("initdb", "--pgdata", data, "--username", ROLE, "--auth", "trust",
-               "--encoding", "UTF8", "--locale", "C", "--no-sync")
-    with open(data / "postgresql.conf", "a") as conf:
-        conf.write("\n# throw-away test cluster: Unix socket only, no durability\n"
-                   "listen_addresses = ''\n"
-                   f"unix_socket_directories = '{server.socket_dir}'\n"
-                   "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
-    server.run("pg_ctl", "start", "--pgdata", data, "--wait", "--timeout", "60",
-               "--log", root / "server.log")
+    data, log = root / "data", root / "server.log"
+    try:
+        server.run("initdb", "--pgdata", data, "--username", ROLE, "--auth", "trust",
+                   "--encoding", "UTF8", "--locale", "C", "--no-sync")
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write("\n# throw-away test cluster: Unix socket only, no durability\n"
+                       "listen_addresses = ''\n"
+                       f"unix_socket_directories = '{server.socket_dir}'\n"
+                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+        server.run("pg_ctl", "start", "--pgdata", data, "--wait", "--timeout", "60", "--log", log)
+    except RuntimeError as err:
+        server_log = log.read_text() if log.is_file() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"the throw-away PostgreSQL server did not start: {err}\n{server_log}") from None
     return server
 
 

@@ -24,6 +24,8 @@ c.CourseDirectory.db_url = (
 # Each assignment ships its notebook alone: data, gradient checks and plots come
 # from the installed `course` package, so nothing else is copied to students.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# ... and nbgrader's own generate_assignment copies nothing but notebooks either.
+c.CourseDirectory.include = ["*.ipynb"]
 
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -48,7 +48,7 @@ def test_sandbox_switch(value, enabled):
 
 
 def test_command_binds_no_course_directory_and_passes_only_known_variables(tmp_path):
-    argv = sandbox_argv(["python", "-m", "ipykernel_launcher"], tmp_path / "kernel.json", [tmp_path / "nb.ipynb"],
+    argv = sandbox_argv(["python", "-m", "ipykernel_launcher"], {tmp_path / "nb.ipynb": f"{HOME}/nb.ipynb"},
                         {"COURSE_FAST": "1", "SECRET_TOKEN": "x", "HOME": "/root"}, Limits())
     bound = [argv[i + 2] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
     for folder in ("autograde", "notebooks", "tests", ".git"):
@@ -76,7 +76,7 @@ def test_inside_the_sandbox(tmp_path):
              "import course.lib.gradcheck\n"
              "report['lib'] = True\n"
              "print(json.dumps(report))\n")
-    argv = sandbox_argv([sys.executable, "-c", probe], None, [], {}, Limits())
+    argv = sandbox_argv([sys.executable, "-c", probe], {}, {}, Limits())
     done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
     import json
@@ -88,7 +88,7 @@ def test_inside_the_sandbox(tmp_path):
 
 @needs_sandbox
 def test_memory_limit_is_a_memory_error(tmp_path):
-    argv = sandbox_argv([sys.executable, "-c", "import numpy; numpy.ones(2**28)"], None, [], {},
+    argv = sandbox_argv([sys.executable, "-c", "import numpy; numpy.ones(2**28)"], {}, {},
                         Limits(memory=2**30))
     done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert done.returncode != 0 and "MemoryError" in done.stderr

@@ -7,7 +7,7 @@
     course run [NAME...]               execute master notebooks headless
     course release [NAME...]           make and verify the student versions
     course collect NAME ZIP|FOLDER     take an LMS download into autograde/submitted/
-    course grade [NAME...]             autograde every submission, export grades.csv
+    course grade [NAME...]             autograde new or changed submissions, export grades.csv
     course export                      grades.csv again from the gradebook
     course feedback [NAME...]          HTML feedback for every graded submission
     course submission NAME STUDENT     build a reference, blank or partial submission to grade
@@ -66,7 +66,9 @@ def _collect(args):
 def _grade(args):
     from course.grading.autograde import grade
 
-    return grade(args.names, submissions=args.submissions, sandbox=not args.no_sandbox)
+    return grade(args.names, submissions=args.submissions, students=args.student,
+                 sandbox=not args.no_sandbox, jobs=args.jobs, scheduler=args.scheduler,
+                 force=args.force)
 
 
 def _export(args):
@@ -129,6 +131,14 @@ def build_parser():
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student kernels without the bubblewrap sandbox (where none can "
                             "run: macOS, Windows); every grade line then says UNSANDBOXED")
+    grade.add_argument("--jobs", type=int, metavar="N",
+                       help="grade N submissions at once on this machine (default: every core; 1: serially)")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                       help="grade each submission as a task of this Dask scheduler's workers")
+    grade.add_argument("--force", action="store_true",
+                       help="grade every submission again, changed or not (default: only new or changed ones)")
+    grade.add_argument("--student", action="append", metavar="ID",
+                       help="grade this student's submissions, changed or not (repeatable)")
     grade.set_defaults(func=_grade)
 
     sub.add_parser("export", help="write autograde/grades.csv").set_defaults(func=_export)

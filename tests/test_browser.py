@@ -143,11 +143,19 @@ def visit(driver, url: str) -> None:
     time.sleep(1.0)
 
 
-def traces(driver, beacons, names=None) -> dict:
+def traces(driver) -> dict:
     """What payloads left behind: the pwned list, the title, the beacon requests."""
     return {"pwned": driver.execute_script("return top.pwned || []"),
             "title": driver.title,
             "requests": [p for p in Beacons.seen if p != "/favicon.ico"]}
+
+
+def armed_elements(driver) -> list[str]:
+    """Elements of the rendered notebook that carry an event handler or a
+    javascript: URL (a payload waiting for a click or a hover)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#notebook *')].filter(e => [...e.attributes]"
+        ".some(a => a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value))).map(e => e.outerHTML)")
 
 
 @contextlib.contextmanager
@@ -169,9 +177,10 @@ def test_unsanitized_page_runs_the_payloads(course, browser, beacons, tmp_path):
     Beacons.seen.clear()
     visit(browser, (tmp_path / "raw.html").as_uri())
     with screenshot_on_failure(browser, tmp_path / "control.png"):
-        found = traces(browser, beacons)
+        found = traces(browser)
         assert {"html-script", "answer-onerror", "markdown-output"} <= set(found["pwned"]), found
         assert found["title"] == "PWNED" and "/html-script" in found["requests"], found
+        assert any("javascript:" in e for e in armed_elements(browser))
 
 
 def test_feedback_page_runs_no_payload_and_shows_no_hidden_test(course, browser, beacons, tmp_path):
@@ -181,11 +190,8 @@ def test_feedback_page_runs_no_payload_and_shows_no_hidden_test(course, browser,
     Beacons.seen.clear()
     visit(browser, page.as_uri())
     with screenshot_on_failure(browser, tmp_path / "feedback.png"):
-        assert traces(browser, beacons) == {"pwned": [], "title": NAME, "requests": []}
-        handlers = browser.execute_script(
-            "return [...document.querySelectorAll('#notebook *')].filter(e => [...e.attributes]"
-            ".some(a => a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value))).length")
-        assert handlers == 0
+        assert traces(browser) == {"pwned": [], "title": NAME, "requests": []}
+        assert armed_elements(browser) == []
         text = browser.find_element(By.TAG_NAME, "body").text
         source = nbformat.read(course.course_dir / "source" / NAME / f"{NAME}.ipynb", as_version=4)
         assert [line for line in hidden_lines(source) if line in text] == []
@@ -255,5 +261,6 @@ def test_formgrader_shows_the_submission_and_runs_no_payload(course, formgrader,
         assert "def add(a, b)" in text and "bold" in text, text[:2000]  # the submission is shown
         assert "assert add(-5, 5) == 0" in text  # the instructor sees the hidden tests
         assert browser.execute_script("return typeof formgrader") == "object"  # its own scripts run
-        found = traces(browser, beacons)
+        found = traces(browser)
         assert found["pwned"] == [] and found["requests"] == [] and found["title"] != "PWNED", found
+        assert armed_elements(browser) == []

@@ -265,7 +265,7 @@ def test_attack_earns_nothing_and_harms_no_one(course_with_classmates, student, 
     submit(layout, student, NAME, notebook)
     own = course_dir / "autograded" / student
     skip = {own, course_dir / "gradebook.db", course_dir / "gradebook.db-journal",
-            course_dir / "submitted" / student}
+            course_dir / "submitted" / student, course_dir / "grading_state.json"}  # grading's own record
     before_tree, before_env = tree_digest(course_dir, skip), environment_digest()
     before_scores = {s.student: s.auto_score for s in scores(course_dir, [NAME])}
 

@@ -1,4 +1,5 @@
-"""Autograde every submission, one student at a time, export and report grades.
+"""Autograde submissions, export and report grades (dispatch.py decides
+which submissions and where: serially, several at once, or on a Dask cluster).
 
 One nbgrader process per student and assignment: a submission that hangs,
 kills its kernel or is not a notebook at all is reported and the others are
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError
-from course.grading import integrity
 from course.grading.nbgrader_cli import nbgrader
 from course.grading.paths import CourseLayout
 from course.grading.sandbox import SANDBOX_SWITCH, Limits, describe_limit_errors, require_sandbox
@@ -76,19 +76,25 @@ def students_of(submitted: Path, name: str) -> list[str]:
 
 
 def grade(names=None, submissions=None, students=None, layout: CourseLayout | None = None,
-          export_csv=True, sandbox=True) -> int:
-    """Autograde (in fast mode) every submission of the named assignments.
+          export_csv=True, sandbox=True, jobs=None, scheduler=None, force=False) -> int:
+    """Autograde (in fast mode) the submissions of the named assignments that
+    are new or changed since their last grading (dispatch.py says which and where).
 
     submissions: a folder laid out like submitted/ (student/assignment/*.ipynb),
-    copied into the course's submitted/ first. students: grade only these.
+    copied into the course's submitted/ first. students: grade these (changed
+    or not). force: grade every submission. jobs: submissions graded at once
+    on this machine (default: every core; 1 is serial). scheduler: the address
+    of a Dask scheduler (tcp://HOST:8786) whose workers grade instead.
     sandbox: run every student kernel in the sandbox; without it every grade
     line says UNSANDBOXED. Raises CourseError before grading anything when the
     sandbox cannot run here, and stops when a submission's run changed a file
     that decides how grading runs (integrity.py).
-    Prints one line per submission, then the grade table; exports grades.csv.
-    Returns 0 when every submission was autograded, 1 when some could not be
-    (they are named; the others are graded all the same).
+    Prints one line per submission as it finishes, then the grade table;
+    exports grades.csv. Returns 0 when every submission was autograded, 1 when
+    some could not be (they are named; the others are graded all the same).
     """
+    from course.grading import dispatch  # dispatch builds on this module's grade_one
+
     layout = layout or CourseLayout.default()
     names = layout.assignment_names(names)
     if sandbox:
@@ -97,15 +103,17 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
     if submissions:
         _merge_submissions(Path(submissions), submitted)
     outcomes = []
-    for name in names:
-        if not (layout.course_dir / "source" / name / f"{name}.ipynb").is_file():
-            raise CourseError(f"{name} has not been released: run `course release {name}` first")
-        before = integrity.snapshot(layout.course_dir)
-        for student in students or students_of(submitted, name):
-            outcome = grade_one(layout.course_dir, name, student, sandbox=sandbox)
-            integrity.check_unchanged(layout.course_dir, before, student, name)
-            print(outcome.line(), flush=True)
-            outcomes.append(outcome)
+    with dispatch.grading_on(jobs, scheduler) as where:
+        for name in names:
+            if not (layout.course_dir / "source" / name / f"{name}.ipynb").is_file():
+                raise CourseError(f"{name} has not been released: run `course release {name}` first")
+            todo, unchanged = dispatch.select(layout.course_dir, name, students, force)
+            if unchanged:
+                print(f"{name}: {len(unchanged)} submission(s) unchanged since their last grading, "
+                      "not graded again (--force regrades them)", flush=True)
+            for outcome in dispatch.grade_assignment(layout.course_dir, name, todo, sandbox, where):
+                print(outcome.line(), flush=True)
+                outcomes.append(outcome)
     if export_csv:
         export(layout)
     print_scores(scores(layout.course_dir, names))
@@ -116,36 +124,43 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
     return 1 if failed else 0
 
 
-def grade_one(course_dir: Path, name: str, student: str, sandbox=True) -> GradeOutcome:
+def grade_one(course_dir: Path, name: str, student: str, sandbox=True, db_url=None,
+              env=None) -> GradeOutcome:
     """Run `nbgrader autograde NAME --student=STUDENT` in fast mode, every
     kernel sandboxed unless sandbox=False; a submission without the notebook
-    is recorded with zero points. The outcome names the sandbox limits that
+    is recorded with zero points. db_url: the gradebook to write (default:
+    the config's). env: grading settings (COURSE_CELL_TIMEOUT, limits) over
+    this process's environment. The outcome names the sandbox limits that
     cells of the submission hit."""
     start = time.perf_counter()
     if not (course_dir / "submitted" / student / name / f"{name}.ipynb").is_file():
-        record_missing_notebook(course_dir, name, student)
+        record_missing_notebook(course_dir, name, student, db_url)
         return GradeOutcome(name, student, True, time.perf_counter() - start,
                             f"no {name}.ipynb submitted: zero points", sandbox)
-    run = nbgrader(course_dir, "autograde", name, f"--student={student}", "--force",
-                   env={"COURSE_FAST": "1", SANDBOX_SWITCH: "on" if sandbox else "off"},
+    db_option = [f"--CourseDirectory.db_url={db_url}"] if db_url else []
+    run = nbgrader(course_dir, "autograde", name, f"--student={student}", "--force", *db_option,
+                   env={**(env or {}), "COURSE_FAST": "1", SANDBOX_SWITCH: "on" if sandbox else "off"},
                    timeout=SUBMISSION_TIMEOUT)
     seconds = time.perf_counter() - start
-    limits_hit = tuple(limits_reached(course_dir, name, student)) if sandbox else ()
+    limits_hit = tuple(limits_reached(course_dir, name, student, env)) if sandbox else ()
     if run.ok:
         return GradeOutcome(name, student, True, seconds, sandboxed=sandbox, limits_hit=limits_hit)
     problem = explain_failure(run.log)
     return GradeOutcome(name, student, False, seconds, problem[:300], sandbox, limits_hit)
 
 
-def limits_reached(course_dir: Path, name: str, student: str) -> list[str]:
+def limits_reached(course_dir: Path, name: str, student: str, env=None) -> list[str]:
     """The sandbox limits the graded copy's cells ran into ('memory limit 4 GiB
-    reached in test_add'); empty when there is no graded copy."""
+    reached in test_add'); empty when there is no graded copy. env: as for grade_one."""
+    import os
+
     import nbformat
 
     graded = course_dir / "autograded" / student / name / f"{name}.ipynb"
     if not graded.is_file():
         return []
-    return describe_limit_errors(nbformat.read(graded, as_version=4), Limits.from_environment())
+    limits = Limits.from_environment({**os.environ, **(env or {})})
+    return describe_limit_errors(nbformat.read(graded, as_version=4), limits)
 
 
 KNOWN_FAILURES = {
@@ -166,12 +181,14 @@ def explain_failure(log: str) -> str:
     return exception_lines[-1][:300] if exception_lines else "nbgrader autograde failed; run it by hand to see its log"
 
 
-def record_missing_notebook(course_dir: Path, name: str, student: str) -> None:
-    """Give a submission without its notebook zero points in the gradebook, as
-    nbgrader does for a missing notebook of a several-notebook assignment."""
+def record_missing_notebook(course_dir: Path, name: str, student: str, db_url=None) -> None:
+    """Give a submission without its notebook zero points in the gradebook
+    (db_url, default the config's), as nbgrader does for a missing notebook of
+    a several-notebook assignment."""
     from nbgrader.api import Gradebook
 
-    db_url, course_id = gradebook_settings(course_dir)
+    config_url, course_id = gradebook_settings(course_dir)
+    db_url = db_url or config_url
     with Gradebook(db_url, course_id) as gb:
         gb.update_or_create_student(student)
         submission = gb.update_or_create_submission(name, student)
@@ -183,7 +200,7 @@ def record_missing_notebook(course_dir: Path, name: str, student: str) -> None:
 
 
 def scores(course_dir: Path, names) -> list[Score]:
-    """Every graded submission's points, from the gradebook."""
+    """Every graded submission's points, from the gradebook, by assignment then student."""
     from nbgrader.api import Gradebook, MissingEntry
 
     db_url, course_id = gradebook_settings(course_dir)
@@ -194,7 +211,7 @@ def scores(course_dir: Path, names) -> list[Score]:
                 assignment = gb.find_assignment(name)
             except MissingEntry:
                 continue
-            for submission in assignment.submissions:
+            for submission in sorted(assignment.submissions, key=lambda s: s.student_id):
                 result.append(Score(name, submission.student_id, submission.code_score,
                                     submission.max_code_score, submission.score,
                                     submission.max_score, submission.needs_manual_grade))

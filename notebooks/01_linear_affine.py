@@ -33,9 +33,8 @@
 # test cell below each exercise runs *visible* tests when you run it: they check
 # the shapes, a small known value and the contract of the docstring, and their
 # messages say what was expected and where to look. When your notebook is
-# graded, the same cell also runs *hidden* tests (you see them only as
-# `### BEGIN HIDDEN TESTS` in the master): other inputs, edge cases, the same
-# promises of the docstring. Passing the visible tests is necessary, not
+# graded, the same cell also runs *hidden* tests, which your copy does not
+# show: other inputs, edge cases, the same promises of the docstring. Passing the visible tests is necessary, not
 # sufficient: write what the docstring says, for every input it allows.
 #
 # **Time.** The whole notebook runs in a few seconds (the last cell prints the

@@ -79,6 +79,7 @@ class KernelChannel:
         self._broken: str | None = None
         self._callback_error: BaseException | None = None  # first exception of a test callback
         self._failure: ChannelFailure | None = None  # of the current top-level call
+        self._replied = False  # the current top-level call's execute_reply has arrived
         self._stream_chars = 0
 
     def close(self) -> None:
@@ -103,6 +104,7 @@ class KernelChannel:
         self._stream_chars = 0
         self._deadline = None if self.call_timeout is None else time.monotonic() + self.call_timeout
         self._active = self._execute(serve_code(dumps(op)))
+        self._replied = False
         try:
             answer = self._serve_until_answer(label)
             self._reply({"op": "done"})
@@ -216,6 +218,7 @@ class KernelChannel:
                 except BadMessage as err:
                     raise ChannelFailure(f"{label}: the kernel's answer was refused: {err}") from None
             elif where == "shell" and msg["header"].get("msg_type") == "execute_reply":
+                self._replied = True
                 content = msg["content"]
                 detail = f" ({content.get('ename')}: {str(content.get('evalue'))[:300]})" if content.get("ename") else ""
                 raise ChannelFailure(f"{label}: the kernel ended the call without an answer{detail}")
@@ -258,6 +261,8 @@ class KernelChannel:
         interrupt sent to a kernel that has just finished would hit the next
         request, hence EOF first.)"""
         self._stream_chars = MAX_STREAM_CHARS + 1  # no more student output for this call
+        if self._replied:  # the kernel has already left the request
+            return
         self.client.input("\x04")
         if self._wait_for_reply(1.0, label):
             return

@@ -32,12 +32,15 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from course.grading.masters import cell_kind
+
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 
 
 def _nbgrader_meta(cell) -> dict:
+    """A cell's nbgrader metadata, {} for anything malformed (submissions are hostile)."""
     try:
         meta = cell.get("metadata", {}).get("nbgrader", {})
     except AttributeError:
@@ -53,10 +56,9 @@ def _text(cell) -> str:
 
 
 def is_answer_cell(source_cell) -> bool:
-    """A cell whose text is the student's: a solution cell, or an unlocked
-    cell that is not graded (free exploration)."""
-    meta = _nbgrader_meta(source_cell)
-    return bool(meta.get("solution")) or not meta.get("locked", False) and not meta.get("grade")
+    """A cell whose text is the student's: a solution cell, a markdown answer,
+    or a free exploration cell (masters.cell_kind)."""
+    return cell_kind(source_cell) in ("solution", "answer", "free")
 
 
 def _stub(source_cell) -> str:

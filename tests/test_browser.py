@@ -12,6 +12,7 @@ saves a screenshot in the test's tmp_path.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import socket
@@ -27,7 +28,7 @@ import pytest
 
 from course.grading import submissions as subs
 from course.grading.autograde import gradebook_settings, grade
-from course.grading.feedback import feedback, hidden_lines
+from course.grading.feedback import HIDDEN_RAN, check_no_hidden_tests, feedback, hidden_lines
 from course.grading.release import release
 from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
 
@@ -263,3 +264,18 @@ def test_formgrader_shows_the_submission_and_runs_no_payload(course, formgrader,
         found = traces(browser)
         assert found["pwned"] == [] and found["requests"] == [] and found["title"] != "PWNED", found
         assert armed_elements(browser) == []
+
+
+def test_feedback_from_the_formgrader_hides_the_hidden_tests_too(course, formgrader):
+    """The formgrader's Generate feedback button (its API) reads the same config."""
+    url, token = formgrader
+    page = course.course_dir / "feedback" / STUDENT / NAME / f"{NAME}.html"
+    page.unlink()
+    request = urllib.request.Request(f"{url}/formgrader/api/assignment/{NAME}/{STUDENT}/generate_feedback",
+                                     data=b"", method="POST", headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=120) as reply:
+        result = json.load(reply)
+    assert result["success"], result.get("log", "")[-2000:]
+    check_no_hidden_tests(course.course_dir, NAME)
+    body = page.read_text().split("</head>", 1)[1]
+    assert HIDDEN_RAN in body and "<script" not in body

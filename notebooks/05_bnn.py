@@ -35,11 +35,19 @@
 #
 # What you write (graded): `binarize`, `binary_tanh_forward`/`_backward`,
 # `binary_dense_forward`/`_backward`, `batchnorm_forward`/`_backward`,
-# `squared_hinge_loss`, `adam`, `binarynet_update` (with `lr_decay_rate`),
-# `pack_bits`, `xnor_popcount_matmul`, `fold_batchnorm_sign`, `to_fixed_point`, and
-# three short answers. What earlier notebooks taught (the affine layer, softmax, SGD)
-# is provided in visible cells; data, gradient checking and the training loop come
-# from `course.lib`.
+# `squared_hinge_loss`, `binarynet_update` (with `lr_decay_rate`), `pack_bits`,
+# `xnor_popcount_matmul`, `fold_batchnorm_sign`, `to_fixed_point`, and three short
+# answers. What earlier notebooks taught (the affine layer, softmax, SGD, notebook
+# 03's Adam) is provided in visible cells; data, gradient checking and the training
+# loop come from `course.lib`.
+#
+# **Tests and points.** Each exercise's heading gives its points. The cell under
+# each exercise holds its **visible tests**: run it, and a failing test says what it
+# expected, what came back and where to look. At grading, the same cell also runs
+# **hidden tests** that you do not see: more cases of what the docstring promises
+# (other shapes, other seeds, edge cases). Passing the visible tests is a good sign,
+# not a grade. Each exercise is graded on its own, so a mistake in one never costs
+# points in another. The inline questions are graded by hand.
 #
 # **Time.** In fast mode (`COURSE_FAST=1`, what CI and the autograder use) the whole
 # notebook runs in well under a minute on two CPU cores; the default mode trains the
@@ -91,7 +99,7 @@ threadpool_limits(limits=1, user_api="blas")
 # $\sigma_h(x) = \operatorname{clip}\big(\tfrac{x + 1}{2}, 0, 1\big)$, the **hard tanh**
 # $\operatorname{Htanh}(x) = \operatorname{clip}(x, -1, 1) = 2 \sigma_h(x) - 1$ (the
 # activation of the full-precision twin; its derivative is the subject of exercise 2,
-# so only its forward pass is here), the softmax loss and plain SGD.
+# so only its forward pass is here), the softmax loss, plain SGD and notebook 03's Adam.
 
 # %% nbgrader={"grade": false, "grade_id": "provided_layers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def affine_forward(x, w, b):
@@ -136,6 +144,33 @@ def sgd(w, dw, config):
     return w - config["learning_rate"] * dw, config
 
 
+def adam(w, dw, config=None):
+    """Adam, as written in notebook 03: momentum on the gradient and RMSProp-style
+    scaling, both bias-corrected, t counted from 1.
+
+    t <- t + 1
+    m <- beta1 * m + (1 - beta1) * dw;      v <- beta2 * v + (1 - beta2) * dw**2
+    next_w = w - learning_rate * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + epsilon)
+
+    w: array of any shape; dw: w's shape. config: 'learning_rate' (1e-3), 'beta1' (0.9),
+    'beta2' (0.999), 'epsilon' (1e-8), 'm', 'v' (zeros of w's shape), 't' (0).
+    Returns (next_w, config): next_w of w's shape, config with the new 'm', 'v', 't'.
+    """
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    beta1, beta2 = config["beta1"], config["beta2"]
+    t = config.get("t", 0) + 1
+    m = beta1 * config.get("m", np.zeros_like(w)) + (1 - beta1) * dw       # (w's shape)
+    v = beta2 * config.get("v", np.zeros_like(w)) + (1 - beta2) * dw * dw  # (w's shape)
+    next_w = w - config["learning_rate"] * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + config["epsilon"])
+    config["m"], config["v"], config["t"] = m, v, t
+    return next_w, config
+
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### The data
 #
@@ -172,7 +207,7 @@ show(show_image_grid(dataset.X_train[:20], dataset.y_train[:20], dataset.class_n
 # `np.random.Generator`; make one with `np.random.default_rng()` when none is given),
 # e.g. `rng.random(x.shape)`, and compare them with $p$.
 #
-# ### Exercise 1: `binarize`
+# ### Exercise 1: `binarize` (3 points; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "binarize", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def binarize(x, stochastic=False, rng=None):
@@ -219,25 +254,38 @@ assert np.array_equal(_sure, np.array([-1.0, -1.0, 1.0, 1.0] * 100)), (
     "uniform draws in [0, 1) with p = hard_sigmoid(x) using <")
 ### BEGIN HIDDEN TESTS
 _o = binarize(np.array([0.0, 1e-300, -1e-300, 5.0, -5.0]))
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (5,)
-assert _o.dtype == np.float64
-assert (_o == np.array([1.0, 1.0, -1.0, 1.0, -1.0])).all()
+assert isinstance(_o, np.ndarray) and _o.shape == (5,), "binarize must return an array of x's shape"
+assert _o.dtype == np.float64, "binarize must return float64 values"
+np.testing.assert_array_equal(_o, [1.0, 1.0, -1.0, 1.0, -1.0],
+                              err_msg="deterministic binarize must be the sign with sign(0) = +1")
 _o = binarize(np.zeros((3, 4, 2)))
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (3, 4, 2) and (_o == 1.0).all()
+assert _o.shape == (3, 4, 2) and _o.dtype == np.float64, "binarize must keep x's shape for 3-d inputs"
+assert np.all(_o == 1.0), "deterministic binarize of zeros must be +1 everywhere"
 for _v, _seed in ((0.3, 10), (-0.6, 11), (0.0, 12), (0.9, 13)):
     _d = binarize(np.full((200_000,), _v), stochastic=True, rng=np.random.default_rng(_seed))
-    assert type(_d) is np.ndarray and _d.dtype == np.float64 and _d.shape == (200_000,)
-    assert ((_d == 1.0) | (_d == -1.0)).all()
+    assert _d.shape == (200_000,) and _d.dtype == np.float64, "stochastic binarize must return float64 of x's shape"
+    assert np.all((_d == 1.0) | (_d == -1.0)), "stochastic binarize must return only -1.0 and +1.0"
     # 2p - 1 = v; the standard error of the mean of 200,000 bits is below 0.0023
-    assert _d.mean() - _v < 0.012 and _d.mean() - _v > -0.012
+    assert abs(_d.mean() - _v) < 0.012, "the mean of stochastic bits must be Htanh(x): +1 with probability hard_sigmoid(x)"
 _xs = np.linspace(-0.9, 0.9, 20)
 _d = binarize(np.repeat(_xs[None, :], 10_000, axis=0), stochastic=True, rng=np.random.default_rng(14))
-assert type(_d) is np.ndarray and _d.dtype == np.float64 and _d.shape == (10_000, 20)
-_dev = _d.mean(axis=0) - _xs
-assert _dev.max() < 0.045 and _dev.min() > -0.045
-_d = binarize(np.full((1000,), 0.2), stochastic=True)
-assert type(_d) is np.ndarray and _d.dtype == np.float64 and _d.shape == (1000,)
-assert ((_d == 1.0) | (_d == -1.0)).all() and (_d == 1.0).any() and (_d == -1.0).any()
+assert _d.shape == (10_000, 20), "stochastic binarize must keep x's shape for 2-d inputs"
+assert np.abs(_d.mean(axis=0) - _xs).max() < 0.045, (
+    "each entry's stochastic bit must be +1 with its own probability hard_sigmoid(x), elementwise")
+# the generator is honoured: the same seed gives the same bits, different seeds different bits
+_x = np.linspace(-0.8, 0.8, 4000)
+_a = binarize(_x, stochastic=True, rng=np.random.default_rng(123))
+_b = binarize(_x, stochastic=True, rng=np.random.default_rng(123))
+_c = binarize(_x, stochastic=True, rng=np.random.default_rng(124))
+assert np.array_equal(_a, _b), "stochastic binarize must draw from the given rng: the same seed must give the same bits"
+assert (_a != _c).sum() > 500, "stochastic binarize must draw from the given rng: different seeds must give different bits"
+_r = np.random.default_rng(5)
+_first, _second = binarize(_x, True, _r), binarize(_x, True, _r)
+assert (_first != _second).sum() > 500, "two calls with one generator must continue its stream, not restart it"
+_d1, _d2 = binarize(np.full((1000,), 0.2), stochastic=True), binarize(np.full((1000,), 0.2), stochastic=True)
+assert np.all((_d1 == 1.0) | (_d1 == -1.0)), "stochastic binarize without rng must return only -1.0 and +1.0"
+assert (_d1 == 1.0).any() and (_d1 == -1.0).any(), "stochastic binarize without rng must still draw random bits"
+assert not np.array_equal(_d1, _d2), "stochastic binarize without rng must use a fresh generator, not a fixed seed"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_binarize_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -270,7 +318,7 @@ show(fig)
 # unit is `binary_tanh(x) = 2 round(hard_sigmoid(x)) - 1`, the rounding letting its
 # gradient through unchanged: what remains is Htanh's derivative.)
 #
-# ### Exercise 2: `binary_tanh_forward` and `binary_tanh_backward`
+# ### Exercise 2: `binary_tanh_forward` and `binary_tanh_backward` (2 points; hidden tests at grading)
 #
 # Write the forward pass with the deterministic sign (sign(0) = +1) inside these
 # functions (do not call `binarize`: each exercise is graded on its own).
@@ -324,36 +372,43 @@ _rng = np.random.default_rng(20)
 _x = _rng.uniform(-3, 3, size=(6, 7))
 _x[0, :4] = [0.0, 1.0, -1.0, 1.0000001]
 _o, _c = binary_tanh_forward(_x)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (6, 7)
-assert (_o == np.where(_x < 0, -1.0, 1.0)).all()
+assert isinstance(_o, np.ndarray) and _o.shape == (6, 7) and _o.dtype == np.float64, (
+    "binary_tanh_forward must return a float64 array of x's shape")
+np.testing.assert_array_equal(_o, np.where(_x < 0, -1.0, 1.0),
+                              err_msg="binary_tanh_forward must be the sign with sign(0) = +1")
 _g = _rng.standard_normal((6, 7))
 _dx = binary_tanh_backward(_g, _c)
-assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (6, 7)
-_inside = (_x <= 1.0) & (_x >= -1.0)
-assert (_dx[_inside] == _g[_inside]).all()
-assert (_dx[~_inside] == 0.0).all()
-assert (~_inside).sum() > 10
+assert isinstance(_dx, np.ndarray) and _dx.shape == (6, 7), "binary_tanh_backward must return dx of x's shape"
+_inside = np.abs(_x) <= 1.0
+assert (~_inside).sum() > 10 and _inside.sum() > 10
+np.testing.assert_array_equal(_dx[_inside], _g[_inside],
+                              err_msg="the STE must pass dout unchanged where |x| <= 1 (the edges included)")
+assert np.all(_dx[~_inside] == 0.0), "the STE must cancel the gradient where |x| > 1"
 _o, _c = binary_tanh_forward(np.zeros((2, 2, 3)))
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2, 2, 3) and (_o == 1.0).all()
+assert _o.shape == (2, 2, 3) and np.all(_o == 1.0), "binary_tanh_forward of zeros must be +1 in x's shape"
+_dx = binary_tanh_backward(np.full((2, 2, 3), 2.5), _c)
+assert np.shape(_dx) == (2, 2, 3) and np.all(_dx == 2.5), "binary_tanh_backward must work for any shape"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_ste_cancel", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Inline question 1.** Why does the straight-through estimator cancel the gradient
+# **Inline question 1 (2 points, graded by hand).** Why does the straight-through estimator cancel the gradient
 # where $|x| > 1$, instead of passing every gradient through? Write your answer in the
 # cell below.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_ste_cancel", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# **Answer.** Beyond $|x| > 1$ the unit is saturated: its output is $\pm 1$ and stays
-# so under any small change of $x$, so a gradient step on $x$ cannot change the
-# forward pass, and the estimator should not pretend otherwise. Passing gradients
-# there anyway would keep pushing pre-activations further out (the error term keeps
-# the same sign), with no effect on the loss, and their magnitude would grow without
-# bound; cancelling it is exactly the derivative of Htanh, the continuous function
-# whose sign BinaryNet computes, so the estimator is the true gradient of a nearby
-# network (Courbariaux et al. report that training is clearly worse without the
-# cancellation). The same reasoning is why the
-# real-valued weights are clipped to $[-1, 1]$: outside, a weight's sign would no
-# longer respond to its updates.
+# **Answer.** The STE is the derivative of Htanh, and Htanh equals sign outside
+# $[-1, 1]$: there both are constant ($\pm 1$), so the true derivative of the function
+# the STE stands for is 0. A unit with $|x| > 1$ is saturated: a small change of $x$
+# changes neither Htanh(x) nor sign(x), so it cannot change the loss. An identity STE
+# (passing every gradient) would credit saturated units with changes of their output
+# they cannot make: the gradient it reports is biased, pointing the weights feeding
+# such units in directions that do nothing for the forward pass (and, since the error
+# there keeps its sign, pushing pre-activations further out). Cancelling it keeps the
+# estimate that of a nearby continuous network, Htanh in place of sign. Empirically
+# Courbariaux et al. (2016) found that training is worse without the cancellation
+# ("not cancelling the gradient when r is too large significantly worsens the
+# performance"). The same reasoning is why the real-valued weights are clipped to
+# $[-1, 1]$: beyond, a weight's sign would no longer respond to its updates.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_binary_dense", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. The binary dense layer
@@ -364,8 +419,11 @@ assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2, 2, 
 # Its backward pass computes $g = \partial L / \partial W_b = x^\top \, \text{dout}$ and
 # **applies it to the real-valued weights unchanged**, $\partial L / \partial W := g$.
 # This is the straight-through estimator of section 2 for $W_b =
-# \operatorname{sign}(W)$: its cancelling factor $\mathbb{1}(|W| \le 1)$ is always 1,
-# because the update rule clips $W$ to $[-1, 1]$ (section 6). Small real-valued
+# \operatorname{sign}(W)$ **without its cancelling factor**: do not apply the mask
+# $\mathbb{1}(|W| \le 1)$ to the weight gradient (BinaryNet's code does not), even if
+# some $|W| > 1$ (the tests feed such weights). The update rule keeps $W$ in
+# $[-1, 1]$ by clipping instead (section 6), so during training the mask would be 1
+# anyway. Small real-valued
 # updates accumulate in $W$ until they flip a sign; the binary weights alone could not
 # record them.
 #
@@ -388,7 +446,7 @@ assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2, 2, 
 # \;+\; \operatorname{sign}(w_i) \, \frac{1}{n} \sum_{j=1}^{n} \operatorname{sign}(w_j) \, g_j ,$$
 # all sums running over one output unit's $n = D$ weights (one column of $W$).
 #
-# ### Exercise 3: `binary_dense_forward` and `binary_dense_backward`
+# ### Exercise 3: `binary_dense_forward` and `binary_dense_backward` (4 points; hidden tests at grading)
 #
 # Compute the signs inside (sign(0) = +1; do not call your earlier functions). The
 # bias is an ordinary real-valued bias.
@@ -501,51 +559,38 @@ _w = _rng.uniform(-1.5, 1.5, size=(5, 3))
 _w[1, 2] = 0.0
 _b = _rng.standard_normal(3)
 _ws = np.where(_w < 0, -1.0, 1.0)
-_o, _c = binary_dense_forward(_x, _w, _b)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (7, 3)
-_d = _o - (_x @ _ws + _b)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
 _g = _rng.standard_normal((7, 3))
+_o, _c = binary_dense_forward(_x, _w, _b)
+assert np.shape(_o) == (7, 3), "binary_dense_forward must return out of shape (N, M)"
+np.testing.assert_allclose(_o, _x @ _ws + _b, rtol=0, atol=1e-12,
+                           err_msg="without scale, out must be x @ sign(w) + b with sign(0) = +1")
 _dx, _dw, _db = binary_dense_backward(_g, _c)
-assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (7, 5)
-assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
-assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
-_d = _dx - _g @ _ws.T
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_wi = np.clip(_w, -1, 1)
-_o, _c = binary_dense_forward(_x, _wi, _b)
-_dx, _dw, _db = binary_dense_backward(_g, _c)
-assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
-assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
-_d = _dw - _x.T @ _g
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_d = _db - _g.sum(axis=0)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_o, _c = binary_dense_forward(_x, _w, _b)  # some |w| > 1: the unscaled layer still passes every gradient
-_dx, _dw, _db = binary_dense_backward(_g, _c)
-assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
-_d = _dw - _x.T @ _g
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+assert np.shape(_dx) == (7, 5) and np.shape(_dw) == (5, 3) and np.shape(_db) == (3,), (
+    "binary_dense_backward must return dx (N, D), dw (D, M), db (M,)")
+np.testing.assert_allclose(_dx, _g @ _ws.T, rtol=0, atol=1e-12,
+                           err_msg="without scale, dx must flow through the binary weights: dout @ sign(w).T")
+np.testing.assert_allclose(_dw, _x.T @ _g, rtol=0, atol=1e-12, err_msg=(
+    "without scale, dw must be x.T @ dout passed to the real weights unchanged, with no mask even where |w| > 1"))
+np.testing.assert_allclose(_db, _g.sum(axis=0), rtol=0, atol=1e-12, err_msg="db must be dout summed over the batch")
 # scaled: alpha per output unit, the mean of |w| over the D = 5 inputs (not over the M = 3 units)
-_alpha = (_w * _ws).sum(axis=0) / 5.0
+_alpha = np.abs(_w).mean(axis=0)
 _o, _c = binary_dense_forward(_x, _w, _b, scale=True)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (7, 3)
-_d = _o - (_x @ (_ws * _alpha) + _b)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+assert np.shape(_o) == (7, 3), "binary_dense_forward with scale must return out of shape (N, M)"
+np.testing.assert_allclose(_o, _x @ (_ws * _alpha) + _b, rtol=0, atol=1e-12, err_msg=(
+    "with scale, out must use alpha * sign(w), alpha the mean |w| of each output unit (column)"))
 _dx, _dw, _db = binary_dense_backward(_g, _c)
-assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (7, 5)
-assert type(_dw) is np.ndarray and _dw.dtype == np.float64 and _dw.shape == (5, 3)
-assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
-_d = _dx - _g @ (_ws * _alpha).T
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+assert np.shape(_dx) == (7, 5) and np.shape(_dw) == (5, 3) and np.shape(_db) == (3,), (
+    "binary_dense_backward with scale must return dx (N, D), dw (D, M), db (M,)")
+np.testing.assert_allclose(_dx, _g @ (_ws * _alpha).T, rtol=0, atol=1e-12,
+                           err_msg="with scale, dx must flow through the scaled weights alpha * sign(w)")
 _G = _x.T @ _g
-_mask = (_w <= 1.0) & (_w >= -1.0)
-_exp = _alpha * _mask * _G + _ws * ((_ws * _G).sum(axis=0) / 5.0)
-_d = _dw - _exp
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+_mask = np.abs(_w) <= 1.0
 assert (~_mask).sum() > 0
-_d = _db - _g.sum(axis=0)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+np.testing.assert_allclose(_dw[_mask], (_alpha * _G + _ws * (_ws * _G).mean(axis=0))[_mask], rtol=0, atol=1e-12,
+                           err_msg="with scale, dw where |w| <= 1 must be alpha g + sign(w) mean_D(sign(w) g)")
+np.testing.assert_allclose(_dw[~_mask], (_ws * (_ws * _G).mean(axis=0))[~_mask], rtol=0, atol=1e-12,
+                           err_msg="with scale, dw where |w| > 1 must keep only the part through alpha")
+np.testing.assert_allclose(_db, _g.sum(axis=0), rtol=0, atol=1e-12, err_msg="with scale, db must be dout summed")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -574,7 +619,7 @@ assert _d.max() < 1e-12 and _d.min() > -1e-12
 # bars denoting means over the batch; $\text{d}\gamma = \sum_n \text{dout} \cdot \hat x$ and
 # $\text{d}\beta = \sum_n \text{dout}$.
 #
-# ### Exercise 4: `batchnorm_forward` and `batchnorm_backward`
+# ### Exercise 4: `batchnorm_forward` and `batchnorm_backward` (4 points; hidden tests at grading)
 #
 # `bn_param` is a dict with `'mode'` (`'train'` or `'test'`), optional `'eps'`
 # (default 1e-4) and `'momentum'` (default 0.9), and `'running_mean'`,
@@ -685,65 +730,53 @@ _rng = np.random.default_rng(22)
 _x = _rng.standard_normal((8, 5)) * np.array([1.0, 0.01, 3.0, 0.02, 1.0]) + 2.0
 _g, _be = _rng.standard_normal(5), _rng.standard_normal(5)
 _rm0, _rv0 = _rng.standard_normal(5), _rng.uniform(0.5, 2.0, 5)
+_mu, _var = _x.mean(axis=0), _x.var(axis=0)
 _bn = {"mode": "train", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
 _o, _c = batchnorm_forward(_x, _g, _be, _bn)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (8, 5)
-_mu = _x.sum(axis=0) / 8.0
-_var = ((_x - _mu) ** 2).sum(axis=0) / 8.0
-_d = _o - (_g * (_x - _mu) / (_var + 1e-4) ** 0.5 + _be)
-assert _d.max() < 1e-9 and _d.min() > -1e-9
-_rm, _rv = _bn["running_mean"], _bn["running_var"]
-assert type(_rm) is np.ndarray and _rm.dtype == np.float64 and _rm.shape == (5,)
-assert type(_rv) is np.ndarray and _rv.dtype == np.float64 and _rv.shape == (5,)
-_d = _rm - (0.9 * _rm0 + 0.1 * _mu)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_d = _rv - (0.9 * _rv0 + 0.1 * _var)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-# test mode: the running statistics, never the batch ones
+assert np.shape(_o) == (8, 5), "batchnorm_forward must return out of x's shape (N, D)"
+np.testing.assert_allclose(_o, _g * (_x - _mu) / np.sqrt(_var + 1e-4) + _be, rtol=0, atol=1e-9, err_msg=(
+    "train mode must normalise with the batch mean and biased variance, eps 1e-4 by default, then scale and shift"))
+assert np.shape(_bn["running_mean"]) == (5,) and np.shape(_bn["running_var"]) == (5,), (
+    "train mode must store running_mean and running_var of shape (D,) in bn_param")
+np.testing.assert_allclose(_bn["running_mean"], 0.9 * _rm0 + 0.1 * _mu, rtol=0, atol=1e-12,
+                           err_msg="running_mean must become momentum * running_mean + (1 - momentum) * batch mean")
+np.testing.assert_allclose(_bn["running_var"], 0.9 * _rv0 + 0.1 * _var, rtol=0, atol=1e-12, err_msg=(
+    "running_var must become momentum * running_var + (1 - momentum) * biased batch variance"))
+# test mode: the running statistics, never the batch ones, and no update
 _bt = {"mode": "test", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
 _o, _ = batchnorm_forward(_x, _g, _be, _bt)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (8, 5)
-_d = _o - (_g * (_x - _rm0) / (_rv0 + 1e-4) ** 0.5 + _be)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_rm = _bt["running_mean"]
-assert type(_rm) is np.ndarray and _rm.dtype == np.float64 and _rm.shape == (5,)
-_d = _rm - _rm0
-assert _d.max() == 0.0 and _d.min() == 0.0
+assert np.shape(_o) == (8, 5), "batchnorm_forward in test mode must return out of x's shape"
+np.testing.assert_allclose(_o, _g * (_x - _rm0) / np.sqrt(_rv0 + 1e-4) + _be, rtol=0, atol=1e-12,
+                           err_msg="test mode must normalise with running_mean and running_var")
+np.testing.assert_array_equal(_bt["running_mean"], _rm0, err_msg="test mode must not change the running averages")
+np.testing.assert_array_equal(_bt["running_var"], _rv0, err_msg="test mode must not change the running averages")
 _o1, _ = batchnorm_forward(_x[:1], _g, _be, _bt)
-assert type(_o1) is np.ndarray and _o1.dtype == np.float64 and _o1.shape == (1, 5)
-_d = _o1 - _o[:1]
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+np.testing.assert_allclose(_o1, _o[:1], rtol=0, atol=1e-12,
+                           err_msg="in test mode an example's output must not depend on its batch")
 # eps and momentum from bn_param
 _bn = {"mode": "train", "eps": 0.5, "momentum": 0.5}
 _o, _ = batchnorm_forward(_x, _g, _be, _bn)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (8, 5)
-_d = _o - (_g * (_x - _mu) / (_var + 0.5) ** 0.5 + _be)
-assert _d.max() < 1e-9 and _d.min() > -1e-9
-_rv = _bn["running_var"]
-assert type(_rv) is np.ndarray and _rv.dtype == np.float64 and _rv.shape == (5,)
-_d = _rv - 0.5 * _var
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-# backward against an independent formula
+np.testing.assert_allclose(_o, _g * (_x - _mu) / np.sqrt(_var + 0.5) + _be, rtol=0, atol=1e-9,
+                           err_msg="batchnorm_forward must use bn_param['eps'] when given")
+np.testing.assert_allclose(_bn["running_var"], 0.5 * _var, rtol=0, atol=1e-12, err_msg=(
+    "batchnorm_forward must use bn_param['momentum'] when given, starting the running averages from zeros"))
+# backward against the chain rule written out step by step
 _x = _rng.standard_normal((6, 3))
 _dout = _rng.standard_normal((6, 3))
 _o, _c = batchnorm_forward(_x, _g[:3], _be[:3], {"mode": "train"})
 _dx, _dg, _db = batchnorm_backward(_dout, _c)
-assert type(_dx) is np.ndarray and _dx.dtype == np.float64 and _dx.shape == (6, 3)
-assert type(_dg) is np.ndarray and _dg.dtype == np.float64 and _dg.shape == (3,)
-assert type(_db) is np.ndarray and _db.dtype == np.float64 and _db.shape == (3,)
-_mu = _x.sum(axis=0) / 6.0
-_var = ((_x - _mu) ** 2).sum(axis=0) / 6.0
-_xh = (_x - _mu) / (_var + 1e-4) ** 0.5
+assert np.shape(_dx) == (6, 3) and np.shape(_dg) == (3,) and np.shape(_db) == (3,), (
+    "batchnorm_backward must return dx (N, D), dgamma (D,), dbeta (D,)")
+_mu, _var = _x.mean(axis=0), _x.var(axis=0)
+_xh = (_x - _mu) / np.sqrt(_var + 1e-4)
 _dxh = _dout * _g[:3]
 _dvar = (_dxh * (_x - _mu)).sum(axis=0) * -0.5 * (_var + 1e-4) ** -1.5
-_dmu = -(_dxh / (_var + 1e-4) ** 0.5).sum(axis=0) + _dvar * (-2.0 * (_x - _mu)).sum(axis=0) / 6.0
-_exp = _dxh / (_var + 1e-4) ** 0.5 + _dvar * 2.0 * (_x - _mu) / 6.0 + _dmu / 6.0
-_d = _dx - _exp
-assert _d.max() < 1e-9 and _d.min() > -1e-9
-_d = _dg - (_dout * _xh).sum(axis=0)
-assert _d.max() < 1e-9 and _d.min() > -1e-9
-_d = _db - _dout.sum(axis=0)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+_dmu = -(_dxh / np.sqrt(_var + 1e-4)).sum(axis=0) + _dvar * (-2.0 * (_x - _mu)).mean(axis=0)
+np.testing.assert_allclose(_dx, _dxh / np.sqrt(_var + 1e-4) + _dvar * 2.0 * (_x - _mu) / 6.0 + _dmu / 6.0,
+                           rtol=0, atol=1e-9, err_msg="dx must include the paths through the batch mean and variance")
+np.testing.assert_allclose(_dg, (_dout * _xh).sum(axis=0), rtol=0, atol=1e-9,
+                           err_msg="dgamma must be the sum over the batch of dout * x_hat")
+np.testing.assert_allclose(_db, _dout.sum(axis=0), rtol=0, atol=1e-12, err_msg="dbeta must be dout summed over the batch")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_hinge", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -756,7 +789,7 @@ assert _d.max() < 1e-12 and _d.min() > -1e-12
 # \qquad \frac{\partial L}{\partial s_{nc}} = -\frac{2}{NC} \, t_{nc} \max(0, 1 - t_{nc} s_{nc}),$$
 # the mean over all $N \times C$ entries.
 #
-# ### Exercise 5: `squared_hinge_loss`
+# ### Exercise 5: `squared_hinge_loss` (2 points; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "squared_hinge_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def squared_hinge_loss(scores, y):
@@ -799,115 +832,24 @@ _s = _rng.standard_normal((7, 3)) * 2.0
 _t = -np.ones((7, 3))
 _t[np.arange(7), _rng.integers(0, 3, 7)] = 1.0
 _l, _ds = squared_hinge_loss(_s, _t)
-_l = float(_l)
-_m = 1.0 - _t * _s
-_m = _m * (_m > 0)
-_d = _l - (_m * _m).sum() / 21.0
-assert _d < 1e-12 and _d > -1e-12
-assert type(_ds) is np.ndarray and _ds.dtype == np.float64 and _ds.shape == (7, 3)
-_d = _ds - (-2.0 * _t * _m / 21.0)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+_m = np.maximum(0.0, 1.0 - _t * _s)
+assert np.ndim(_l) == 0, "the loss must be a scalar"
+assert abs(float(_l) - (_m ** 2).mean()) < 1e-12, "the loss must be the mean of max(0, 1 - t s)**2 over all N * C entries"
+assert np.shape(_ds) == (7, 3), "dscores must have the scores' shape (N, C)"
+np.testing.assert_allclose(_ds, -2.0 * _t * _m / 21.0, rtol=0, atol=1e-12,
+                           err_msg="dscores must be -2 t max(0, 1 - t s) / (N C)")
 _l, _ds = squared_hinge_loss(3.0 * _t, _t)
-_l = float(_l)
-assert type(_ds) is np.ndarray and _ds.dtype == np.float64 and _ds.shape == (7, 3)
-assert _l == 0.0 and (_ds == 0.0).all()
-### END HIDDEN TESTS
-
-# %% [markdown] nbgrader={"grade": false, "grade_id": "md_adam", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 6. Adam and the BinaryNet update
-#
-# **Adam** (as in notebook 03) keeps running averages of the gradient and of its
-# square, corrected for their start at zero; with $t$ counted from 1:
-# $$m \leftarrow \beta_1 m + (1 - \beta_1)\,dw, \quad v \leftarrow \beta_2 v + (1 - \beta_2)\,dw^2, \quad
-# w \leftarrow w - \eta \, \frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}.$$
-#
-# ### Exercise 6: `adam`
-#
-# `config` holds `learning_rate` (default 1e-3), `beta1` (0.9), `beta2` (0.999),
-# `epsilon` (1e-8), `m` and `v` (zeros of w's shape) and `t` (0); increment `t`
-# before using it and store the new `m`, `v`, `t` in `config`.
-
-# %% nbgrader={"grade": false, "grade_id": "adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def adam(w, dw, config):
-    """Adam update rule.
-
-    Inputs:
-    - w: array of any shape; dw: gradient, of w's shape.
-    - config: dict with learning_rate, beta1, beta2, epsilon, m, v, t (defaults above).
-
-    Returns next_w (w's shape) and config (with the updated m, v, t).
-    """
-    ### BEGIN SOLUTION
-    config.setdefault("learning_rate", 1e-3)
-    config.setdefault("beta1", 0.9)
-    config.setdefault("beta2", 0.999)
-    config.setdefault("epsilon", 1e-8)
-    config.setdefault("m", np.zeros_like(w))
-    config.setdefault("v", np.zeros_like(w))
-    config.setdefault("t", 0)
-    config["t"] += 1
-    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
-    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw * dw
-    m_hat = config["m"] / (1 - config["beta1"] ** config["t"])
-    v_hat = config["v"] / (1 - config["beta2"] ** config["t"])
-    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
-    return next_w, config
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "test_adam", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-_N, _D = 4, 5
-_w = np.linspace(-0.4, 0.6, num=_N * _D).reshape(_N, _D)
-_dw = np.linspace(-0.6, 0.4, num=_N * _D).reshape(_N, _D)
-_m = np.linspace(0.6, 0.9, num=_N * _D).reshape(_N, _D)
-_v = np.linspace(0.7, 0.5, num=_N * _D).reshape(_N, _D)
-_config = {"learning_rate": 1e-2, "m": _m, "v": _v, "t": 5}
-_next_w, _config = adam(_w, _dw, _config)
-_expected_next_w = np.array([
-    [-0.4009474717, -0.348361869, -0.2957770321, -0.2431929884, -0.1906097663],
-    [-0.1380273962, -0.0854459098, -0.0328653407, 0.0197142755, 0.0722929013],
-    [0.1248704968, 0.17744702, 0.2300224262, 0.2825966678, 0.3351696943],
-    [0.3877414521, 0.4403118838, 0.4928809284, 0.5454485205, 0.5980145902]])
-print(f"next_w relative error {rel_error(_next_w, _expected_next_w):.1e} (expect < 1e-7)")
-assert rel_error(_next_w, _expected_next_w) < 1e-7, (
-    "adam's next_w differs from the known value: increment t first, then use the bias-corrected "
-    "m / (1 - beta1**t) and v / (1 - beta2**t)")
-assert _config["t"] == 6, f"config['t'] should be 6 after one step from t = 5, got {_config['t']}"
-_config = {"learning_rate": 0.1}
-_next_w, _config = adam(np.zeros(3), np.array([2.0, -0.5, 1e-3]), _config)
-assert rel_error(_next_w, np.array([-0.1, 0.1, -0.1])) < 1e-4, (
-    f"adam's first step from fresh state should move every weight by about learning_rate against "
-    f"its gradient's sign (the bias correction makes m_hat = dw, v_hat = dw**2), got {_next_w}")
-### BEGIN HIDDEN TESTS
-_rng = np.random.default_rng(24)
-_w = _rng.standard_normal((3, 4))
-_g1, _g2 = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 4))
-_c = {"learning_rate": 0.05}
-_w1, _c = adam(_w, _g1, _c)
-_w2, _c = adam(_w1, _g2, _c)
-assert type(_w2) is np.ndarray and _w2.dtype == np.float64 and _w2.shape == (3, 4)
-assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
-_steps = int(_c["t"])
-assert _steps == 2
-_m = 0.1 * _g1
-_v = 0.001 * _g1 * _g1
-_e1 = _w - 0.05 * (_m / 0.1) / ((_v / 0.001) ** 0.5 + 1e-8)
-_d = _w1 - _e1
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_m = 0.9 * _m + 0.1 * _g2
-_v = 0.999 * _v + 0.001 * _g2 * _g2
-_e2 = _e1 - 0.05 * (_m / (1 - 0.9 ** 2)) / ((_v / (1 - 0.999 ** 2)) ** 0.5 + 1e-8)
-_d = _w2 - _e2
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_cm = _c["m"]
-assert type(_cm) is np.ndarray and _cm.dtype == np.float64 and _cm.shape == (3, 4)
-_d = _cm - _m
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+assert float(_l) == 0.0 and np.all(_ds == 0.0), "scores beyond every margin must give zero loss and zero gradient"
+_l, _ds = squared_hinge_loss(np.array([[1.0, -1.0]]), np.array([[1.0, -1.0]]))
+assert float(_l) == 0.0 and np.all(_ds == 0.0), "scores exactly at the margin must give zero loss and gradient"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_binarynet_update", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. The BinaryNet update
+#
 # **BinaryNet's update of the real-valued weights** wraps any base rule (Adam in the
-# paper) in three changes, as in its reference code:
+# paper; notebook 03's `adam`, provided in section 0) in three changes, as in its
+# reference code:
 #
 # 1. **Per-layer scale.** The step of the base rule is multiplied by a layer's
 #    learning-rate scale, Glorot's $1 / \sqrt{1.5 / (\text{fan\_in} + \text{fan\_out})}$
@@ -925,7 +867,7 @@ assert _d.max() < 1e-12 and _d.min() > -1e-12
 #
 # Biases and batch-norm parameters are updated by the plain base rule.
 #
-# ### Exercise 7: `binarynet_update` and `lr_decay_rate`
+# ### Exercise 6: `binarynet_update` and `lr_decay_rate` (3 points; hidden tests at grading)
 #
 # `base_rule` is any update rule `next_w, config = base_rule(w, dw, config)`; call it
 # once with the same `config` (it keeps its state there) and return its config.
@@ -970,6 +912,13 @@ _next_w, _ = binarynet_update(_w, _dw, {"learning_rate": 0.01}, sgd)
 assert rel_error(_next_w, np.clip(_w - 0.01 * _dw, -1, 1)) < 1e-12, (
     f"without 'lr_scale' in config the scale is 1: expected {np.clip(_w - 0.01 * _dw, -1, 1).tolist()}, "
     f"got {np.asarray(_next_w).tolist()}")
+_next_w, _ = binarynet_update(np.zeros(3), np.array([2.0, -0.5, 1e-3]),
+                             {"learning_rate": 0.01, "lr_scale": 10.0}, adam)
+assert rel_error(_next_w, np.array([-0.1, 0.1, -0.1])) < 1e-4, (
+    f"binarynet_update around adam (learning rate 0.01, lr_scale 10) from fresh state returned "
+    f"{np.asarray(_next_w).tolist()}, expected about [-0.1, 0.1, -0.1]: Adam's first step is about "
+    "learning_rate against each gradient's sign whatever the gradient's size, so scaling dw changes "
+    "nothing; scale the step, rule(w) - w, by lr_scale")
 _rate = lr_decay_rate(0.03, 3e-5, 40)
 print(f"lr_decay_rate(0.03, 3e-5, 40) = {_rate:.6f}")
 assert rel_error(0.03 * _rate ** 40, 3e-5) < 1e-10, (
@@ -978,40 +927,48 @@ assert rel_error(0.03 * _rate ** 40, 3e-5) < 1e-10, (
 _rng = np.random.default_rng(25)
 _w = _rng.uniform(-1, 1, size=(6, 5))
 _dw = _rng.standard_normal((6, 5))
-_c = {"learning_rate": 0.02, "lr_scale": 7.0}
-_rule = lambda w, dw, config: (w - config["learning_rate"] * dw, config)
-_nw, _c2 = binarynet_update(_w, _dw, _c, _rule)
-assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (6, 5)
-_e = _w - 0.14 * _dw
-_e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
-_d = _nw - _e
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-assert (_nw != 1.0).sum() > 10 and ((_nw != 1.0) & (_nw != -1.0)).sum() > 10
-assert _nw.max() <= 1.0 and _nw.min() >= -1.0
-assert _c2 is _c or float(_c2["lr_scale"]) == 7.0
-# a stateful base rule: its state must come back in config
+_clip = lambda v: np.clip(v, -1.0, 1.0)
+# a base rule linear in dw
+_linear = lambda w, dw, config: (w - config["learning_rate"] * dw, config)
+_nw, _ = binarynet_update(_w, _dw, {"learning_rate": 0.02, "lr_scale": 7.0}, _linear)
+assert np.shape(_nw) == (6, 5), "binarynet_update must return next_w of w's shape"
+np.testing.assert_allclose(_nw, _clip(_w - 0.14 * _dw), rtol=0, atol=1e-12,
+                           err_msg="with a linear base rule, next_w must be clip(w + lr_scale * step, -1, 1)")
+assert ((_nw != 1.0) & (_nw != -1.0)).sum() > 10 and np.abs(_nw).max() <= 1.0
+# base rules that are not linear in dw: the step is scaled, not the gradient
+_signs = lambda w, dw, config: (w - config["learning_rate"] * np.sign(dw), config)
+_nw, _ = binarynet_update(_w, _dw, {"learning_rate": 0.01, "lr_scale": 7.0}, _signs)
+np.testing.assert_allclose(_nw, _clip(_w - 0.07 * np.sign(_dw)), rtol=0, atol=1e-12, err_msg=(
+    "with a base rule not linear in dw (sign SGD), next_w must be clip(w + lr_scale * (rule(w) - w)): "
+    "lr_scale multiplies the base rule's step, not the gradient"))
+_cubic = lambda w, dw, config: (w - 0.01 * dw ** 3 - 0.05 * w, config)
+_nw, _ = binarynet_update(_w, _dw, {"lr_scale": 3.0}, _cubic)
+np.testing.assert_allclose(_nw, _clip(_w + 3.0 * (-0.01 * _dw ** 3 - 0.05 * _w)), rtol=0, atol=1e-12, err_msg=(
+    "with a base rule whose step depends on w and dw nonlinearly, next_w must be clip(w + lr_scale * (rule(w) - w))"))
+_nw, _ = binarynet_update(_w, _dw, {"learning_rate": 0.01}, _signs)
+np.testing.assert_allclose(_nw, _clip(_w - 0.01 * np.sign(_dw)), rtol=0, atol=1e-12,
+                           err_msg="without 'lr_scale' in config the scale must be 1")
+# a stateful base rule called once per update, its state carried by the returned config
 def _counting_rule(w, dw, config):
+    config = dict(config)
     config["calls"] = config.get("calls", 0) + 1
-    return w - 0.001 * config["calls"] * dw, config
+    return w - 0.001 * config["calls"] * np.sign(dw), config
 _c = {"lr_scale": 2.0}
 _nw, _c = binarynet_update(_w, _dw, _c, _counting_rule)
 _nw, _c = binarynet_update(_nw, _dw, _c, _counting_rule)
-_calls = int(_c["calls"])
-assert _calls == 2
-assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (6, 5)
-_e = _w - 2.0 * 0.001 * _dw
-_e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
-_e = _e - 2.0 * 0.002 * _dw
-_e = _e * (_e <= 1.0) * (_e >= -1.0) + (_e > 1.0) - (_e < -1.0)
-_d = _nw - _e
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+assert int(_c["calls"]) == 2, "binarynet_update must call the base rule exactly once per update and return its config"
+_e = _clip(_clip(_w - 0.002 * np.sign(_dw)) - 0.004 * np.sign(_dw))
+np.testing.assert_allclose(_nw, _e, rtol=0, atol=1e-12, err_msg=(
+    "two chained updates must each scale the base rule's step by the same lr_scale (config must not compound it)"))
+# weights outside [-1, 1] are clipped too, and clipping acts on the real weights
+_nw, _ = binarynet_update(np.array([1.4, -2.0, 0.3]), np.zeros(3), {"learning_rate": 0.1, "lr_scale": 5.0}, _linear)
+np.testing.assert_allclose(_nw, [1.0, -1.0, 0.3], rtol=0, atol=1e-12,
+                           err_msg="next_w must be the real-valued weights clipped to [-1, 1], not their signs")
 _r = lr_decay_rate(3e-3, 3e-7, 1000)
-assert type(_r) in (float, np.float64)  # the docstring promises a float
-_d = _r - 0.9908319448927676
-assert _d < 1e-12 and _d > -1e-12
-_r = lr_decay_rate(1.0, 0.25, 2)
-assert type(_r) in (float, np.float64)
-assert _r - 0.5 < 1e-12 and _r - 0.5 > -1e-12
+assert np.ndim(_r) == 0, "lr_decay_rate must return a float"
+assert abs(float(_r) - (1e-4) ** (1 / 1000)) < 1e-12, "lr_decay_rate must be (lr_fin / lr_start) ** (1 / num_epochs)"
+assert abs(float(lr_decay_rate(1.0, 0.25, 2)) - 0.5) < 1e-12, "lr_decay_rate must be (lr_fin / lr_start) ** (1 / num_epochs)"
+assert abs(float(lr_decay_rate(0.01, 0.04, 2)) - 2.0) < 1e-12, "lr_decay_rate must also grow a rate when lr_fin > lr_start"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1187,7 +1144,7 @@ for kind, target in TARGETS.items():
 # **zero bits**; since both operands are padded the same way, padding positions XOR to
 # 0 and the popcount never sees them, as long as you use the true $K$ in the formula.
 #
-# ### Exercise 8: `pack_bits`
+# ### Exercise 7: `pack_bits` (3 points; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "pack_bits", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def pack_bits(x):
@@ -1232,24 +1189,27 @@ assert [[int(v) for v in row] for row in _bits] == _expected, (
 _rng = np.random.default_rng(26)
 _x = np.where(_rng.random((3, 2, 150)) < 0.5, -1.0, 1.0)
 _b = pack_bits(_x)
-assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (3, 2, 3)
-for _i in range(3):
-    for _j in range(2):
-        for _k in range(3):
-            _word = 0
-            for _e in range(64):
-                _word = 2 * _word + int(64 * _k + _e < 150 and _x[_i, _j, 64 * _k + _e] > 0)
-            assert int(_b[_i, _j, _k]) == _word
+assert isinstance(_b, np.ndarray) and _b.dtype == np.uint64, "pack_bits must return uint64 words"
+assert _b.shape == (3, 2, 3), "pack_bits must keep the leading axes and give ceil(K / 64) words on the last"
+_words = np.zeros((3, 2, 3), dtype=object)
+for _k in range(150):  # element k sets bit 63 - k % 64 of word k // 64
+    _words[..., _k // 64] += (_x[..., _k] > 0).astype(object) * 2 ** (63 - _k % 64)
+assert [int(v) for v in _b.ravel()] == [int(v) for v in _words.ravel()], (
+    "pack_bits must put element k at bit 63 - k % 64 of word k // 64 (first element most significant), "
+    "with zero padding bits")
 _b = pack_bits(np.ones((4, 64)))
-assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (4, 1) and (_b == np.uint64(2 ** 64 - 1)).all()
+assert _b.shape == (4, 1) and np.all(_b == np.uint64(2 ** 64 - 1)), "64 entries of +1 must pack into one all-ones word"
 _b = pack_bits(np.ones(65))
-assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (2,) and int(_b[0]) == 2 ** 64 - 1 and int(_b[1]) == 2 ** 63
+assert _b.shape == (2,) and int(_b[0]) == 2 ** 64 - 1 and int(_b[1]) == 2 ** 63, (
+    "a 1-d input must pack along its only axis, the 65th element the top bit of the second word")
 _b = pack_bits(-np.ones((2, 70)))
-assert type(_b) is np.ndarray and _b.dtype == np.uint64 and _b.shape == (2, 2) and (_b == 0).all()
+assert _b.shape == (2, 2) and np.all(_b == 0), "-1 entries must be zero bits, and so must the padding"
+_b = pack_bits(np.where(_rng.random((5, 200)) < 0.5, -1.0, 1.0)[:, ::2])
+assert _b.shape == (5, 2), "pack_bits must work on non-contiguous inputs (a strided view)"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_xnor", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 9: `xnor_popcount_matmul`
+# ### Exercise 8: `xnor_popcount_matmul` (3 points; hidden tests at grading)
 #
 # The product of $N$ packed rows $a$ with $M$ packed rows $w$ (the weights stored one
 # output unit per row, i.e. packed from $W_b^\top$), all in $\{-1, +1\}^K$:
@@ -1293,25 +1253,25 @@ assert np.array_equal(_out, _a @ _w.T), (
     "use the true K (100), not the padded length (128): the padding bits are zero in both")
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(27)
-for _n, _m, _k in ((5, 7, 200), (1, 3, 64), (2, 2, 1)):
+for _n, _m, _k in ((5, 7, 200), (1, 3, 64), (2, 2, 1), (3, 1, 129)):
     _a = np.where(_rng.random((_n, _k)) < 0.5, -1.0, 1.0)
     _w = np.where(_rng.random((_m, _k)) < 0.5, -1.0, 1.0)
     _words = (_k + 63) // 64
     _pa = np.packbits(np.pad(_a > 0, [(0, 0), (0, 64 * _words - _k)]), axis=-1).view(">u8").astype(np.uint64)
     _pw = np.packbits(np.pad(_w > 0, [(0, 0), (0, 64 * _words - _k)]), axis=-1).view(">u8").astype(np.uint64)
     _o = xnor_popcount_matmul(_pa, _pw, _k)
-    assert type(_o) is np.ndarray and _o.dtype.kind == "i" and _o.shape == (_n, _m)
-    assert (_o == (_a @ _w.T).astype(np.int64)).all()
+    assert isinstance(_o, np.ndarray) and _o.shape == (_n, _m), "xnor_popcount_matmul must return (N, M)"
+    assert _o.dtype.kind == "i", "xnor_popcount_matmul must return signed integers"
+    np.testing.assert_array_equal(_o, _a @ _w.T, err_msg="out must be the product a @ w.T = K - 2 popcount(a XOR w)")
 # K = 70: a is all -1 (zero words); w row 0 is +1 at elements 0..64 and 69, row 1 all -1
 _pa = np.zeros((1, 2), dtype=np.uint64)
 _pw = np.zeros((2, 2), dtype=np.uint64)
 _o = xnor_popcount_matmul(_pa, _pw, 70)
-assert type(_o) is np.ndarray and _o.dtype.kind == "i" and _o.shape == (1, 2) and (_o == 70).all()
+assert np.shape(_o) == (1, 2) and np.all(_o == 70), "equal rows must give out = K (the true K, not the padded length)"
 _pw[0, 0] = np.uint64(2 ** 64 - 1)
 _pw[0, 1] = np.uint64(2 ** 63 + 2 ** 58)
 _o = xnor_popcount_matmul(_pa, _pw, 70)
-assert type(_o) is np.ndarray and _o.dtype.kind == "i" and _o.shape == (1, 2)
-assert int(_o[0, 0]) == -62 and int(_o[0, 1]) == 70
+assert int(_o[0, 0]) == -62 and int(_o[0, 1]) == 70, "out must count every disagreeing bit of every word twice off K"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_fold", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1326,7 +1286,7 @@ assert int(_o[0, 0]) == -62 and int(_o[0, 1]) == 70
 # $h = +1$ if $d\,(s - \tau) \ge 0$, else $-1$. A binary layer then needs nothing but
 # bits, a popcount and one comparison per unit.
 #
-# ### Exercise 10: `fold_batchnorm_sign`
+# ### Exercise 9: `fold_batchnorm_sign` (3 points; hidden tests at grading)
 #
 # (No entry of $\gamma$ is zero.)
 
@@ -1378,17 +1338,18 @@ _b, _gamma, _beta = _rng.standard_normal(_M), _rng.standard_normal(_M) * 2, _rng
 _gamma[0], _gamma[1] = -0.3, 0.3
 _mean, _var = 5 * _rng.standard_normal(_M), _rng.uniform(0.5, 40, _M)
 _t, _d = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var)
-assert type(_t) is np.ndarray and _t.dtype == np.float64 and _t.shape == (9,)
-# direction holds +-1.0; its dtype is not pinned to float64, and the values are exact in any int or float dtype
-assert type(_d) is np.ndarray and _d.dtype.kind in "fi" and _d.shape == (9,)
-_e = _mean - _b - _beta * (_var + 1e-4) ** 0.5 / _gamma
-_diff = _t - _e
-assert _diff.max() < 1e-12 and _diff.min() > -1e-12
-assert (_d == np.where(_gamma < 0, -1.0, 1.0)).all()
+assert np.shape(_t) == (9,) and np.shape(_d) == (9,), "fold_batchnorm_sign must return threshold (M,) and direction (M,)"
+np.testing.assert_allclose(_t, _mean - _b - _beta * np.sqrt(_var + 1e-4) / _gamma, rtol=0, atol=1e-12,
+                           err_msg="threshold must be running_mean - b - beta * sqrt(running_var + eps) / gamma")
+np.testing.assert_array_equal(_d, np.where(_gamma < 0, -1.0, 1.0), err_msg="direction must be the sign of gamma")
 _t, _d = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var, eps=0.5)
-assert type(_t) is np.ndarray and _t.dtype == np.float64 and _t.shape == (9,)
-_diff = _t - (_mean - _b - _beta * (_var + 0.5) ** 0.5 / _gamma)
-assert _diff.max() < 1e-12 and _diff.min() > -1e-12
+np.testing.assert_allclose(_t, _mean - _b - _beta * np.sqrt(_var + 0.5) / _gamma, rtol=0, atol=1e-12,
+                           err_msg="fold_batchnorm_sign must use the given eps")
+_s = _rng.integers(-60, 61, size=(400, _M)).astype(np.float64)
+_t, _d = fold_batchnorm_sign(_b, _gamma, _beta, _mean, _var)
+np.testing.assert_array_equal(np.where(_d * (_s - _t) >= 0, 1.0, -1.0),
+                              np.where(_gamma * (_s + _b - _mean) / np.sqrt(_var + 1e-4) + _beta >= 0, 1.0, -1.0),
+                              err_msg="the folded threshold test must agree with sign(batchnorm(s + b))")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_packed_path", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1547,7 +1508,7 @@ show(fig)
 # "58x" counts operations, not measured time.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_memory_speed", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Inline question 2.** Where does the 32x memory saving come from, and why does the
+# **Inline question 2 (2 points, graded by hand).** Where does the 32x memory saving come from, and why does the
 # speed-up that numpy shows at batch 1 not carry over to large batches? Write your
 # answer in the cell below.
 
@@ -1584,7 +1545,7 @@ show(fig)
 # round to nearest, training stalled below about 14 fractional bits; with stochastic
 # rounding it learned with 8.
 #
-# ### Exercise 11: `to_fixed_point`
+# ### Exercise 10: `to_fixed_point` (3 points; hidden tests at grading)
 #
 # Scale by $1/\epsilon$, round to an integer, scale back, saturate (`np.clip`). For
 # stochastic rounding draw with `rng.random(shape)` (a fresh `np.random.default_rng()`
@@ -1637,31 +1598,34 @@ assert 0.297 < _draws.mean() < 0.303, (
 _eps = 2.0 ** -8
 _x = np.array([[0.3, -0.3, 1.1], [300.0, -300.0, 0.0], [-0.001, 0.7 * _eps, 2 * _eps]])
 _o = to_fixed_point(_x, 8, 8)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (3, 3)
+assert isinstance(_o, np.ndarray) and _o.shape == (3, 3) and _o.dtype == np.float64, (
+    "to_fixed_point must return a float64 array of x's shape")
 _e = np.array([[77 * _eps, -77 * _eps, 282 * _eps], [128.0 - _eps, -128.0, 0.0], [0.0, _eps, 2 * _eps]])
-assert (_o == _e).all()
-_o = to_fixed_point(np.array([5.3, -5.3]), 2, 14)
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2,)
-assert (_o == np.array([2.0 - 2.0 ** -14, -2.0])).all()
+np.testing.assert_array_equal(_o, _e, err_msg=(
+    "round to nearest must give the closest multiple of eps, saturated to [-2**(IL-1), 2**(IL-1) - eps]"))
+np.testing.assert_array_equal(to_fixed_point(np.array([5.3, -5.3]), 2, 14), [2.0 - 2.0 ** -14, -2.0],
+                              err_msg="the range must depend on IL: saturate to [-2**(IL-1), 2**(IL-1) - eps]")
 _rng = np.random.default_rng(29)
 for _v in (0.1, 0.75, -0.4, -2.9, 0.02):
-    _o = to_fixed_point(np.full((200_000,), _v * 2.0 ** -6 + 3 * 2.0 ** -6), 10, 6, "stochastic", rng=_rng)
-    assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (200_000,)
+    _o = to_fixed_point(np.full((200_000,), (_v + 3) * 2.0 ** -6), 10, 6, "stochastic", rng=_rng)
+    assert _o.shape == (200_000,) and _o.dtype == np.float64, "stochastic rounding must return float64 of x's shape"
     _low = (3 + np.floor(_v)) * 2.0 ** -6
-    assert ((_o == _low) | (_o == _low + 2.0 ** -6)).all()
-    _bias = (_o.mean() - (_v + 3) * 2.0 ** -6) / 2.0 ** -6
-    assert _bias < 0.006 and _bias > -0.006
-_o = to_fixed_point(np.full((50_000,), 0.3), 4, 2, "stochastic", rng=np.random.default_rng(30))
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (50_000,) and ((_o == 0.25) | (_o == 0.5)).all()
-assert (_o.mean() - 0.3) * 4 < 0.01 and (_o.mean() - 0.3) * 4 > -0.01
+    assert np.all((_o == _low) | (_o == _low + 2.0 ** -6)), "stochastic rounding must go to one of the two neighbouring multiples"
+    assert abs((_o.mean() - (_v + 3) * 2.0 ** -6) / 2.0 ** -6) < 0.006, (
+        "stochastic rounding must be unbiased: up with probability (x - floor_eps(x)) / eps")
 _o = to_fixed_point(np.array([1.25, -3.5, 0.0] * 1000), 4, 2, "stochastic", rng=np.random.default_rng(31))
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (3000,)
-assert (_o == np.array([1.25, -3.5, 0.0] * 1000)).all()
+np.testing.assert_array_equal(_o, [1.25, -3.5, 0.0] * 1000, err_msg="stochastic rounding must keep exact multiples of eps")
 _o = to_fixed_point(np.array([9.0, 7.9, -8.2] * 100), 4, 2, "stochastic", rng=np.random.default_rng(32))
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (300,)
-assert (_o == np.array([7.75, 7.75, -8.0] * 100)).all()
+np.testing.assert_array_equal(_o, [7.75, 7.75, -8.0] * 100, err_msg="stochastic rounding must saturate too")
+# the generator is honoured
+_x = np.linspace(0.01, 0.99, 5000)
+_a = to_fixed_point(_x, 4, 2, "stochastic", rng=np.random.default_rng(7))
+_b = to_fixed_point(_x, 4, 2, "stochastic", rng=np.random.default_rng(7))
+_c = to_fixed_point(_x, 4, 2, "stochastic", rng=np.random.default_rng(8))
+assert np.array_equal(_a, _b), "stochastic rounding must draw from the given rng: the same seed must give the same result"
+assert (_a != _c).sum() > 500, "stochastic rounding must draw from the given rng: different seeds must differ"
 _o = to_fixed_point(np.full((2, 3), 0.4), 4, 1, "stochastic")
-assert type(_o) is np.ndarray and _o.dtype == np.float64 and _o.shape == (2, 3) and ((_o == 0.0) | (_o == 0.5)).all()
+assert _o.shape == (2, 3) and np.all((_o == 0.0) | (_o == 0.5)), "stochastic rounding without rng must still work"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_fixed_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1797,7 +1761,7 @@ for name, (acc, loss, seconds) in dtype_results.items():
 print("(numpy has no BLAS for float16: its products run in slow generic loops)")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_stochastic_rounding", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Inline question 3.** Why does stochastic rounding keep learning where round to
+# **Inline question 3 (2 points, graded by hand).** Why does stochastic rounding keep learning where round to
 # nearest stalls? Write your answer in the cell below.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_stochastic_rounding", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}

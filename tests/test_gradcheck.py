@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course.lib.gradcheck import (check_gradients, eval_numerical_gradient,
-                                  eval_numerical_gradient_array, grad_check_sparse, rel_error)
+from course.lib.gradcheck import (check_gradients, check_layer, eval_numerical_gradient,
+                                  eval_numerical_gradient_array, grad_check_sparse, rel_error,
+                                  relative_errors)
 
 
 def softmax(x):
@@ -160,3 +161,76 @@ def test_check_gradients_reports_missing_or_misshapen_gradients():
     with pytest.raises(ValueError, match=r"\(3, 4\)"):
         check_gradients(lambda: loss_and_grads()[0], params,
                         {"W": grads["W"].T, "b": grads["b"]}, verbose=False)
+
+
+# -- check_layer: one call per layer ----------------------------------------------------------
+
+def affine_forward(x, w, b):
+    """x (N, D) @ w (D, M) + b (M,) -> (N, M)."""
+    return x @ w + b, (x, w)
+
+
+def affine_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def scale_forward(x, param):
+    """x * param['scale'], any shape: one array input beside a param dict."""
+    return x * param["scale"], param["scale"]
+
+
+def test_check_layer_passes_a_right_layer_and_names_each_input():
+    rng = np.random.default_rng(3)
+    inputs = {"x": rng.standard_normal((4, 5)), "w": rng.standard_normal((5, 3)), "b": rng.standard_normal(3)}
+    before = {k: v.copy() for k, v in inputs.items()}
+    report = check_layer(affine_forward, affine_backward, inputs)
+    assert list(report) == ["dx", "dw", "db"]
+    assert all(check.rel_error < 1e-8 for check in report.values()), report
+    for name, value in inputs.items():
+        np.testing.assert_array_equal(value, before[name])  # perturbed, then restored
+
+
+def test_check_layer_finds_the_worst_element_of_a_wrong_gradient():
+    rng = np.random.default_rng(4)
+    inputs = {"x": rng.standard_normal((4, 5)), "w": rng.standard_normal((5, 3)), "b": rng.standard_normal(3)}
+
+    def wrong_backward(dout, cache):
+        dx, dw, db = affine_backward(dout, cache)
+        dw = dw.copy()
+        dw[2, 1] += 1.0
+        return dx, dw, db
+
+    report = check_layer(affine_forward, wrong_backward, inputs)
+    assert report["dx"].rel_error < 1e-8 and report["db"].rel_error < 1e-8
+    assert report["dw"].rel_error > 1e-3 and report["dw"].worst_index == (2, 1)
+    assert "dw" in str(report["dw"]) and "(2, 1)" in str(report["dw"])
+
+
+def test_check_layer_passes_param_dicts_along_and_takes_a_single_gradient(capsys):
+    x = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    param = {"scale": 2.5}
+    dout = np.ones((3, 4))
+    report = check_layer(scale_forward, lambda dout, scale: dout * scale, {"x": x, "param": param},
+                         dout=dout, verbose=True)
+    assert list(report) == ["dx"] and report["dx"].rel_error < 1e-9
+    assert "dx: relative error" in capsys.readouterr().out
+    report = check_layer(scale_forward, lambda dout, scale: dout * 2.0, {"x": x, "param": param}, dout=dout)
+    assert report["dx"].rel_error > 0.1
+
+
+def test_check_layer_refuses_miscounted_misshapen_or_unchecked_gradients():
+    rng = np.random.default_rng(5)
+    inputs = {"x": rng.standard_normal((2, 3)), "w": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    with pytest.raises(ValueError, match="returned 2 gradients for the 3"):
+        check_layer(affine_forward, lambda dout, cache: affine_backward(dout, cache)[:2], inputs)
+    with pytest.raises(ValueError, match="dw has shape"):
+        check_layer(affine_forward, lambda dout, cache: (dout @ cache[1].T, np.zeros(3), dout.sum(0)), inputs)
+    with pytest.raises(TypeError, match="no float64 array"):
+        check_layer(scale_forward, lambda dout, scale: dout, {"x": np.ones(3, dtype=np.float32), "param": {"scale": 1}})
+
+
+def test_rel_error_and_relative_errors_share_one_formula():
+    x, y = np.array([1.0, 0.0, -2.0]), np.array([1.5, 0.0, -2.0])
+    np.testing.assert_allclose(relative_errors(x, y), [0.5 / 2.5, 0.0, 0.0])
+    assert rel_error(x, y) == pytest.approx(0.2)

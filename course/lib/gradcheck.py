@@ -14,16 +14,25 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def rel_error(x, y) -> float:
-    """Largest elementwise relative error max |x - y| / max(1e-8, |x| + |y|).
+def relative_errors(x, y) -> np.ndarray:
+    """Elementwise relative errors |x - y| / max(1e-8, |x| + |y|), the course's one formula.
 
-    x, y: arrays of one shape (or scalars). Returns a Python float.
+    x, y: arrays of one shape (or scalars). Returns a float64 array of that shape;
+    the 1e-8 floor keeps two zeros from dividing by zero.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape:
         raise ValueError(f"rel_error: shapes differ, {x.shape} against {y.shape}")
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+    return np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))
+
+
+def rel_error(x, y) -> float:
+    """Largest elementwise relative error max |x - y| / max(1e-8, |x| + |y|).
+
+    x, y: arrays of one shape (or scalars). Returns a Python float.
+    """
+    return float(np.max(relative_errors(x, y)))
 
 
 def _evaluate_around(f, x, ix, h):
@@ -90,8 +99,8 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, verbos
         ix = tuple(int(rng.integers(n)) for n in x.shape)
         plus, minus = _evaluate_around(f, x, ix, h)
         numeric = float((plus - minus) / (2 * h))
-        analytic = analytic_grad[ix]
-        err = abs(numeric - analytic) / max(1e-8, abs(numeric) + abs(analytic))
+        analytic = float(analytic_grad[ix])
+        err = rel_error(numeric, analytic)
         worst = max(worst, err)
         if verbose:
             print(f"numerical: {numeric:f} analytic: {analytic:f}, relative error: {err:e}")
@@ -135,13 +144,64 @@ def check_gradients(loss_fn, params, grads, h=1e-5, verbose=True):
                 f"check_gradients: grads[{name!r}] has shape {analytic.shape}, "
                 f"params[{name!r}] has shape {value.shape}"
             )
-        errors = np.abs(numeric - analytic) / np.maximum(1e-8, np.abs(numeric) + np.abs(analytic))
-        worst = np.unravel_index(int(np.argmax(errors)), errors.shape)
-        worst = tuple(int(i) for i in worst)
-        report[name] = ParamCheck(name, float(errors[worst]), worst,
-                                  float(numeric[worst]), float(analytic[worst]))
+        report[name] = _worst_element(name, numeric, analytic)
         if verbose:
             print(report[name])
+    return report
+
+
+def _worst_element(name, numeric, analytic) -> ParamCheck:
+    """The ParamCheck of one gradient: its largest relative error and where it sits."""
+    errors = relative_errors(numeric, analytic)
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(errors)), errors.shape))
+    return ParamCheck(name, float(errors[worst]), worst, float(np.asarray(numeric)[worst]),
+                      float(np.asarray(analytic)[worst]))
+
+
+def check_layer(forward, backward, inputs, dout=None, h=1e-5, seed=0, verbose=False):
+    """Check a layer's backward pass against centred differences of its forward pass.
+
+    forward: the layer's forward function, `out, cache = forward(*inputs.values())`.
+    backward: its backward function, `grads = backward(dout, cache)`: one gradient
+        per float64 array of `inputs`, in their order (a single array when there is
+        one, else a tuple), each of its input's shape.
+    inputs: dict name -> forward's positional arguments in order (e.g. {"x": x,
+        "w": w, "b": b, "conv_param": conv_param}); float64 arrays are checked,
+        anything else (a param dict) is passed along unchanged.
+    dout: upstream gradient of out's shape; None draws a standard normal one from
+        np.random.default_rng(seed).
+    Returns a dict "d" + name -> ParamCheck (relative error, worst index, numeric and
+    analytic values there), printed one line each when verbose.
+    """
+    names = [name for name, value in inputs.items()
+             if isinstance(value, np.ndarray) and value.dtype == np.float64]
+    if not names:
+        raise TypeError("check_layer: no float64 array among the inputs, nothing to check; "
+                        "convert them with x.astype(np.float64)")
+    args = list(inputs.values())
+    out, cache = forward(*args)
+    if dout is None:
+        dout = np.random.default_rng(seed).standard_normal(np.shape(out))
+    grads = backward(dout, cache)
+    grads = (grads,) if len(names) == 1 and not isinstance(grads, tuple) else tuple(grads)
+    if len(grads) != len(names):
+        raise ValueError(f"check_layer: backward returned {len(grads)} gradients for the {len(names)} "
+                         f"float64 inputs {names}: return one per input, in order")
+    report = {}
+    for position, (name, grad) in enumerate(zip(names, grads)):
+        value = inputs[name]
+        if np.shape(grad) != value.shape:
+            raise ValueError(f"check_layer: d{name} has shape {np.shape(grad)}, {name} has shape {value.shape}: "
+                             "a gradient has the shape of its variable")
+        index = list(inputs).index(name)
+
+        def forward_of(z, index=index):
+            return forward(*args[:index], z, *args[index + 1:])[0]
+
+        numeric = eval_numerical_gradient_array(forward_of, value, dout, h=h)
+        report["d" + name] = _worst_element("d" + name, numeric, grad)
+        if verbose:
+            print(report["d" + name])
     return report
 
 

@@ -6,7 +6,7 @@ import copy
 import numpy as np
 import pytest
 
-from course.lib.train import History, accuracy, predict, train
+from course.lib.train import History, accuracy, load_checkpoint, predict, train
 
 
 def blobs(seed=0, num_train=240, num_val=120, spread=1.6):
@@ -235,3 +235,70 @@ def test_zero_epochs_leave_the_parameters_alone():
     history = train(linear_softmax(params), params, data, sgd, num_epochs=0, progress=False)
     assert history.loss_history == [] and history.val_acc_history == []
     np.testing.assert_array_equal(params["W"], init_params()["W"])
+
+
+# -- checkpoints: save and resume the parameters, the best ones and the optimizer state ----------
+
+def momentum(w, dw, config):
+    """SGD with momentum: state in config['velocity'], the learning rate decays in config."""
+    v = config.get("momentum", 0.9) * config.get("velocity", np.zeros_like(w)) - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+
+
+def run(params, num_epochs, **kwargs):
+    return train(linear_softmax(params, reg=1e-3), params, blobs(), momentum, learning_rate=0.2,
+                 lr_decay=0.8, num_epochs=num_epochs, batch_size=40, seed=3, progress=False,
+                 keep_best=False, **kwargs)
+
+
+def test_an_interrupted_run_resumed_equals_one_that_ran_through(tmp_path):
+    straight = init_params()
+    history = run(straight, 5)
+
+    path = tmp_path / "run.npz"
+    resumed = init_params()
+    run(resumed, 2, checkpoint=path)  # "interrupted" after two epochs
+    fresh = init_params(seed=9)  # a new process: other starting values, overwritten by the checkpoint
+    history_resumed = run(fresh, 5, checkpoint=path, resume=True)
+
+    for name in straight:
+        np.testing.assert_array_equal(fresh[name], straight[name])
+    assert history_resumed.loss_history == history.loss_history
+    assert history_resumed.val_acc_history == history.val_acc_history
+    assert history_resumed.best_val_acc == history.best_val_acc
+    for name in straight:
+        np.testing.assert_array_equal(history_resumed.best_params[name], history.best_params[name])
+
+
+def test_a_checkpoint_holds_the_optimizer_state_and_the_best_parameters(tmp_path):
+    path = tmp_path / "run.npz"
+    params = init_params()
+    history = run(params, 3, checkpoint=path)
+    state = load_checkpoint(path)
+    assert state.epochs_done == 3
+    for name in params:
+        np.testing.assert_array_equal(state.params[name], params[name])
+        np.testing.assert_array_equal(state.history.best_params[name], history.best_params[name])
+        assert state.configs[name]["velocity"].shape == params[name].shape
+        assert state.configs[name]["learning_rate"] == pytest.approx(0.2 * 0.8 ** 3)
+    assert state.history.loss_history == history.loss_history
+    assert not list(tmp_path.glob("*.partial*"))  # written beside, then moved into place
+    with np.load(path, allow_pickle=False) as file:  # plain arrays, no pickles
+        assert "meta" in file.files
+
+
+def test_resuming_with_another_model_is_refused(tmp_path):
+    path = tmp_path / "run.npz"
+    run(init_params(), 1, checkpoint=path)
+    with pytest.raises(ValueError, match="has shape .* resume with the model it was saved from"):
+        run(init_params(D=5, C=4) | {"b": np.zeros(4)}, 2, checkpoint=path, resume=True)
+
+
+def test_resume_without_a_checkpoint_file_starts_afresh(tmp_path):
+    path = tmp_path / "none.npz"
+    params, straight = init_params(), init_params()
+    run(params, 2, checkpoint=path, resume=True)
+    run(straight, 2)
+    np.testing.assert_array_equal(params["W"], straight["W"])
+    assert load_checkpoint(path).epochs_done == 2

@@ -12,7 +12,7 @@ that user; as anyone else (a laptop) the commands run as you. Tests that use
 the fixture are skipped, with what to install, where the binaries or the
 psycopg driver are absent.
 
-Import the fixture into a test module: `from pg_server import postgres_server`.
+tests/conftest.py makes the fixture available to every test module.
 """
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from course.grading import submissions as subs
 from course.grading.autograde import grade, scores
 from course.grading.release import release
 from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
-from pg_server import postgres_server  # noqa: F401 (a fixture)
 
 NAME = "00_fixture"
 

@@ -179,6 +179,12 @@ def test_a_call_past_its_limit_is_interrupted_and_the_kernel_serves_the_next(ns,
     assert ns["scale"](np.ones(1), 3.0)[0] == 3.0
 
 
+def test_calls_end_with_the_test_cells_time_limit(ns, channel):
+    channel.begin_cell(timeout=1)
+    with pytest.raises(CallTimeout, match=r"spin did not return before the test cell's time limit \(1 s\)"):
+        ns["spin"]()
+
+
 def test_a_handle_never_passes_for_data(ns):
     net = ns["Net"](2)
     with pytest.raises(TypeError):

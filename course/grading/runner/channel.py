@@ -18,7 +18,8 @@ Student prints during a call (iopub streams of our requests) are written to
 this process's sys.stdout/sys.stderr, which the runner captures per test cell:
 they become stream text of the test cell, never an execute_result.
 
-Time: each top-level call has its own limit, callbacks included. When it
+Time: each top-level call has its own limit, callbacks included, and ends
+at the latest with the test cell's time limit. When it
 passes, the kernel is sent an interrupt_request on the control channel (the
 kernel interrupts itself: no signal from here, no pid needed, and it works
 with the sandbox's message interrupts) and the call fails with CallTimeout;
@@ -80,6 +81,9 @@ class KernelChannel:
         self._callback_error: BaseException | None = None  # first exception of a test callback
         self._failure: ChannelFailure | None = None  # of the current top-level call
         self._replied = False  # the current top-level call's execute_reply has arrived
+        self.cell_timeout: float | None = None
+        self.cell_deadline: float | None = None
+        self._limit = ""
         self._stream_chars = 0
 
     def close(self) -> None:
@@ -102,7 +106,7 @@ class KernelChannel:
                 raise
         self._callback_error = self._failure = None
         self._stream_chars = 0
-        self._deadline = None if self.call_timeout is None else time.monotonic() + self.call_timeout
+        self._deadline, self._limit = self._call_deadline()
         self._active = self._execute(serve_code(dumps(op)))
         self._replied = False
         try:
@@ -118,10 +122,22 @@ class KernelChannel:
             raise self._callback_error
         return answer
 
-    def begin_cell(self) -> None:
-        """Before each test cell: (re)define the agent in the kernel if it is
-        not there (a new kernel after a restart), and forget past failures."""
+    def _call_deadline(self) -> tuple[float | None, str]:
+        """(deadline, how to name it) of a call starting now: its own limit or
+        the end of the test cell's, whichever comes first."""
+        now = time.monotonic()
+        call = None if self.call_timeout is None else now + self.call_timeout
+        if self.cell_deadline is not None and (call is None or self.cell_deadline < call):
+            return self.cell_deadline, f"before the test cell's time limit ({self.cell_timeout:g} s)"
+        return call, f"within {self.call_timeout:g} s"
+
+    def begin_cell(self, timeout: float | None = None) -> None:
+        """Before each test cell (which may run `timeout` s): (re)define the
+        agent in the kernel if it is not there (a new kernel after a restart),
+        and forget past failures."""
         self._broken = None
+        self.cell_timeout = timeout
+        self.cell_deadline = None if timeout is None else time.monotonic() + timeout
         self._deadline = time.monotonic() + min(60.0, self.call_timeout or 60.0)
         self._active = self._execute(install_code())
         try:
@@ -192,7 +208,7 @@ class KernelChannel:
         while True:
             remaining = None if self._deadline is None else self._deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
-                raise CallTimeout(f"{label} did not return within {self.call_timeout:g} s")
+                raise CallTimeout(f"{label} did not return {self._limit}")
             wait = 1.0 if remaining is None else min(1.0, remaining)
             for socket, _ in poller.poll(wait * 1000):
                 channel = channels[socket]

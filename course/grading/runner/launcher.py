@@ -16,7 +16,7 @@ import time
 
 from .plan import NotebookPlan, TestCell
 
-KILL_GRACE = 15.0  # s past the cell's limit before the runner is killed
+KILL_GRACE = 15.0  # s past the cell's limit before the runner is killed (its calls end at the limit)
 
 
 def connection_json(info: dict) -> dict:
@@ -71,7 +71,7 @@ class RunnerProcess:
         """{"outputs": [...], "passed": bool} of one test cell."""
         try:
             self._send({"op": "cell", "grade_id": cell.grade_id, "source": cell.source,
-                        "hidden_lines": sorted(cell.hidden_lines)})
+                        "hidden_lines": sorted(cell.hidden_lines), "timeout": timeout})
         except (BrokenPipeError, OSError):
             return failed(f"the test runner process stopped (exit code {self.process.poll()})")
         deadline = None if timeout is None else time.monotonic() + timeout + KILL_GRACE

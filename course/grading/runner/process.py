@@ -6,7 +6,7 @@ submission can stand in for numpy). It talks to its parent over its own
 stdin/stdout, one JSON object per line:
 
     parent -> runner   {"connection": {...}, "call_timeout": s, "plan": {...}}   once
-                       {"op": "cell", "grade_id": ..., "source": ..., "hidden_lines": [...]}
+                       {"op": "cell", "grade_id": ..., "source": ..., "hidden_lines": [...], "timeout": s}
                        {"op": "exit"}
     runner -> parent   {"outputs": [nbformat outputs], "passed": bool}   per cell
 
@@ -57,13 +57,14 @@ def cell_namespace(channel: KernelChannel, cell: TestCell, plan: dict) -> dict:
     return namespace
 
 
-def run_cell(channel: KernelChannel, cell: TestCell, plan: dict) -> dict:
-    """Run one test cell; {"outputs": [...], "passed": bool}."""
+def run_cell(channel: KernelChannel, cell: TestCell, plan: dict, timeout: float | None = None) -> dict:
+    """Run one test cell (its calls in at most `timeout` s in all);
+    {"outputs": [...], "passed": bool}."""
     stdout, stderr = io.StringIO(), io.StringIO()
     error = None
     with redirect_stdout(stdout), redirect_stderr(stderr):
         try:
-            channel.begin_cell()
+            channel.begin_cell(timeout)
             code = compile(cell.source, cell.filename, "exec")
             exec(code, cell_namespace(channel, cell, plan))
         except Exception as err:  # any failure of the test gives 0 points
@@ -109,7 +110,7 @@ def main() -> int:
             if request["op"] == "exit":
                 break
             cell = TestCell(request["grade_id"], request["source"], frozenset(request["hidden_lines"]))
-            protocol.write(json.dumps(run_cell(channel, cell, init["plan"])) + "\n")
+            protocol.write(json.dumps(run_cell(channel, cell, init["plan"], request.get("timeout"))) + "\n")
             protocol.flush()
     finally:
         channel.close()

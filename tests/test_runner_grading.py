@@ -1,0 +1,344 @@
+"""The trusted runner through real nbgrader (sandboxed kernels, ipc transport):
+the fixture 00_runner_fixture graded as usual, and every in-kernel attack of
+issue 12 as a submission that earns nothing it did not earn. Exercise points:
+scale_vector 2, running_mean 3, numerical_gradient 4 (9 in all)."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import textwrap
+
+import nbformat
+import pytest
+
+from course.grading import submissions as subs
+from course.grading.autograde import grade_one, scores
+from course.grading.masters import hidden_blocks
+from course.grading.release import release
+from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
+
+pytestmark = pytest.mark.slow  # real nbgrader runs: a few minutes
+
+NAME = "00_runner_fixture"
+WRONG = {
+    "scale_vector": "def scale_vector(x, k):\n    return np.asarray(x, dtype=np.float64)",
+    "running_mean": textwrap.dedent("""\
+        class RunningMean:
+            def __init__(self, dim):
+                self.mean = np.zeros(dim)
+                self.count = 0
+            def update(self, x):
+                self.count += 1
+                self.mean = np.asarray(x, dtype=np.float64)"""),
+    "numerical_gradient": "def numerical_gradient(f, x, h=1e-5):\n    return np.zeros_like(x)",
+}
+CORRECT_SCALE = "def scale_vector(x, k):\n    return k * np.asarray(x, dtype=np.float64)"
+
+
+def with_cells(notebook, **sources):
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in sources:
+            cell.source = sources[grade_id]
+    return notebook
+
+
+def attack(release_nb, code, **solutions):
+    """Wrong solutions everywhere, the attack code first in the first solution cell."""
+    sources = {**WRONG, **solutions}
+    sources["scale_vector"] = textwrap.dedent(code) + "\n" + sources["scale_vector"]
+    return with_cells(release_nb, **sources)
+
+
+MAGIC = """
+class Magic:
+    # compares as equal and close to anything, and looks like an array
+    shape = property(lambda self: (2,))
+    dtype = property(lambda self: np.float64)
+    __eq__ = __lt__ = __gt__ = __le__ = __ge__ = __ne__ = lambda self, other: True
+    __sub__ = __rsub__ = __abs__ = __add__ = __mul__ = lambda self, *args: self
+    __bool__ = lambda self: True
+    __float__ = lambda self: 0.0
+    __array__ = lambda self, *args, **kwargs: np.ones(2, dtype=bool)
+    max = min = sum = all = any = lambda self, *args, **kwargs: self
+"""
+MAGIC_EVERYWHERE = {
+    "running_mean": "class RunningMean:\n    def __init__(self, dim):\n        self.mean = Magic()\n"
+                    "        self.count = Magic()\n    def update(self, x):\n        pass",
+    "numerical_gradient": "def numerical_gradient(f, x, h=1e-5):\n    return Magic()",
+}
+
+ATTACKS = {
+    "input-transformers-cleanup": """
+        get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"])
+    """,
+    "input-transformers-post-drop-asserts": """
+        get_ipython().input_transformers_post.append(
+            lambda lines: ["pass\\n"] if any("assert" in line for line in lines) else lines)
+    """,
+    "ast-transformer-try-except": """
+        import ast
+        class Swallow(ast.NodeTransformer):
+            def visit_Module(self, node):
+                handler = ast.ExceptHandler(type=ast.Name("BaseException", ast.Load()), name=None,
+                                            body=[ast.Pass()])
+                node.body = [ast.Try(body=[statement], handlers=[handler], orelse=[], finalbody=[])
+                             for statement in node.body]
+                return ast.fix_missing_locations(node)
+        get_ipython().ast_transformers.append(Swallow())
+    """,
+    "run-cell-async-replaced": """
+        from IPython.core.interactiveshell import InteractiveShell
+        _original_run_cell_async = InteractiveShell.run_cell_async
+        async def run_cell_async(self, *args, **kwargs):
+            result = await _original_run_cell_async(self, *args, **kwargs)
+            result.error_in_exec = result.error_before_exec = None
+            return result
+        InteractiveShell.run_cell_async = run_cell_async
+        InteractiveShell.showtraceback = lambda self, *args, **kwargs: None
+    """,
+    "session-send-patched": """
+        _kernel = get_ipython().kernel
+        _send = _kernel.session.send
+        def send(stream, msg_or_type, content=None, parent=None, *args, **kwargs):
+            if msg_or_type == "error":
+                return None
+            if msg_or_type == "execute_reply" and content and content.get("status") == "error":
+                content = {"status": "ok", "execution_count": content.get("execution_count"),
+                           "user_expressions": {}, "payload": []}
+            return _send(stream, msg_or_type, content, parent, *args, **kwargs)
+        _kernel.session.send = send
+    """,
+    "pre-run-cell-execute-result": """
+        _ip = get_ipython()
+        def say_ok(info):
+            kernel = _ip.kernel
+            kernel.session.send(kernel.iopub_socket, "execute_result",
+                                {"data": {"text/plain": "'ok'"}, "metadata": {}, "execution_count": 1},
+                                parent=kernel.get_parent("shell"))
+        _ip.events.register("pre_run_cell", say_ok)
+    """,
+    "np-proxy-module": """
+        import types, numpy
+        class FakeArray:
+            pass
+        fake = types.ModuleType("numpy")
+        fake.__dict__.update(numpy.__dict__)
+        fake.ndarray = FakeArray
+        fake.bool_ = bool
+        fake.allclose = lambda *args, **kwargs: True
+        fake.testing = types.SimpleNamespace(assert_allclose=lambda *args, **kwargs: None)
+        np = fake
+    """,
+    "np-proxy-object": """
+        import numpy as _real_numpy
+        class Everything:
+            def __getattr__(self, name):
+                if name in ("allclose", "isclose", "array_equal"):
+                    return lambda *args, **kwargs: True
+                if name == "testing":
+                    return self
+                if name.startswith("assert_"):
+                    return lambda *args, **kwargs: None
+                return getattr(_real_numpy, name)
+        np = Everything()
+    """,
+    "import-hook-fake-numpy": """
+        import builtins, types, numpy as _real_numpy
+        _fake = types.ModuleType("numpy")
+        _fake.__dict__.update(_real_numpy.__dict__)
+        _fake.allclose = lambda *args, **kwargs: True
+        _original_import = builtins.__import__
+        def hooked(name, *args, **kwargs):
+            if name == "numpy":
+                return _fake
+            return _original_import(name, *args, **kwargs)
+        builtins.__import__ = hooked
+    """,
+    "np-ndarray-is-magic": MAGIC + "np.ndarray = Magic\n",
+}
+MAGIC_RETURNS = {
+    "magic-objects": (MAGIC, "def scale_vector(x, k):\n    return Magic()"),
+    "ndarray-subclass": ("""
+        class AlwaysClose(np.ndarray):
+            __eq__ = __lt__ = __gt__ = __le__ = __ge__ = lambda self, other: np.ones(self.shape, bool)
+        """, "def scale_vector(x, k):\n    return np.zeros(len(x)).view(AlwaysClose)"),
+    "object-array": (MAGIC, "def scale_vector(x, k):\n    return np.array([Magic() for _ in x], dtype=object)"),
+}
+PEEK = """
+    import gc, inspect, linecache, sys
+    peeked = []
+    def peek():
+        if peeked:  # once is enough (the gc walk is slow)
+            return
+        peeked.append(True)
+        found = []
+        for frame in inspect.stack():
+            found.append(f"frame {frame.filename}: {frame.code_context}")
+        for filename in list(linecache.cache):
+            found.append("".join(linecache.getlines(filename)))
+        shell = get_ipython()
+        found.extend(shell.user_ns.get("In", []))
+        found.extend(str(entry) for entry in shell.history_manager.input_hist_raw)
+        for obj in gc.get_objects():
+            items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else ()
+            found.extend(item for item in items if isinstance(item, str) and "assert" in item)
+        print("PEEKED:", "\\n".join(found)[-200000:])
+"""
+
+
+def submissions(release_nb, master):
+    """student -> (notebook, the autograded score it deserves)."""
+    cases = {
+        "reference": (subs.reference_submission(release_nb, master), 9),
+        "blank": (subs.blank_submission(release_nb), 0),
+        "partial-running-mean": (subs.fill(release_nb, master, ["running_mean"]), 3),
+        "partial-gradient": (subs.fill(release_nb, master, ["numerical_gradient"]), 4),
+        "infinite-loop": (with_cells(subs.reference_submission(release_nb, master),
+                                     scale_vector="def scale_vector(x, k):\n    while True:\n        pass"), 7),
+    }
+    for student, code in ATTACKS.items():
+        cases[student] = (attack(release_nb, code), 0)
+    for student, (code, scale) in MAGIC_RETURNS.items():
+        cases[student] = (attack(release_nb, code, scale_vector=scale, **MAGIC_EVERYWHERE), 0)
+    # Hooks that do not break the channel do not cost a correct solution its points.
+    correct = subs.reference_submission(release_nb, master)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in correct.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    cases["pre-run-cell-hook-but-correct"] = (attack(
+        release_nb, ATTACKS["pre-run-cell-execute-result"], **solutions), 9)
+    cases["peeks-at-the-tests"] = (attack(release_nb, PEEK, scale_vector=CORRECT_SCALE.replace(
+        "    return", "    peek()\n    return")), 2)
+    return cases
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Release the fixture, submit every case, grade each (sandboxed kernels)."""
+    tmp = tmp_path_factory.mktemp("runner")
+    audit = tmp / "audit.jsonl"
+    saved = dict(os.environ)
+    os.environ.update({"COURSE_CELL_TIMEOUT": "10", "COURSE_RUNNER_AUDIT": str(audit)})
+    try:
+        layout = scratch_layout(tmp, FIXTURE_NOTEBOOKS)
+        release([NAME], layout=layout)
+        released, master = read_release(layout, NAME), read_master(layout, NAME)
+        expected = {}
+        for student, (notebook, score) in submissions(released, master).items():
+            submit(layout, student, NAME, notebook)
+            expected[student] = score
+        for student in expected:  # one at a time, as `course grade --jobs 1` does
+            grade_one(layout.course_dir, NAME, student)
+        table = {s.student: s for s in scores(layout.course_dir, [NAME])}
+        yield layout, table, expected, audit, master
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def graded_notebook(layout, student):
+    return nbformat.read(layout.course_dir / "autograded" / student / NAME / f"{NAME}.ipynb", as_version=4)
+
+
+def output_text(notebook) -> str:
+    return json.dumps([cell.get("outputs", []) for cell in notebook.cells])
+
+
+def hidden_lines(master) -> list[str]:
+    lines = []
+    for cell in master.cells:
+        for block in hidden_blocks(cell.source):
+            lines += [line.strip() for line in block.splitlines() if len(line.strip()) >= 12]
+    return lines
+
+
+@pytest.mark.parametrize("student", ["reference", "blank", "partial-running-mean", "partial-gradient",
+                                     "infinite-loop"])
+def test_reference_blank_partial_and_timeout_score_exactly(graded, student):
+    _, table, expected, _, _ = graded
+    assert table[student].auto_score == expected[student], (student, table[student])
+    assert table[student].max_auto_score == 9
+
+
+@pytest.mark.parametrize("student", sorted(ATTACKS) + sorted(MAGIC_RETURNS) + [
+    "pre-run-cell-hook-but-correct", "peeks-at-the-tests"])
+def test_an_in_kernel_attack_earns_nothing_it_did_not_earn(graded, student):
+    _, table, expected, _, _ = graded
+    assert table[student].auto_score == expected[student], (student, table[student])
+
+
+def test_test_cells_show_the_runners_outcome(graded):
+    layout = graded[0]
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in graded_notebook(layout, "magic-objects").cells
+             if c.metadata.get("nbgrader", {}).get("grade_id")}
+    (error,) = [o for o in cells["test_scale_vector"].outputs if o.output_type == "error"]
+    assert error.traceback == ["scale_vector returned a <class '__main__.Magic'>, not data"]
+    partial = {c.metadata["nbgrader"]["grade_id"]: c
+               for c in graded_notebook(layout, "partial-running-mean").cells
+               if c.metadata.get("nbgrader", {}).get("grade_id")}
+    assert partial["test_running_mean"].outputs == []  # a pass: no error, no execute_result
+    wrong = {c.metadata["nbgrader"]["grade_id"]: c for c in graded_notebook(layout, "np-proxy-object").cells
+             if c.metadata.get("nbgrader", {}).get("grade_id")}
+    (error,) = [o for o in wrong["test_scale_vector"].outputs if o.output_type == "error"]
+    assert error.traceback[0].startswith("AssertionError: scale_vector([1, -2, 3], 2) returned")
+
+
+def test_a_hidden_failure_is_reported_as_such(graded, tmp_path):
+    layout = graded[0]
+    released, master = read_release(layout, NAME), read_master(layout, NAME)
+    # visible tests pass (one update), the hidden ones (three updates) do not
+    almost = "class RunningMean:\n    def __init__(self, dim):\n        self.mean = np.zeros(dim)\n" \
+             "        self.count = 0\n    def update(self, x):\n        self.count = 1\n" \
+             "        self.mean = np.asarray(x, dtype=np.float64)"
+    submit(layout, "hidden-fails", NAME, with_cells(released, running_mean=almost))
+    grade_one(layout.course_dir, NAME, "hidden-fails")
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in graded_notebook(layout, "hidden-fails").cells
+             if c.metadata.get("nbgrader", {}).get("grade_id")}
+    (error,) = [o for o in cells["test_running_mean"].outputs if o.output_type == "error"]
+    assert error.traceback == ["hidden test failed: count is the number of updates"]
+
+
+def test_no_hidden_test_reaches_the_kernel_or_the_outputs(graded):
+    layout, table, _, audit, master = graded
+    secrets = hidden_lines(master)
+    assert len(secrets) >= 10
+    sent = audit.read_text()
+    assert sent.count("_course_runner") > 10  # the audit saw the runner's requests
+    for line in secrets:
+        assert line not in sent, f"a hidden test line was sent to a kernel: {line}"
+    peeked = output_text(graded_notebook(layout, "peeks-at-the-tests"))
+    assert "PEEKED:" in peeked  # the attack ran and printed what it found ...
+    for line in secrets:
+        assert line not in peeked, f"a student's code found a hidden test line: {line}"
+
+
+def set_runner(layout, name, on: bool) -> None:
+    """Turn the runner on or off in the staged source notebook of `name`."""
+    path = layout.course_dir / "source" / name / f"{name}.ipynb"
+    source = nbformat.read(path, as_version=4)
+    source.metadata.setdefault("course", {})["trusted_runner"] = on
+    nbformat.write(source, path)
+
+
+def test_cost_with_and_without_the_runner_side_by_side(graded, capsys):
+    """The reference graded alternately with the runner and in the kernel:
+    the same points, and the time per submission of each (printed)."""
+    layout = graded[0]
+    seconds = {True: [], False: []}
+    try:
+        for _ in range(3):
+            for on in (False, True):
+                set_runner(layout, NAME, on)
+                outcome = grade_one(layout.course_dir, NAME, "reference")
+                points = {s.student: s.auto_score for s in scores(layout.course_dir, [NAME])}["reference"]
+                assert outcome.ok and points == 9, (on, outcome, points)
+                seconds[on].append(outcome.seconds)
+    finally:
+        set_runner(layout, NAME, True)
+    with_runner, without = min(seconds[True]), min(seconds[False])
+    with capsys.disabled():
+        print(f"\n{NAME} reference: {with_runner:.2f} s with the runner, {without:.2f} s in the kernel "
+              f"(best of 3 each), ratio {with_runner / without:.2f}")
+    assert with_runner < 2 * without

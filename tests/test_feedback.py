@@ -13,7 +13,7 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from course.errors import CourseError
 from course.grading.feedback import (HIDDEN_NOT_RUN, HIDDEN_RAN, OUTPUT_QUOTED_HIDDEN,
                                      OUTPUT_WITHHELD, HideHiddenTests, SanitizeHTML, as_markdown,
-                                     check_no_hidden_tests, clean_html, hidden_lines,
+                                     check_no_hidden_tests, clean_html, hidden_lines, leaked_lines,
                                      markdown_to_html, safe_data)
 
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
@@ -147,6 +147,11 @@ def test_course_feedback_refuses_a_page_that_shows_a_hidden_line(tmp_path):
     write_course(tmp_path, {"alice": "<pre>" + HIDDEN_RAN + "</pre>", "bob": SHOWS_HIDDEN})
     with pytest.raises(CourseError, match="bob.*shows 'assert good\\(-7\\) == 7'.*HideHiddenTests"):
         check_no_hidden_tests(tmp_path, "00_x")
+
+
+def test_a_hidden_line_counts_as_a_whole_line_only():
+    assert leaked_lines("<pre>inputs_seen = []</pre>", {"_seen = []"}) == []
+    assert leaked_lines("<pre>x\n    <span>_seen</span> = []\n</pre>", {"_seen = []"}) == ["_seen = []"]
 
 
 def test_a_line_of_the_students_own_cells_is_no_leak(tmp_path):

@@ -151,6 +151,11 @@ def output_text(output) -> str:
     return html.unescape(ANSI.sub("", "\n".join(parts)))
 
 
+def quoted_lines(text: str, telling: set[str]) -> list[str]:
+    """The telling lines that stand as whole lines (stripped) in text."""
+    return sorted(telling & {line.strip() for line in text.splitlines()})
+
+
 def note_output(text: str):
     return nbformat.v4.new_output("stream", name="stdout", text=text)
 
@@ -185,8 +190,7 @@ class HideHiddenTests(Preprocessor):
                 cell.source = without_hidden_blocks(cell.source, HIDDEN_RAN if hidden_ran else HIDDEN_NOT_RUN)
             if ranges and hidden_ran and len(errors) < len(cell.outputs):
                 cell.outputs = [note_output(OUTPUT_WITHHELD), *errors]
-        cell.outputs = [note_output(OUTPUT_QUOTED_HIDDEN)
-                        if any(line in output_text(o) for line in telling) else o
+        cell.outputs = [note_output(OUTPUT_QUOTED_HIDDEN) if quoted_lines(output_text(o), telling) else o
                         for o in cell.outputs]
 
 
@@ -297,8 +301,7 @@ def page_text(page: str) -> str:
 
 def leaked_lines(page: str, telling: set[str]) -> list[str]:
     """The hidden-test lines that a feedback page shows."""
-    text = page_text(page)
-    return sorted(line for line in telling if line in text)
+    return quoted_lines(page_text(page), telling)
 
 
 def feedback(names=None, layout: CourseLayout | None = None) -> int:

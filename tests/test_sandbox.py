@@ -114,3 +114,23 @@ def test_doctor_reports_the_sandbox():
     assert check_sandbox(problem=None).status == "ok"
     missing = check_sandbox(problem="`bwrap` is not installed")
     assert missing.status == "warn" and "apt-get install bubblewrap" in missing.fix
+
+
+@needs_sandbox
+def test_a_dying_or_stuck_cell_loses_only_itself(tmp_path):
+    """The kernel dies in one cell and ignores the interrupt in another: each
+    of them gets an error, the kernel restarts, the cells above re-run and
+    the cells after still see their names."""
+    from course.grading.sandbox import SandboxedExecute
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in [
+        "x = 1", "import os\nos._exit(1)", "print('after death', x)",
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.1)",
+        "print('after hang', x)"]]
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    SandboxedExecute(timeout=5).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    errors = [[o.ename for o in c.outputs if o.output_type == "error"] for c in nb.cells]
+    texts = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells]
+    assert errors == [[], ["DeadKernelError"], [], ["CellTimeoutError"], []]
+    assert texts[2] == "after death 1\n" and texts[4] == "after hang 1\n"

@@ -358,7 +358,12 @@ class SandboxedExecute(Execute):
                 return self._restart_and_replay(index)
 
     async def _async_restart(self) -> None:
+        """A new kernel, and a new client: a sandboxed kernel's sockets are
+        reached through its own /proc path, which changes with the kernel."""
         await ensure_async(self.km.restart_kernel(now=True))
+        self.kc.stop_channels()
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
         await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
 
 

@@ -56,3 +56,20 @@ def test_a_folder_main_job_did_not_make_is_never_cleared(tmp_path):
     demo.course_dir.rmdir()
     assert fresh_demo_course(layout) == demo and (demo.course_dir / "nbgrader_config.py").is_file()
     assert fresh_demo_course(layout) == demo  # its own folder is rebuilt
+
+
+@pytest.mark.slow
+def test_the_demo_stays_out_of_the_instructors_postgres_gradebook(postgres_server, tmp_path, monkeypatch):
+    import psycopg
+
+    url = postgres_server.create_database("instructor_grades")
+    monkeypatch.setenv("COURSE_GRADEBOOK_URL", url)
+    layout = scratch_layout(tmp_path, FIXTURE_NOTEBOOKS)
+    assert main_job([NAME], layout=layout) == 0
+    assert os.environ["COURSE_GRADEBOOK_URL"] == url
+    with psycopg.connect(postgres_server.conninfo("instructor_grades")) as conn:
+        assert conn.execute("SELECT name FROM assignment").fetchall() == [(NAME,)]  # the release
+        assert conn.execute("SELECT count(*) FROM student").fetchone() == (0,)
+    monkeypatch.delenv("COURSE_GRADEBOOK_URL")
+    demo = demo_layout(layout)
+    assert {s.student: s.auto_score for s in scores(demo.course_dir, [NAME])} == {REFERENCE: 9, BLANK: 0}

@@ -77,9 +77,15 @@ def results(db_url: str, course_id: str, name: str, student: str) -> dict | None
 def apply(db_url: str, course_id: str, name: str, student: str, graded: dict) -> None:
     """Write results(...) of a worker's copy into the gradebook at db_url, as
     autograde would have: the submission is created if new."""
-    from nbgrader.api import Gradebook
+    import warnings
 
-    with Gradebook(db_url, course_id) as gb:
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+
+    with Gradebook(db_url, course_id) as gb, warnings.catch_warnings():
+        # nbgrader's update_or_create_submission touches relationships of rows
+        # it has not added yet: SQLAlchemy's notice says so, and nothing is lost
+        warnings.simplefilter("ignore", SAWarning)
         gb.update_or_create_student(student)
         if graded["timestamp"] is not None:
             submission = gb.update_or_create_submission(name, student, timestamp=graded["timestamp"])

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -29,35 +30,39 @@ class RunResult:
         return self.error is None
 
 
-@contextmanager
-def notebook_environment(fast: bool):
-    """Set what the notebooks' parameters cell reads (COURSE_FAST) for the
-    kernels started inside; restore the environment after. MPLBACKEND is
-    dropped so that the kernels' inline backend puts the figures in the
-    executed copies (it needs no display)."""
-    saved = dict(os.environ)
+def notebook_env(fast: bool) -> dict:
+    """The kernels' environment: this one, with what the notebooks' parameters
+    cell reads (COURSE_FAST) and without MPLBACKEND, so that the kernels'
+    inline backend puts the figures in the executed copies (it needs no display)."""
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     if fast:
-        os.environ["COURSE_FAST"] = "1"
-    os.environ.pop("MPLBACKEND", None)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        env["COURSE_FAST"] = "1"
+    return env
 
 
-def execute_notebook(path: Path, output: Path, timeout: int = 600) -> RunResult:
+def kernel_manager(folder: Path) -> AsyncKernelManager:
+    """A python3 kernel manager. On Linux and macOS the kernel talks over ipc
+    sockets in `folder` (a private temporary folder): nothing listens on a TCP
+    port, so ipykernel has no unencrypted-TCP warning to print."""
+    if os.name == "nt":
+        return AsyncKernelManager(kernel_name=KERNEL)
+    return AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(folder / "kernel"),
+                              connection_file=str(folder / "kernel.json"))
+
+
+def execute_notebook(path: Path, output: Path, timeout: int = 600, fast: bool = False) -> RunResult:
     """Run every cell of the notebook at `path` (kernel cwd: its folder) and
     write the executed copy to `output`, also when a cell raised."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
-                            resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     error = None
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
-        error = _describe_failure(nb, err)
+    with tempfile.TemporaryDirectory(prefix="course-run-") as sockets:
+        client = NotebookClient(nb, timeout=timeout, km=kernel_manager(Path(sockets)),
+                                resources={"metadata": {"path": str(path.parent)}})
+        try:
+            client.execute(env=notebook_env(fast))
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+            error = _describe_failure(nb, err)
     seconds = time.perf_counter() - start
     output.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, output)
@@ -90,12 +95,11 @@ def run_masters(names=None, fast=False, layout: CourseLayout | None = None) -> i
     """
     layout = layout or CourseLayout.default()
     results = []
-    with notebook_environment(fast):
-        for name in layout.assignment_names(names):
-            result = execute_notebook(layout.master(name), layout.executed / f"{name}.ipynb")
-            status = "ok" if result.ok else f"FAILED at {result.error}"
-            print(f"{name:<24} {result.seconds:7.1f} s  {status}", flush=True)
-            results.append(result)
+    for name in layout.assignment_names(names):
+        result = execute_notebook(layout.master(name), layout.executed / f"{name}.ipynb", fast=fast)
+        status = "ok" if result.ok else f"FAILED at {result.error}"
+        print(f"{name:<24} {result.seconds:7.1f} s  {status}", flush=True)
+        results.append(result)
     failed = [r.name for r in results if not r.ok]
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}; "

@@ -2,10 +2,12 @@
 
 The runner installs this module's source (and codec.py's) in the kernel once
 per notebook, as the modules `_course_runner.codec` and `_course_runner.agent`
-(see `install_code`). Every request is then one silent execute_request of
-`serve(<op JSON>)`; the agent answers through the Jupyter stdin channel, by
-calling `input(<answer JSON>)`, and the runner's reply to that input is the
-next instruction. The same loop carries callbacks: a test's function passed
+(see `install_code`). Every top-level request is then one silent
+execute_request of the fixed code `SERVE_CODE`; the agent asks for the
+request and answers it through the Jupyter stdin channel, by calling
+`input(<JSON>)`, and the runner's reply to each input is the next
+instruction. (The request never travels as code: a megabyte array in a
+string literal would cost IPython seconds to transform and parse.) The same loop carries callbacks: a test's function passed
 to a student function arrives here as a stub that calls `input(<callback
 request>)` and serves the runner's requests (calls into the kernel, made by
 the callback while it runs in the runner) until the runner says `return`.
@@ -167,9 +169,9 @@ def perform(op):
         return {"kind": "notdata", "what": f"{describe_type(result)} ({type(err).__name__}: {err})"[:1000]}
 
 
-def serve(op_text):
-    """Serve one top-level request and whatever follows it until `done`."""
-    instruction = loads(op_text, MESSAGE_LIMIT)
+def serve():
+    """Serve the runner's requests, from the first (the answer to `ready`) to `done`."""
+    instruction = ask({"kind": "ready"})
     while instruction.get("op") != "done":
         instruction = ask(perform(instruction))
 
@@ -198,6 +200,4 @@ def install_code() -> str:
     )
 
 
-def serve_code(op_text: str) -> str:
-    """The execute_request code of one top-level request."""
-    return f"__import__('sys').modules['_course_runner.agent'].serve({op_text!r})"
+SERVE_CODE = "__import__('sys').modules['_course_runner.agent'].serve()"

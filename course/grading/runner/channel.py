@@ -4,9 +4,10 @@ The runner connects its own `jupyter_client.BlockingKernelClient` to the
 already running kernel from its connection info alone (tcp or ipc, any
 kernel manager: several clients on one kernel are allowed). A top-level
 request is one execute_request (silent: no execute_input, no pre/post_run_cell
-events, no history; allow_stdin) of the agent's `serve(<op>)`; every answer
-of the agent arrives as the prompt of an input_request on the stdin channel,
-and the runner's input_reply is its next instruction (`done`, or more work
+events, no history; allow_stdin) of the agent's fixed `serve()`; the agent
+asks for the request and sends every answer as the prompt of an
+input_request on the stdin channel, and the runner's input_reply is its next
+instruction (`done`, or more work
 while a callback of the test runs here). Why stdin rather than iopub: it is
 the only channel that is reentrant (a callback can call back into the
 kernel while the kernel waits in `input()`), it is addressed to this client
@@ -34,7 +35,7 @@ import time
 import zmq
 from jupyter_client.blocking.client import BlockingKernelClient
 
-from .agent import install_code, serve_code
+from .agent import SERVE_CODE, install_code
 from .codec import BadMessage, dumps, loads
 
 GRACE = 10.0  # s for the kernel to answer after an interrupt
@@ -107,9 +108,12 @@ class KernelChannel:
         self._callback_error = self._failure = None
         self._stream_chars = 0
         self._deadline, self._limit = self._call_deadline()
-        self._active = self._execute(serve_code(dumps(op)))
+        self._active = self._execute(SERVE_CODE)
         self._replied = False
         try:
+            if self._next_prompt(label).get("kind") != "ready":
+                raise ChannelFailure(f"{label}: the kernel's agent did not ask for the request")
+            self._reply(op)
             answer = self._serve_until_answer(label)
             self._reply({"op": "done"})
             self._finish(label)

@@ -33,7 +33,6 @@ import builtins
 import symtable
 from dataclasses import dataclass, field
 
-from course.grading.masters import cell_kind, grade_id
 from .proxy import allowed
 
 METADATA_KEY = "course"
@@ -130,6 +129,8 @@ def stored_names(node) -> set:
 
 def load_plan(source_nb) -> NotebookPlan:
     """The plan of a source notebook (see the module docstring)."""
+    from course.grading.masters import cell_kind, grade_id  # jupytext: not needed in the runner process
+
     plan = NotebookPlan()
     trusted, untrusted, protected, names = {}, set(), set(), set()
     for cell in source_nb.cells:

@@ -17,47 +17,64 @@
 # $$\text{input} \;\rightarrow\; \text{affine} \;\rightarrow\; \text{ReLU} \;\rightarrow\; \text{affine} \;\rightarrow\; \text{softmax},$$
 #
 # write the four classic **update rules** (SGD, SGD with momentum, RMSProp, Adam),
-# train the network on real images with a generic training loop, look at what it
-# learned, and tune it with a small hyperparameter search.
+# train the network on real handwritten digits (MNIST) with a generic training loop,
+# look at what it learned, and tune it yourself.
 #
 # What you write (graded): `init_two_layer_model`, `two_layer_net`, `sgd`,
-# `sgd_momentum`, `rmsprop`, `adam`, and two short answers. Everything else
-# (data, gradient checking, the training loop, plots) comes from `course.lib`.
+# `sgd_momentum`, `rmsprop`, `adam`, `tuned_settings` (your hyperparameters, graded
+# by the validation accuracy they reach), and two short answers. Everything else
+# (data, gradient checking, the training loop, checkpoints, plots) comes from
+# `course.lib`.
 #
-# **Time.** The last cell prints the wall time of your own run. In fast mode
-# (`COURSE_FAST=1`, what CI and the autograder use) the notebook trains briefly and
-# searches 12 settings; its search stops starting new trials after 30 s, so it stays
-# well under a minute. The default (full) mode trains longer and searches 60
-# settings: on the embedded digits two runs on a shared 2-core machine took 56 s
-# and 250 s (measured on 2026-11-23; the difference is the other jobs' load). Its
-# search stops starting new trials after 240 s, so it stays under about five
-# minutes. On CIFAR-10 the full mode takes much longer (its search budget is 30
-# minutes).
+# **Tests.** Each graded test cell first runs **visible** tests (shapes, known values,
+# gradient checks) whose messages say what is wrong and where to look; run them as
+# often as you like. At grading the same cell also runs **hidden** tests, which check
+# further cases that the docstring promises (other shapes, random inputs, the
+# defaults); the cell's points need both. Each exercise's tests use only that
+# exercise's functions, so an exercise earns its points on its own.
+#
+# **Time.** The last cell prints the wall time of your own run. Fast mode
+# (`COURSE_FAST=1`, what CI and the autograder use) trains on the small 8x8 digits
+# and searches 12 settings: 40 s measured on a busy shared 2-core machine (2026-12-01). The default mode trains on the 8,000 MNIST
+# training images and searches 8 settings, then checks the tuned settings with three
+# seeds: 145 s on the same machine. On CIFAR-10 the default mode takes much longer.
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so CI and you run the same notebook.
 #   COURSE_FAST=1        short trainings and a small search (CI, autograding)
-#   COURSE_DATASET=...   'digits' (default, embedded) or 'cifar10' (after `course data download cifar10`)
+#   COURSE_DATASET=...   'mnist10k' (the default, embedded), 'digits' (embedded, the fast mode's
+#                        default) or 'cifar10' (after `course data download cifar10`)
 #   COURSE_SEED=...      seeds initialisation, shuffling and the search
+import dataclasses
+import os
 import time
 
 from course.lib.params import notebook_params
 
 NOTEBOOK_START = time.perf_counter()
-P = notebook_params(default_dataset="digits")
+P = notebook_params(default_dataset="digits", datasets=("mnist10k", "digits", "cifar10"))
+if not P.fast and not os.environ.get("COURSE_DATASET", "").strip():
+    P = dataclasses.replace(P, dataset="mnist10k")  # the default mode trains on real MNIST digits
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import tempfile
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from course.lib.data import cifar10_classic, load_dataset, scale_to_unit_interval, to_rows
 from course.lib.gradcheck import check_gradients, rel_error
-from course.lib.train import accuracy, train
-from course.lib.vis import plot_training_curves, show, show_image_grid, visualize_grid
+from course.lib.train import accuracy, load_checkpoint, train
+from course.lib.vis import plot_training_curves, show, show_filters, show_image_grid
 
-
+# numpy's BLAS on one thread: these matrices are small, and extra threads cost more than
+# they save (measured: 840 training steps took 17-55 s on two threads of a busy machine,
+# 0.5 s on one), and they make the run time depend on the machine's load.
+threadpool_limits(limits=1)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_model", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 1. The model
@@ -83,7 +100,7 @@ from course.lib.vis import plot_training_curves, show, show_image_grid, visualiz
 # mean subtraction, 3,072 of them); for inputs of order 1 a larger scale, around
 # $1/\sqrt{D}$, trains faster.
 #
-# ### Exercise 1: `init_two_layer_model`
+# ### Exercise 1: `init_two_layer_model` (1 point; hidden tests at grading)
 #
 # Draw the weights from a generator made by `np.random.default_rng(seed)`, as
 # `std` times its `standard_normal(shape)` (so the same `seed` gives the same
@@ -137,30 +154,28 @@ assert 0.0095 < big["W1"].std() < 0.0105, (
 print("init_two_layer_model: visible tests passed")
 ### BEGIN HIDDEN TESTS
 _m = init_two_layer_model(300, 200, 50, std=0.05, seed=3)
-assert type(_m) is dict
-assert sorted(_m) == ["W1", "W2", "b1", "b2"]
+assert isinstance(_m, dict), "init_two_layer_model must return a dict"
+assert sorted(_m) == ["W1", "W2", "b1", "b2"], "the model must have exactly the keys W1, b1, W2, b2"
 for _name, _shape in [("W1", (300, 200)), ("b1", (200,)), ("W2", (200, 50)), ("b2", (50,))]:
-    assert type(_m[_name]) is np.ndarray
-    assert _m[_name].dtype == np.float64
-    assert _m[_name].shape == _shape
-assert (_m["b1"] == 0).all() and (_m["b2"] == 0).all()
-assert 0.0475 < _m["W1"].std() < 0.0525 and 0.0475 < _m["W2"].std() < 0.0525
-assert -0.002 < _m["W1"].mean() < 0.002 and -0.004 < _m["W2"].mean() < 0.004
+    _a = np.asarray(_m[_name])
+    assert _a.shape == _shape, f"model[{_name!r}] must have the shape its docstring gives"
+    assert _a.dtype == np.float64, f"model[{_name!r}] must be float64"
+assert np.all(np.asarray(_m["b1"]) == 0) and np.all(np.asarray(_m["b2"]) == 0), "the biases must start at zero"
+assert 0.0475 < np.std(_m["W1"]) < 0.0525 and 0.0475 < np.std(_m["W2"]) < 0.0525, (
+    "both weight matrices must have standard deviation std")
+assert abs(np.mean(_m["W1"])) < 0.002 and abs(np.mean(_m["W2"])) < 0.004, "the weights must have mean zero"
 _same = init_two_layer_model(300, 200, 50, std=0.05, seed=3)
-assert type(_same["W1"]) is np.ndarray and _same["W1"].dtype == np.float64 and _same["W1"].shape == (300, 200)
-assert type(_same["W2"]) is np.ndarray and _same["W2"].dtype == np.float64 and _same["W2"].shape == (200, 50)
-assert (_same["W1"] == _m["W1"]).all() and (_same["W2"] == _m["W2"]).all()
+assert np.array_equal(_same["W1"], _m["W1"]) and np.array_equal(_same["W2"], _m["W2"]), (
+    "the same seed must give the same weights")
 _other = init_two_layer_model(300, 200, 50, std=0.05, seed=4)
-assert type(_other["W1"]) is np.ndarray and _other["W1"].dtype == np.float64 and _other["W1"].shape == (300, 200)
-assert (_other["W1"] != _m["W1"]).any()
+assert not np.array_equal(_other["W1"], _m["W1"]), "different seeds must give different weights"
 _default = init_two_layer_model(100, 100, 10, seed=0)
-assert type(_default["W1"]) is np.ndarray and _default["W1"].dtype == np.float64 and _default["W1"].shape == (100, 100)
-assert type(_default["W2"]) is np.ndarray and _default["W2"].dtype == np.float64 and _default["W2"].shape == (100, 10)
-assert 0.9e-4 < _default["W1"].std() < 1.1e-4 and 0.8e-4 < _default["W2"].std() < 1.2e-4
+assert 0.9e-4 < np.std(_default["W1"]) < 1.1e-4 and 0.8e-4 < np.std(_default["W2"]) < 1.2e-4, (
+    "without std the weights must have the default standard deviation 1e-4")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_forward_loss", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 2: `two_layer_net`, forward pass, loss and gradients
+# ### Exercise 2: `two_layer_net`, forward pass, loss and gradients (6 points: scores 1, loss 2, gradients 3; hidden tests at grading)
 #
 # **Loss.** The scores go through the softmax,
 # $P_{ij} = e^{S_{ij}} / \sum_k e^{S_{ik}}$, and the loss is the mean cross-entropy
@@ -307,20 +322,20 @@ _X = np.linspace(-0.2, 0.5, num=20).reshape(5, 4)
 _m = {"W1": np.linspace(-0.2, 0.6, num=40).reshape(4, 10), "b1": np.linspace(-0.3, 0.7, num=10),
       "W2": np.linspace(-0.4, 0.1, num=30).reshape(10, 3), "b2": np.linspace(-0.5, 0.9, num=3)}
 _s = two_layer_net(_X, _m)
-assert type(_s) is np.ndarray and _s.dtype == np.float64 and _s.shape == (5, 3)
-_d = _s - np.array([[-0.5328368, 0.20031504, 0.93346689], [-0.59412164, 0.15498488, 0.9040914],
-                    [-0.67658362, 0.08978957, 0.85616275], [-0.77092643, 0.01339997, 0.79772637],
-                    [-0.89110401, -0.08754544, 0.71601312]])
-assert _d.max() < 1e-7 and _d.min() > -1e-7
+assert np.shape(_s) == (5, 3), "without y, two_layer_net must return the scores (N, C)"
+np.testing.assert_allclose(_s, [[-0.5328368, 0.20031504, 0.93346689], [-0.59412164, 0.15498488, 0.9040914],
+                                [-0.67658362, 0.08978957, 0.85616275], [-0.77092643, 0.01339997, 0.79772637],
+                                [-0.89110401, -0.08754544, 0.71601312]], rtol=0, atol=1e-7,
+                           err_msg="the toy model's scores are wrong")
 _rng = np.random.default_rng(5)
 _X = _rng.standard_normal((7, 6))
 _m = {"W1": _rng.standard_normal((6, 8)), "b1": _rng.standard_normal(8),
       "W2": _rng.standard_normal((8, 5)), "b2": _rng.standard_normal(5)}
 _s = two_layer_net(_X, _m)
-assert type(_s) is np.ndarray and _s.dtype == np.float64 and _s.shape == (7, 5)
+assert np.shape(_s) == (7, 5), "without y, two_layer_net must return the scores (N, C)"
 _z = _X @ _m["W1"] + _m["b1"]
-_d = _s - ((_z * (_z > 0)) @ _m["W2"] + _m["b2"])
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+np.testing.assert_allclose(_s, np.maximum(_z, 0) @ _m["W2"] + _m["b2"], rtol=1e-10, atol=1e-12,
+                           err_msg="the scores of a random network are not affine - ReLU - affine")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_test_loss", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -351,30 +366,32 @@ _X = np.linspace(-0.2, 0.5, num=20).reshape(5, 4)
 _y = np.array([0, 1, 2, 2, 1])
 _m = {"W1": np.linspace(-0.2, 0.6, num=40).reshape(4, 10), "b1": np.linspace(-0.3, 0.7, num=10),
       "W2": np.linspace(-0.4, 0.1, num=30).reshape(10, 3), "b2": np.linspace(-0.5, 0.9, num=3)}
-_loss, _grads = two_layer_net(_X, _m, _y, reg=0.1)
-assert type(_loss) in (float, np.float64)
-assert type(_grads) is dict
-assert _loss - 1.38191946092 < 1e-7 and _loss - 1.38191946092 > -1e-7
+_result = two_layer_net(_X, _m, _y, reg=0.1)
+assert len(_result) == 2, "with y, two_layer_net must return a pair (loss, grads)"
+_loss, _grads = _result
+assert np.ndim(_loss) == 0, "the loss must be one number (a float or a 0-d array)"
+assert isinstance(_grads, dict), "grads must be a dict"
+assert abs(float(_loss) - 1.38191946092) < 1e-7, "the toy model's loss with reg=0.1 is wrong"
 _rng = np.random.default_rng(6)
 _X = _rng.standard_normal((9, 5))
 _y = _rng.integers(0, 4, size=9)
 _m = {"W1": _rng.standard_normal((5, 7)), "b1": _rng.standard_normal(7),
       "W2": _rng.standard_normal((7, 4)), "b2": _rng.standard_normal(4)}
 _z = _X @ _m["W1"] + _m["b1"]
-_s = (_z * (_z > 0)) @ _m["W2"] + _m["b2"]
+_s = np.maximum(_z, 0) @ _m["W2"] + _m["b2"]
 _s = _s - _s.max(axis=1, keepdims=True)
 _logp = _s - np.log(np.exp(_s).sum(axis=1, keepdims=True))
-_expected_data = -_logp[np.arange(9), _y].sum() / 9
-_penalty = (_m["W1"] * _m["W1"]).sum() + (_m["W2"] * _m["W2"]).sum()
-_loss0, _ = two_layer_net(_X, _m, _y, reg=0.0)
-_loss1, _ = two_layer_net(_X, _m, _y, reg=0.7)
-assert type(_loss0) in (float, np.float64) and type(_loss1) in (float, np.float64)
-assert _loss0 - _expected_data < 1e-10 and _loss0 - _expected_data > -1e-10
-assert (_loss1 - _loss0) - 0.35 * _penalty < 1e-9 and (_loss1 - _loss0) - 0.35 * _penalty > -1e-9
+_expected_data = -_logp[np.arange(9), _y].mean()
+_penalty = np.sum(_m["W1"] ** 2) + np.sum(_m["W2"] ** 2)
+_loss0 = float(two_layer_net(_X, _m, _y, reg=0.0)[0])
+_loss1 = float(two_layer_net(_X, _m, _y, reg=0.7)[0])
+assert np.isclose(_loss0, _expected_data, rtol=0, atol=1e-10), (
+    "with reg=0 the loss must be the mean cross-entropy of the softmax")
+assert np.isclose(_loss1 - _loss0, 0.35 * _penalty, rtol=0, atol=1e-9), (
+    "the penalty must be 0.5 * reg * (sum W1**2 + sum W2**2), biases excluded")
 _big = {"W1": _m["W1"] * 100.0, "b1": _m["b1"], "W2": _m["W2"] * 100.0, "b2": _m["b2"]}
-_loss_big, _ = two_layer_net(_X, _big, _y, reg=0.0)
-assert type(_loss_big) in (float, np.float64)
-assert _loss_big == _loss_big and _loss_big < 1e6  # finite: no overflow for large scores
+_loss_big = float(two_layer_net(_X, _big, _y, reg=0.0)[0])
+assert np.isfinite(_loss_big), "the loss must stay finite for large scores (subtract the row maximum)"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_test_grads", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -403,8 +420,8 @@ for name in model:
         "(a gradient has the shape of its parameter)")
 report = check_gradients(lambda: two_layer_net(X_toy, model, y_toy, reg=0.1)[0], model, grads, h=1e-4)
 for name, check in report.items():
-    assert check.rel_error < 1e-8, (
-        f"the gradient of {name} is off, relative error {check.rel_error:.1e} (expected < 1e-8), worst "
+    assert check.rel_error < 1e-7, (
+        f"the gradient of {name} is off, relative error {check.rel_error:.1e} (expected < 1e-7), worst "
         f"at index {check.worst_index}: numeric {check.numeric:.6g}, yours {check.analytic:.6g}. "
         "Check the backward step that produces it, and the reg * W term (weights only).")
 print("two_layer_net gradients: visible tests passed")
@@ -417,33 +434,30 @@ _m = {"W1": _rng.standard_normal((_D, _H)), "b1": _rng.standard_normal(_H),
       "W2": _rng.standard_normal((_H, _C)), "b2": _rng.standard_normal(_C)}
 _copy = {_k: _v.copy() for _k, _v in _m.items()}
 _loss, _g = two_layer_net(_X, _m, _y, reg=0.3)
-assert type(_g) is dict and sorted(_g) == ["W1", "W2", "b1", "b2"]
+assert isinstance(_g, dict) and sorted(_g) == ["W1", "W2", "b1", "b2"], (
+    "grads must be a dict with the keys of the model")
 for _k in _copy:
-    assert type(_m[_k]) is np.ndarray and _m[_k].dtype == np.float64 and (_m[_k] == _copy[_k]).all()
+    assert np.array_equal(_m[_k], _copy[_k]), "two_layer_net must not modify the model"
 _z = _X @ _copy["W1"] + _copy["b1"]
-_open = _z > 0
-_a = _z * _open
+_a = np.maximum(_z, 0)
 _s = _a @ _copy["W2"] + _copy["b2"]
-_s = _s - _s.max(axis=1, keepdims=True)
-_p = np.exp(_s)
+_p = np.exp(_s - _s.max(axis=1, keepdims=True))
 _p = _p / _p.sum(axis=1, keepdims=True)
 _ds = _p.copy()
 _ds[np.arange(_N), _y] -= 1.0
 _ds = _ds / _N
-_dz = (_ds @ _copy["W2"].T) * _open
+_dz = (_ds @ _copy["W2"].T) * (_z > 0)
 _expected = {"W2": _a.T @ _ds + 0.3 * _copy["W2"], "b2": _ds.sum(axis=0),
              "W1": _X.T @ _dz + 0.3 * _copy["W1"], "b1": _dz.sum(axis=0)}
 for _k in _expected:
-    assert type(_g[_k]) is np.ndarray and _g[_k].dtype == np.float64 and _g[_k].shape == _copy[_k].shape
-    _d = _g[_k] - _expected[_k]
-    assert _d.max() < 1e-10 and _d.min() > -1e-10, _k
-_loss0, _g0 = two_layer_net(_X, _m, _y, reg=0.0)
-assert type(_g0["b1"]) is np.ndarray and _g0["b1"].dtype == np.float64 and _g0["b1"].shape == (_H,)
-assert type(_g0["W1"]) is np.ndarray and _g0["W1"].dtype == np.float64 and _g0["W1"].shape == (_D, _H)
-_d = (_g["b1"] - _g0["b1"])
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_d = (_g["W1"] - _g0["W1"]) - 0.3 * _copy["W1"]
-assert _d.max() < 1e-10 and _d.min() > -1e-10
+    assert np.shape(_g[_k]) == _copy[_k].shape, f"grads[{_k!r}] must have the shape of its parameter"
+    np.testing.assert_allclose(_g[_k], _expected[_k], rtol=1e-8, atol=1e-10,
+                               err_msg=f"grads[{_k!r}] is wrong on a random network with reg=0.3")
+_g0 = two_layer_net(_X, _m, _y, reg=0.0)[1]
+np.testing.assert_allclose(np.asarray(_g["W1"]) - np.asarray(_g0["W1"]), 0.3 * _copy["W1"], rtol=1e-8, atol=1e-10,
+                           err_msg="the penalty's gradient must be reg * W1 on W1")
+np.testing.assert_allclose(_g["b1"], _g0["b1"], rtol=0, atol=1e-12,
+                           err_msg="the biases are not penalised: their gradient must not depend on reg")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_optim", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -479,9 +493,14 @@ assert _d.max() < 1e-10 and _d.min() > -1e-10
 # pull of the zero initial state on $m$ and $v$ in the first steps (at $t = 1$,
 # $m = (1 - \beta_1)\, dw$ is ten times too small, $\hat m = dw$).
 #
-# This course puts RMSProp's smoothing $\epsilon$ **inside** the square root, as the
-# reference results do (today's cs231n code puts it outside; the two differ only
-# when the cache is tiny).
+# Where RMSProp's smoothing $\epsilon$ goes is a convention: the 2015 reference results
+# put it **inside** the square root, $dw / \sqrt{c + \epsilon}$; PyTorch and cs231n's code
+# since 2016 put it outside, $dw / (\sqrt{c} + \epsilon)$. The two differ only where the
+# cache is tiny (below about $\epsilon$, i.e. gradients below about $10^{-3}$ here), and
+# the tests accept either.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_exercise_sgd", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 3: `sgd` (1 point; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "sgd", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sgd(w, dw, config=None):
@@ -520,14 +539,17 @@ _rng = np.random.default_rng(8)
 _w = _rng.standard_normal((3, 4))
 _dw = _rng.standard_normal((3, 4))
 _nw, _c = sgd(_w.copy(), _dw, {"learning_rate": 0.05})
-assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (3, 4) and type(_c) is dict
-_d = _nw - (_w - 0.05 * _dw)
-assert _d.max() < 1e-14 and _d.min() > -1e-14
+assert isinstance(_c, dict), "sgd must return (next_w, config)"
+assert np.shape(_nw) == (3, 4), "next_w must have the shape of w"
+np.testing.assert_allclose(_nw, _w - 0.05 * _dw, rtol=0, atol=1e-14,
+                           err_msg="next_w must be w - learning_rate * dw")
 _nw, _c = sgd(_w.copy(), _dw)
-assert type(_nw) is np.ndarray and _nw.dtype == np.float64 and _nw.shape == (3, 4)
-_d = _nw - (_w - 0.01 * _dw)
-assert _d.max() < 1e-14 and _d.min() > -1e-14
+np.testing.assert_allclose(_nw, _w - 0.01 * _dw, rtol=0, atol=1e-14,
+                           err_msg="without a config, sgd must use the default learning rate 1e-2")
 ### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_exercise_sgd_momentum", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 4: `sgd_momentum` (2 points; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "sgd_momentum", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sgd_momentum(w, dw, config=None):
@@ -594,29 +616,29 @@ for _step in range(3):
     _w, _c = sgd_momentum(_w, _dw, _c)
     _ve = 0.8 * _ve - 0.05 * _dw
     _we = _we + _ve
-    assert type(_w) is np.ndarray and _w.dtype == np.float64 and _w.shape == (3, 4) and type(_c) is dict
-    _d = _w - _we
-    assert _d.max() < 1e-12 and _d.min() > -1e-12
-    assert type(_c["velocity"]) is np.ndarray and _c["velocity"].dtype == np.float64 and _c["velocity"].shape == (3, 4)
-    _d = _c["velocity"] - _ve
-    assert _d.max() < 1e-12 and _d.min() > -1e-12
+    assert isinstance(_c, dict), "sgd_momentum must return (next_w, config)"
+    np.testing.assert_allclose(_c["velocity"], _ve, rtol=0, atol=1e-12,
+                               err_msg="config['velocity'] must be momentum * v - learning_rate * dw after each step")
+    np.testing.assert_allclose(_w, _we, rtol=0, atol=1e-12, err_msg="next_w must be w + the new velocity")
 _dw = _rng.standard_normal((3, 4))
 _w1, _c1 = sgd_momentum(_w0.copy(), _dw, None)
-assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
-_d = _w1 - (_w0 - 0.01 * _dw)
-assert _d.max() < 1e-14 and _d.min() > -1e-14
+np.testing.assert_allclose(_w1, _w0 - 0.01 * _dw, rtol=0, atol=1e-14,
+                           err_msg="the first step from config=None must start from zero velocity with lr 1e-2")
 _w2, _c1 = sgd_momentum(_w1, _dw, _c1)
-assert type(_w2) is np.ndarray and _w2.dtype == np.float64 and _w2.shape == (3, 4)
-_d = _w2 - (_w1 - 0.019 * _dw)
-assert _d.max() < 1e-12 and _d.min() > -1e-12
+np.testing.assert_allclose(_w2, _w1 - 0.019 * _dw, rtol=0, atol=1e-12,
+                           err_msg="the default momentum must be 0.9, carried in the returned config")
 ### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_exercise_rmsprop", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 5: `rmsprop` (2 points; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rmsprop(w, dw, config=None):
     """RMSProp: a running average of squared gradients sets a per-coordinate step size.
 
     cache <- decay_rate * cache + (1 - decay_rate) * dw**2
-    next_w = w - learning_rate * dw / sqrt(cache + epsilon)   (epsilon inside the root)
+    next_w = w - learning_rate * dw / sqrt(cache + epsilon)
+    (or dw / (sqrt(cache) + epsilon): epsilon inside or outside the root, both accepted)
 
     Inputs:
     - w: array of any shape; dw: array of w's shape, the gradient.
@@ -667,40 +689,52 @@ assert rel_error(config["cache"], expected_cache) < 1e-8, (
 assert rel_error(next_w, expected_next_w) < 1e-8, (
     f"next_w is off (relative error {rel_error(next_w, expected_next_w):.1e}) although the cache is "
     "right: next_w = w - learning_rate * dw / sqrt(cache + epsilon), with the NEW cache")
-# A tiny gradient from a zero cache: here it matters that epsilon sits inside the root.
+# A tiny gradient from a zero cache: here it matters where epsilon sits, and both places are accepted.
 next_w, config = rmsprop(np.zeros(3), np.array([1e-4, -2e-4, 3e-4]), {"learning_rate": 1e-2})
-expected_small = np.array([-0.0099503719, 0.0196116135, -0.0287347886])
-assert rel_error(next_w, expected_small) < 1e-8, (
-    f"with a tiny gradient you got {next_w}, expected {expected_small}: start the cache at zeros "
-    "and put epsilon inside the square root, sqrt(cache + epsilon)")
+expected_inside = np.array([-0.0099503719, 0.0196116135, -0.0287347886])   # dw / sqrt(cache + epsilon)
+expected_outside = np.array([-0.0999000999, 0.0999500250, -0.0999666778])  # dw / (sqrt(cache) + epsilon)
+errors = (rel_error(next_w, expected_inside), rel_error(next_w, expected_outside))
+print(f"tiny gradient: relative error {errors[0]:.1e} to epsilon inside the root, {errors[1]:.1e} to outside")
+assert min(errors) < 1e-8, (
+    f"with a tiny gradient you got {next_w}, expected {expected_inside} (epsilon inside the root) "
+    f"or {expected_outside} (outside): start the cache at zeros and use the default epsilon 1e-8")
 print("rmsprop: visible tests passed")
 ### BEGIN HIDDEN TESTS
+# epsilon inside the root (this course's reference) or outside it (PyTorch, cs231n since 2016): both are correct
 _rng = np.random.default_rng(10)
 _w0 = _rng.standard_normal((3, 4))
+_dws = [_rng.standard_normal((3, 4)) for _ in range(3)]
 _c = {"learning_rate": 0.05, "decay_rate": 0.9}
 _w = _w0.copy()
-_we = _w0.copy()
+_inside, _outside = _w0.copy(), _w0.copy()
 _ce = np.zeros((3, 4))
-for _step in range(3):
-    _dw = _rng.standard_normal((3, 4))
+for _dw in _dws:
     _w, _c = rmsprop(_w, _dw, _c)
     _ce = 0.9 * _ce + 0.1 * _dw * _dw
-    _we = _we - 0.05 * _dw / np.sqrt(_ce + 1e-8)
-    assert type(_w) is np.ndarray and _w.dtype == np.float64 and _w.shape == (3, 4) and type(_c) is dict
-    assert type(_c["cache"]) is np.ndarray and _c["cache"].dtype == np.float64 and _c["cache"].shape == (3, 4)
-    _d = _c["cache"] - _ce
-    assert _d.max() < 1e-12 and _d.min() > -1e-12
-    _d = _w - _we
-    assert _d.max() < 1e-10 and _d.min() > -1e-10
-_dw = 1e-4 * _rng.standard_normal((3, 4))
+    _inside = _inside - 0.05 * _dw / np.sqrt(_ce + 1e-8)
+    _outside = _outside - 0.05 * _dw / (np.sqrt(_ce) + 1e-8)
+    assert isinstance(_c, dict), "rmsprop must return (next_w, config)"
+    np.testing.assert_allclose(_c["cache"], _ce, rtol=0, atol=1e-12,
+                               err_msg="config['cache'] must be decay_rate * cache + (1 - decay_rate) * dw**2")
+    assert np.allclose(_w, _inside, rtol=0, atol=1e-10) or np.allclose(_w, _outside, rtol=0, atol=1e-10), (
+        "next_w must be w - learning_rate * dw / sqrt(cache + epsilon) (or / (sqrt(cache) + epsilon)), "
+        "with the new cache")
+_dw = 1e-3 * _rng.standard_normal((3, 4))
 _w1, _c1 = rmsprop(_w0.copy(), _dw, None)
-assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
-assert type(_c1["cache"]) is np.ndarray and _c1["cache"].dtype == np.float64 and _c1["cache"].shape == (3, 4)
-_d = _w1 - (_w0 - 0.01 * _dw / np.sqrt(0.01 * _dw * _dw + 1e-8))
-assert _d.max() < 1e-12 and _d.min() > -1e-12
-_d = _c1["cache"] - 0.01 * _dw * _dw
-assert _d.max() < 1e-20 and _d.min() > -1e-20
+np.testing.assert_allclose(_c1["cache"], 0.01 * _dw * _dw, rtol=1e-12, atol=0,
+                           err_msg="from config=None the cache must start at zeros with decay_rate 0.99")
+_cache = 0.01 * _dw * _dw
+assert (np.allclose(_w1, _w0 - 0.01 * _dw / np.sqrt(_cache + 1e-8), rtol=0, atol=1e-12)
+        or np.allclose(_w1, _w0 - 0.01 * _dw / (np.sqrt(_cache) + 1e-8), rtol=0, atol=1e-12)), (
+    "from config=None the step must use learning rate 1e-2 and epsilon 1e-8")
+_w2, _ = rmsprop(_w0.copy(), _dw, {"epsilon": 1e-2})
+assert (np.allclose(_w2, _w0 - 0.01 * _dw / np.sqrt(_cache + 1e-2), rtol=0, atol=1e-12)
+        or np.allclose(_w2, _w0 - 0.01 * _dw / (np.sqrt(_cache) + 1e-2), rtol=0, atol=1e-12)), (
+    "rmsprop must use config['epsilon'] when it is given")
 ### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_exercise_adam", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 6: `adam` (2 points; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def adam(w, dw, config=None):
@@ -791,21 +825,19 @@ for _t in range(1, 4):
     _me = 0.9 * _me + 0.1 * _dw
     _ve = 0.999 * _ve + 0.001 * _dw * _dw
     _we = _we - 0.05 * (_me / (1 - 0.9 ** _t)) / (np.sqrt(_ve / (1 - 0.999 ** _t)) + 1e-8)
-    assert type(_w) is np.ndarray and _w.dtype == np.float64 and _w.shape == (3, 4) and type(_c) is dict
-    assert type(_c["t"]) in (int, np.int64, np.int32) and _c["t"] == _t
-    assert type(_c["m"]) is np.ndarray and _c["m"].dtype == np.float64 and _c["m"].shape == (3, 4)
-    assert type(_c["v"]) is np.ndarray and _c["v"].dtype == np.float64 and _c["v"].shape == (3, 4)
-    _d = _c["m"] - _me
-    assert _d.max() < 1e-12 and _d.min() > -1e-12
-    _d = _c["v"] - _ve
-    assert _d.max() < 1e-12 and _d.min() > -1e-12
-    _d = _w - _we
-    assert _d.max() < 1e-8 and _d.min() > -1e-8
+    assert isinstance(_c, dict), "adam must return (next_w, config)"
+    assert np.ndim(_c["t"]) == 0 and _c["t"] == _t, "config['t'] must count the steps taken"
+    np.testing.assert_allclose(_c["m"], _me, rtol=0, atol=1e-12,
+                               err_msg="config['m'] must be beta1 * m + (1 - beta1) * dw")
+    np.testing.assert_allclose(_c["v"], _ve, rtol=0, atol=1e-12,
+                               err_msg="config['v'] must be beta2 * v + (1 - beta2) * dw**2")
+    np.testing.assert_allclose(_w, _we, rtol=0, atol=1e-8,
+                               err_msg="next_w must step by learning_rate * m_hat / (sqrt(v_hat) + epsilon), "
+                                       "bias-corrected with the new t")
 _dw = _rng.standard_normal((3, 4))
 _w1, _c1 = adam(_w0.copy(), _dw, None)
-assert type(_w1) is np.ndarray and _w1.dtype == np.float64 and _w1.shape == (3, 4)
-_d = _w1 - (_w0 - 1e-3 * _dw / (np.sqrt(_dw * _dw) + 1e-8))
-assert _d.max() < 1e-10 and _d.min() > -1e-10
+np.testing.assert_allclose(_w1, _w0 - 1e-3 * _dw / (np.abs(_dw) + 1e-8), rtol=0, atol=1e-10,
+                           err_msg="the first step from config=None must use the defaults (lr 1e-3)")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_toy_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -816,7 +848,8 @@ assert _d.max() < 1e-10 and _d.min() > -1e-10
 # toy problem we take **full-batch** steps (`batch_size=None`: one step per epoch),
 # 100 of them, learning rate 0.1, `reg=0.001`, momentum 0.9, no decay; the loop
 # records the loss of each iteration *before* its update. The last recorded losses
-# are known: SGD 0.940686, momentum 0.494394, RMSProp 0.439368. This cell checks
+# are known: SGD 0.940686, momentum 0.494394, RMSProp 0.439368 with $\epsilon$ inside the
+# root or 0.429848 with it outside. This cell checks
 # that your rules reproduce them (it is not graded: it needs `two_layer_net` and the
 # rules together). Adam is there too, for comparison.
 
@@ -831,15 +864,16 @@ for rule in [sgd, sgd_momentum, rmsprop, adam]:
         learning_rate=0.1, optim_config={"momentum": 0.9}, lr_decay=1.0,
         num_epochs=100, batch_size=None, progress=False)
 
-known_last_loss = {"sgd": 0.940686, "sgd_momentum": 0.494394, "rmsprop": 0.439368}
-print(f"{'rule':>14}  {'first loss':>10}  {'last loss':>10}  {'known':>9}")
+# the known last losses; RMSProp's depends on where epsilon sits (inside the root, outside)
+known_last_loss = {"sgd": (0.940686,), "sgd_momentum": (0.494394,), "rmsprop": (0.439368, 0.429848)}
+print(f"{'rule':>14}  {'first loss':>10}  {'last loss':>10}  {'known':>17}")
 for name, history in toy_results.items():
-    known = f"{known_last_loss[name]:.6f}" if name in known_last_loss else "-"
-    print(f"{name:>14}  {history.loss_history[0]:10.6f}  {history.loss_history[-1]:10.6f}  {known:>9}")
+    known = " or ".join(f"{k:.6f}" for k in known_last_loss.get(name, ())) or "-"
+    print(f"{name:>14}  {history.loss_history[0]:10.6f}  {history.loss_history[-1]:10.6f}  {known:>17}")
 for name, known in known_last_loss.items():
     last = toy_results[name].loss_history[-1]
     assert len(toy_results[name].loss_history) == 100
-    assert abs(last - known) < 1e-6, f"{name}: last loss {last:.6f}, expected {known:.6f}"
+    assert min(abs(last - k) for k in known) < 1e-6, f"{name}: last loss {last:.6f}, expected one of {known}"
 
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
 for name, history in toy_results.items():
@@ -871,7 +905,7 @@ for name, grad in toy_grads.items():
     print(f"{name:>6}  {rms:10.2e}  {0.1 * rms:18.2e}  {np.sqrt(np.mean(first_rms_step ** 2)):17.2e}")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "q_optimizers_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Inline question 1.** On the toy problem, RMSProp and Adam reach a much lower loss
+# **Inline question 1** (2 points, graded by hand). On the toy problem, RMSProp and Adam reach a much lower loss
 # than plain SGD in the same 100 steps with the same learning rate. Why? Use the
 # table of gradient sizes above.
 
@@ -900,10 +934,17 @@ for name, grad in toy_grads.items():
 #
 # The parameters cell chose the data set (`COURSE_DATASET`):
 #
-# - **`digits`** (default, embedded, no download): scikit-learn's 1,797 handwritten
-#   digits, 8x8 grey images with pixels 0..16, in the course's fixed split
-#   (stratified, seed 0: 60% train, 20% validation, 20% test). Each image becomes a
-#   row of 64 values scaled to $[-1, 1]$, minus the mean training row.
+# - **`mnist10k`** (the default mode's, embedded, no download): the 10,000 real MNIST
+#   test images, 28x28 grey handwritten digits with pixels 0..255, split 8,000 /
+#   1,000 / 1,000 (train / validation / test, stratified by class, seed 0). Each
+#   image becomes a row of 784 values scaled to $[-1, 1]$, minus the mean training row.
+# - **`digits`** (fast mode's, embedded): scikit-learn's 1,797 handwritten digits,
+#   8x8 grey images with pixels 0..16, in the course's fixed split (stratified,
+#   seed 0: 60% train, 20% validation, 20% test), as rows of 64 values prepared the
+#   same way. It trains in seconds, which is what the autograder needs; with only
+#   360 validation images, two settings a point apart differ by three or four images,
+#   too few to tell good settings from lucky ones, which is why the default mode
+#   uses MNIST.
 # - **`cifar10`**, after `course data download cifar10`: 32x32 colour images of ten
 #   classes, the classic assignment's recipe (`course.lib.data.cifar10_classic`):
 #   49,000 training, 1,000 validation and 1,000 test images, the mean training image
@@ -916,23 +957,23 @@ for name, grad in toy_grads.items():
 # same way by a large common offset.
 
 # %% nbgrader={"grade": false, "grade_id": "load_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
-def digits_recipe(ds):
-    """Digits as rows in [-1, 1] minus the mean training row.
+def rows_recipe(ds):
+    """Grey images as rows in [-1, 1] minus the mean training row.
 
-    ds: the Dataset of load_dataset('digits'), X_* (N, 1, 8, 8) in 0..16.
-    Returns a dict with X_train (N_train, 64), X_val, X_test, y_*, and mean_row (64,).
+    ds: the Dataset of load_dataset('digits') or ('mnist10k'), X_* (N, 1, h, w) in 0..pixel_max.
+    Returns a dict with X_train (N_train, h * w), X_val, X_test, y_*, and mean_row (h * w,).
     """
     rows = {split: scale_to_unit_interval(to_rows(getattr(ds, f"X_{split}")), ds.pixel_max)
-            for split in ("train", "val", "test")}  # (N, 1, 8, 8) -> (N, 64) in [-1, 1]
+            for split in ("train", "val", "test")}  # (N, 1, h, w) -> (N, h * w) in [-1, 1]
     mean_row = rows["train"].mean(axis=0)  # (64,)
     return {"X_train": rows["train"] - mean_row, "X_val": rows["val"] - mean_row,
             "X_test": rows["test"] - mean_row, "y_train": ds.y_train, "y_val": ds.y_val,
             "y_test": ds.y_test, "mean_row": mean_row}
 
 
-if P.dataset == "digits":
-    ds = load_dataset("digits")
-    data = digits_recipe(ds)
+if P.dataset in ("digits", "mnist10k"):
+    ds = load_dataset(P.dataset)
+    data = rows_recipe(ds)
 elif P.dataset == "cifar10":
     ds = load_dataset("cifar10")  # a missing download stops here, naming the command to run
     classic = cifar10_classic(ds)  # 49,000 / 1,000 / 1,000 rows (N, 3072), mean image subtracted
@@ -940,7 +981,7 @@ elif P.dataset == "cifar10":
             for part in ("X", "y") for split in ("train", "val", "test")}
     del classic
 else:
-    raise ValueError(f"COURSE_DATASET={P.dataset!r}: this notebook trains on 'digits' or 'cifar10'")
+    raise ValueError(f"COURSE_DATASET={P.dataset!r}: this notebook trains on 'mnist10k', 'digits' or 'cifar10'")
 
 IMAGE_SHAPE = ds.X_train.shape[1:]  # (C, H, W) of one image
 CLASS_NAMES = ds.class_names
@@ -951,21 +992,19 @@ show(show_image_grid(ds.X_train[:20], ds.y_train[:20], CLASS_NAMES, ncols=10))
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_settings", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### Settings per data set
 #
-# The settings below are this notebook's starting points. Weight scale: the digits
-# rows are of order 1, so the weights start at `std=0.1` (about $1/\sqrt{64}$);
-# the CIFAR-10 rows are of order 50 with 3,072 entries, so `std=1e-4` as in the
-# classic assignment. Fast mode shortens the trainings and the search.
+# The settings below are this notebook's starting points. Weight scale: the rows
+# are of order 1, so the weights start near $1/\sqrt{D}$: `std=0.1` for the 64
+# digits pixels, `std=0.05` for MNIST's 784; the CIFAR-10 rows are of order 50 with
+# 3,072 entries, so `std=1e-4` (the 2015 assignment's code used $10^{-5}$). Fast mode
+# shortens the trainings and the search.
 #
-# **Targets.** Digits: at least **96%** test accuracy, asserted in fast and full
-# mode. CIFAR-10: at least **50%** validation accuracy, the classic assignment's
-# target, asserted by the final cell whenever `COURSE_DATASET=cifar10` runs in the
-# default (full) mode. **Fast mode on CIFAR-10 is only a smoke run** (a 10,000-image
-# training subset, 2 epochs, 2 search trials): it checks that everything runs on
-# the real images and is *not* expected to reach 50%, so the final cell does not
-# assert the target there. The classic assignment reports about 37% for the untuned
-# first run below (hidden size 50, 5 epochs, lr $10^{-5}$, reg 1.0). CI has no
-# CIFAR-10 and this notebook's CIFAR-10 settings have not been verified to reach
-# 50%: they are a starting point, and the final cell's assert is what tells.
+# **Targets** (for the model you tune in part 4, on the validation set): MNIST
+# (`mnist10k`, the default mode) at least **93.5%**; digits (fast mode) at least
+# **95.5%**; CIFAR-10 at least **50%**, the classic assignment's target, which this
+# notebook's CIFAR-10 settings have not been verified to reach (CI has no CIFAR-10).
+# The master's own tuned settings were checked with seeds 0, 1 and 2 (the tuning
+# section prints the margin). **Fast mode on CIFAR-10 is only a smoke run** (a
+# 10,000-image training subset, 2 epochs, 2 search trials), not expected to reach 50%.
 
 # %% nbgrader={"grade": false, "grade_id": "settings", "locked": true, "schema_version": 3, "solution": false, "task": false}
 SETTINGS = {
@@ -976,10 +1015,20 @@ SETTINGS = {
         "search_space": {"hidden_size": [50, 100, 200] if P.fast else [50, 100, 200, 400],
                          "log10_learning_rate": (-2.0, -0.5), "log10_reg": (-4.0, -1.5),
                          "num_epochs": [10, 20, 30] if P.fast else [20, 40, 80]},
-        "num_trials": 12 if P.fast else 60,
-        "budget_seconds": 30 if P.fast else 240,
+        "num_trials": 12 if P.fast else 30,
+        "budget_seconds": 30 if P.fast else 120,
         "train_subset": None,
-        "target": ("test", 0.96),
+        "val_target": 0.955,
+    },
+    "mnist10k": {
+        "std": 0.05, "batch_size": 100, "lr_decay": 0.95, "momentum": 0.9,
+        "first_run": {"hidden_size": 50, "learning_rate": 0.01, "reg": 1e-3, "num_epochs": 10},
+        "search_space": {"hidden_size": [50, 100, 200], "log10_learning_rate": (-2.0, -0.7),
+                         "log10_reg": (-4.0, -2.0), "num_epochs": [5, 10]},
+        "num_trials": 3 if P.fast else 8,
+        "budget_seconds": 60 if P.fast else 300,
+        "train_subset": None,
+        "val_target": 0.935,
     },
     "cifar10": {
         "std": 1e-4, "batch_size": 200, "lr_decay": 0.95, "momentum": 0.9,
@@ -991,7 +1040,7 @@ SETTINGS = {
         "num_trials": 2 if P.fast else 8,
         "budget_seconds": 60 if P.fast else 1800,
         "train_subset": 10000 if P.fast else None,
-        "target": ("val", 0.50),
+        "val_target": 0.50,
     },
 }[P.dataset]
 
@@ -1022,16 +1071,17 @@ def describe(settings):
             f"reg {settings['reg']:.2e}, {settings['num_epochs']} epochs")
 
 
-def show_first_layer(W1, title):
-    """W1 (D, H) as H images of IMAGE_SHAPE, tiled with visualize_grid."""
-    H = W1.shape[1]
-    images = W1.T.reshape(H, *IMAGE_SHAPE).transpose(0, 2, 3, 1)  # (H, D) -> (H, C, h, w) -> (H, h, w, C)
-    grid = visualize_grid(images, ubound=1.0)  # (rows, cols, C) in [0, 1]
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.imshow(grid[:, :, 0] if grid.shape[2] == 1 else grid, cmap="gray")
-    ax.set_title(title)
-    ax.axis("off")
-    return fig
+def show_first_layer(model, init_seed, title):
+    """What training changed in the first layer: W1 - W1_init (D, H) as H images of IMAGE_SHAPE.
+
+    The weights start as random noise of standard deviation std, which hides what was
+    learned; the initial W1 is recomputed from its seed (init_two_layer_model is
+    deterministic) and subtracted. Returns the Figure (course.lib.vis.show_filters).
+    """
+    W1 = model["W1"]
+    W1_init = init_two_layer_model(W1.shape[0], W1.shape[1], NUM_CLASSES, std=SETTINGS["std"], seed=init_seed)["W1"]
+    change = (W1 - W1_init).T.reshape(W1.shape[1], *IMAGE_SHAPE)  # (D, H) -> (H, C, h, w)
+    return show_filters(change, title=title, scale=5.0)
 
 
 print(SETTINGS)
@@ -1054,37 +1104,37 @@ print(f"final training accuracy {first_history.train_acc_history[-1]:.3f}, "
 back = min(5, first["num_epochs"] - 1)  # how many epochs before the end to compare with
 print(f"{back} epochs before the end: training accuracy {first_history.train_acc_history[-1 - back]:.3f}, "
       f"validation accuracy {first_history.val_acc_history[-1 - back]:.3f}")
-losses = np.array(first_history.loss_history)
-per_epoch = len(losses) // first["num_epochs"]
-print(f"mean loss in the first epoch {losses[:per_epoch].mean():.3f}, "
-      f"in the last epoch {losses[-per_epoch:].mean():.3f}")
+epoch_losses = np.array(first_history.loss_history).reshape(first["num_epochs"], -1).mean(axis=1)
+print("mean loss per epoch:", " ".join(f"{loss:.3f}" for loss in epoch_losses))
+first_train_acc = accuracy(first_loss_fn, data["X_train"], data["y_train"])  # kept (best-epoch) parameters, all rows
+print(f"kept parameters (best epoch): training accuracy {first_train_acc:.3f} on all training rows, "
+      f"validation {first_history.best_val_acc:.3f}, gap {first_train_acc - first_history.best_val_acc:+.3f}")
 show(plot_training_curves(first_history, title=f"first run: {describe(first)}"))
-show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
+show(show_first_layer(first_model, P.seed, "first run: change of the first-layer weights, W1 - W1_init"))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "q_curves_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Inline question 2.** What do the loss curve and the gap between training and
+# **Inline question 2** (2 points, graded by hand). What do the loss curve and the gap between training and
 # validation accuracy of the first run tell you? What would you change?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_curves", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# The loss falls quickly during the first epoch or two (the first epoch's mean,
-# printed above, is close to $\ln 10 \approx 2.3$, the loss of a uniform guess over
-# ten classes), then flattens into a slow decline; it
-# is a noisy band rather than a line because each point is the loss of one
-# minibatch, and the band narrows as the decaying learning rate shrinks the steps.
-# Training and validation accuracy end close to each other (the gap printed above
-# is one or two points), and over the last five epochs each changes by about a
-# point or less (the cell prints both): the run has nearly settled. It is not overfitting: training
-# accuracy is still short of 100%, and there is hardly any gap to close, so more
-# regularization would not help. It is rather *underfitting* a little, held back by
-# the small learning rate (0.01, decayed further every epoch), which lets the steps
-# shrink before the network fits the training set. A larger learning rate, more
-# epochs or more hidden units should help. If a run instead reaches training
-# accuracy near 100% while validation stalls or falls (a widening gap), that is
-# overfitting, and then more regularization, fewer epochs or a smaller network are
-# the remedies. The search below bears this out: its best model uses a learning
-# rate ten times larger or more, fits the training set almost perfectly (the search
-# cell prints its training accuracy, close to 100%, and its gap, a few points at
-# most, next to the first run's) and reaches a higher validation accuracy than this first run.
+# (The figures are those of the default mode, MNIST, seed 0.) The loss falls fast at
+# first: the per-epoch mean drops from 1.40 in the first epoch to 0.49 in the second,
+# then declines slowly to about 0.21 in the tenth; the curve is a noisy band rather
+# than a line because each point is the loss of one minibatch. (On the small digits
+# of fast mode, 21 steps per epoch, the same fall takes epochs 2 to 6.) Training and
+# validation accuracy are both still rising at the end (over the last five epochs,
+# 94.5% to 96.5% and 90.5% to 91.9%): the run has not settled, and training accuracy
+# is short of 100%, so the network is *underfitting*: the small learning rate (0.01,
+# decayed every epoch) and the 10 epochs stop it before it fits the training set.
+# The gap, measured on the kept parameters against all training rows, is 3.6 points
+# (95.5% against 91.9%): some overfitting has begun, but reducing it is not the first
+# need. A larger learning rate, more epochs or more hidden units should help first. If
+# training accuracy reaches about 100% while validation stalls (a widening gap), that
+# is overfitting, and then more regularization (weight decay), fewer epochs or a
+# smaller network are the remedies. The search bears this out: its best trial uses a
+# learning rate about nine times larger, fits the training set completely (100%) and
+# reaches 94.4% validation accuracy, with a larger gap, 5.6 points (the search cell
+# prints both gaps, measured the same way).
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_search", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Hyperparameter search
@@ -1096,8 +1146,10 @@ show(show_first_layer(first_model["W1"], "first-layer weights, first run"))
 # **validation** accuracy only. The test set stays untouched until one final
 # model is chosen, so that its test accuracy is an honest estimate.
 #
-# The search has a time budget: it stops starting new trials once the budget is
-# spent (each trial finishes), and says how many it ran.
+# The number of trials is fixed (12 in fast mode, 60 in the default mode), and
+# every trial's settings and seed follow from `COURSE_SEED`, so a run gives the same
+# table and the same best model on any machine, however busy; the cell prints how long
+# the search took, and warns when that is far more than usual.
 
 # %% nbgrader={"grade": false, "grade_id": "search", "locked": true, "schema_version": 3, "solution": false, "task": false}
 space = SETTINGS["search_space"]
@@ -1112,16 +1164,17 @@ results = []  # (validation accuracy, settings, seconds)
 best = None   # (validation accuracy, settings, model, loss_fn, history)
 search_start = time.perf_counter()
 for k, trial in enumerate(tqdm(trials, desc="search", disable=P.quiet)):
-    if time.perf_counter() - search_start > SETTINGS["budget_seconds"]:
-        print(f"time budget of {SETTINGS['budget_seconds']} s spent: stopped after {k} trials")
-        break
     model, loss_fn, history = train_two_layer(**trial, seed=P.seed + k)
     results.append((history.best_val_acc, trial, history.seconds))
     if best is None or history.best_val_acc > best[0]:
         best = (history.best_val_acc, trial, model, loss_fn, history)
+        best_index = k  # its initialisation seed is P.seed + k
 search_seconds = time.perf_counter() - search_start
-print(f"{len(results)} of {len(trials)} trials in {search_seconds:.1f} s "
-      f"(budget {SETTINGS['budget_seconds']} s)\n")
+print(f"{len(results)} trials in {search_seconds:.1f} s")
+if search_seconds > SETTINGS["budget_seconds"]:  # a warning only: which trials run never depends on the clock
+    print(f"warning: the search took longer than the {SETTINGS['budget_seconds']} s it usually needs; "
+          "the machine is busy or slow (the results are the same, only later)")
+print()
 
 print(f"{'rank':>4}  {'val acc':>7}  {'hidden':>6}  {'learning rate':>13}  {'reg':>9}  {'epochs':>6}  {'seconds':>7}")
 for rank, (val_acc, trial, seconds) in enumerate(sorted(results, key=lambda r: -r[0]), start=1):
@@ -1133,12 +1186,12 @@ best_train_acc = accuracy(best_loss_fn, data["X_train"], data["y_train"])  # the
 print(f"\nbest: {describe(best_settings)}, validation accuracy {best_val_acc:.3f} "
       f"(first run: {first_history.best_val_acc:.3f})")
 print(f"best model: training accuracy {best_train_acc:.3f}, gap to validation "
-      f"{best_train_acc - best_val_acc:+.3f} (first run: "
-      f"{first_history.train_acc_history[-1] - first_history.val_acc_history[-1]:+.3f})")
+      f"{best_train_acc - best_val_acc:+.3f} (first run, measured the same way: "
+      f"{first_train_acc - first_history.best_val_acc:+.3f})")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_search_plots", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Validation accuracy against the two continuous hyperparameters (colour), and the
-# best model's curves and first-layer weights.
+# best model's curves and what training changed in its first layer.
 
 # %% nbgrader={"grade": false, "grade_id": "search_plots", "locked": true, "schema_version": 3, "solution": false, "task": false}
 fig, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -1150,25 +1203,165 @@ ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg",
 fig.colorbar(points, ax=ax, label="validation accuracy")
 show(fig)
 show(plot_training_curves(best_history, title=f"best model: {describe(best_settings)}"))
-show(show_first_layer(best_model["W1"], "first-layer weights, best model"))
+show(show_first_layer(best_model, P.seed + best_index, "best model: W1 - W1_init"))
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_tuning", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 7: tune the network (3 points; hidden tests at grading)
+#
+# Now it is your turn, as in cs231n's "best net" task: choose the hyperparameters of
+# the final model. Use what the first run and the search showed you (the table, the
+# scatter plot, the curves), try settings of your own in the free cell below, and
+# write your choice into `tuned_settings`. Judge by **validation** accuracy only.
+#
+# The model is `train_two_layer(**tuned_settings(P.dataset), seed=P.seed)`: SGD with
+# momentum 0.9, the batch size, learning-rate decay and weight scale of `SETTINGS`.
+# `reg` is the strength $\lambda$ of the L2 penalty $	frac{\lambda}{2}\lVert W
+Vert^2$;
+# with plain SGD, its gradient $\lambda W$ shrinks every weight by the factor
+# $1 - \eta\lambda$ at each step, which is why it is also called **weight decay**
+# (the term of Hinton's and of Krogh and Hertz's papers; with adaptive rules such as
+# Adam the two differ, and "decoupled" weight decay, AdamW, applies the shrinking
+# directly).
+#
+# **Graded:** the visible test checks that the settings are well formed and within
+# the limits the grader can afford (at most 400 hidden units and 40 epochs); the
+# hidden test trains a reference implementation of the network with your settings
+# (so your points do not depend on your `two_layer_net`) and requires the
+# validation-accuracy target of the settings section: 93.5% on MNIST (the default
+# mode), 95.5% on digits (fast mode, which the autograder runs). Give settings for
+# every data set you may be graded on: the autograder uses digits.
+
+# %% nbgrader={"grade": false, "grade_id": "explore_tuning", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# A free cell for your own trials (not graded), e.g.
+# model, loss_fn, history = train_two_layer(hidden_size=100, learning_rate=0.05, reg=1e-3, num_epochs=10, seed=P.seed)
+# print(history.best_val_acc); show(plot_training_curves(history))
+
+# %% nbgrader={"grade": false, "grade_id": "tuned_settings", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def tuned_settings(dataset):
+    """Your hyperparameters for the final model.
+
+    Input:
+    - dataset: 'digits', 'mnist10k' or 'cifar10' (P.dataset).
+
+    Returns a dict with
+    - 'hidden_size': int, 1 to 400, the number of hidden units;
+    - 'learning_rate': float > 0, the starting learning rate of SGD with momentum;
+    - 'reg': float >= 0, the L2 (weight decay) strength;
+    - 'num_epochs': int, 1 to 40.
+    """
+    ### BEGIN SOLUTION
+    return {
+        "digits": {"hidden_size": 100, "learning_rate": 0.12, "reg": 2.3e-3, "num_epochs": 20},
+        "mnist10k": {"hidden_size": 100, "learning_rate": 0.1, "reg": 1e-3, "num_epochs": 15},
+        "cifar10": {"hidden_size": 300, "learning_rate": 1e-4, "reg": 0.1, "num_epochs": 12},
+    }[dataset]
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_tuned_settings", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+settings = tuned_settings(P.dataset)
+assert isinstance(settings, dict) and set(settings) == {"hidden_size", "learning_rate", "reg", "num_epochs"}, (
+    f"tuned_settings({P.dataset!r}) should return a dict with the keys hidden_size, learning_rate, reg and "
+    f"num_epochs, got {settings!r}")
+assert int(settings["hidden_size"]) == settings["hidden_size"] and 1 <= settings["hidden_size"] <= 400, (
+    f"hidden_size must be a whole number from 1 to 400 (what the grader can afford), got {settings['hidden_size']!r}")
+assert int(settings["num_epochs"]) == settings["num_epochs"] and 1 <= settings["num_epochs"] <= 40, (
+    f"num_epochs must be a whole number from 1 to 40, got {settings['num_epochs']!r}")
+assert settings["learning_rate"] > 0 and settings["reg"] >= 0, (
+    f"the learning rate must be positive and reg non-negative, got {settings['learning_rate']!r}, {settings['reg']!r}")
+print(f"{P.dataset}: {describe(settings)}; the hidden test trains it and requires validation accuracy "
+      f">= {SETTINGS['val_target']:.1%} (the next cell trains it on your network)")
+### BEGIN HIDDEN TESTS
+def _h_net(X, m, y=None, reg=0.0):
+    """A reference two-layer net: scores (N, C), or (loss, grads)."""
+    z = X @ m["W1"] + m["b1"]
+    a = np.maximum(z, 0.0)
+    s = a @ m["W2"] + m["b2"]
+    if y is None:
+        return s
+    n = X.shape[0]
+    shifted = s - s.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -logp[np.arange(n), y].mean() + 0.5 * reg * (np.sum(m["W1"] ** 2) + np.sum(m["W2"] ** 2))
+    ds = np.exp(logp)
+    ds[np.arange(n), y] -= 1.0
+    ds /= n
+    dz = (ds @ m["W2"].T) * (z > 0)
+    return loss, {"W1": X.T @ dz + reg * m["W1"], "b1": dz.sum(axis=0),
+                  "W2": a.T @ ds + reg * m["W2"], "b2": ds.sum(axis=0)}
+def _h_momentum(w, dw, config):
+    v = config.get("momentum", 0.9) * config.get("velocity", np.zeros_like(w)) - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+_h_settings = tuned_settings(P.dataset)
+assert set(_h_settings) == {"hidden_size", "learning_rate", "reg", "num_epochs"}, (
+    "tuned_settings must return exactly hidden_size, learning_rate, reg and num_epochs")
+for _h_key, _h_top in (("hidden_size", 400), ("num_epochs", 40)):
+    assert int(_h_settings[_h_key]) == _h_settings[_h_key] and 1 <= _h_settings[_h_key] <= _h_top, (
+        f"{_h_key} must be a whole number from 1 to {_h_top}")
+assert _h_settings["learning_rate"] > 0 and _h_settings["reg"] >= 0, "learning_rate must be > 0 and reg >= 0"
+_h_rng = np.random.default_rng(P.seed)
+_h_D, _h_H = data["X_train"].shape[1], int(_h_settings["hidden_size"])
+_h_model = {"W1": SETTINGS["std"] * _h_rng.standard_normal((_h_D, _h_H)), "b1": np.zeros(_h_H),
+            "W2": SETTINGS["std"] * _h_rng.standard_normal((_h_H, len(CLASS_NAMES))), "b2": np.zeros(len(CLASS_NAMES))}
+_h_history = train(lambda X, y=None: _h_net(X, _h_model, y, reg=float(_h_settings["reg"])), _h_model, data,
+                   _h_momentum, learning_rate=float(_h_settings["learning_rate"]),
+                   optim_config={"momentum": SETTINGS["momentum"]}, lr_decay=SETTINGS["lr_decay"],
+                   num_epochs=int(_h_settings["num_epochs"]), batch_size=SETTINGS["batch_size"], seed=P.seed,
+                   progress=False)
+assert _h_history.best_val_acc >= SETTINGS["val_target"], (
+    "the tuned settings must reach the validation-accuracy target of the settings section")
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_tuned_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Your settings on your network, with the margin to the target. The loop keeps the
+# parameters of the epoch with the best validation accuracy, and saves a
+# **checkpoint** after every epoch (`train(..., checkpoint=path)`: the parameters, the
+# best ones so far and the optimizer state, here each parameter's velocity), so that
+# an interrupted long run can continue with `resume=True` where it stopped. The master
+# checked its own settings with the seeds 0, 1 and 2 as well; in the default mode the
+# cell repeats that check for the two seeds other than yours.
+
+# %% nbgrader={"grade": false, "grade_id": "tuned_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+tuned = tuned_settings(P.dataset)
+checkpoint_path = Path(tempfile.gettempdir()) / f"03_two_layer_net_{P.dataset}_seed{P.seed}.npz"
+checkpoint_path.unlink(missing_ok=True)  # a fresh run: no earlier checkpoint to resume
+tuned_model = init_two_layer_model(INPUT_SIZE, tuned["hidden_size"], NUM_CLASSES, std=SETTINGS["std"], seed=P.seed)
+tuned_loss_fn = lambda X, y=None: two_layer_net(X, tuned_model, y, reg=tuned["reg"])  # noqa: E731  the model contract
+tuned_history = train(tuned_loss_fn, tuned_model, data, sgd_momentum, learning_rate=tuned["learning_rate"],
+                      optim_config={"momentum": SETTINGS["momentum"]}, lr_decay=SETTINGS["lr_decay"],
+                      num_epochs=tuned["num_epochs"], batch_size=SETTINGS["batch_size"], seed=P.seed,
+                      progress=not P.quiet, checkpoint=checkpoint_path)
+target = SETTINGS["val_target"]
+print(f"tuned ({describe(tuned)}), seed {P.seed}: best validation accuracy {tuned_history.best_val_acc:.4f}, "
+      f"{tuned_history.seconds:.1f} s; target {target:.1%}, margin {tuned_history.best_val_acc - target:+.4f} "
+      f"({round((tuned_history.best_val_acc - target) * len(data['y_val']))} validation images)")
+print(f"checkpoint after epoch {load_checkpoint(checkpoint_path).epochs_done}: {checkpoint_path}")
+show(plot_training_curves(tuned_history, title=f"tuned: {describe(tuned)}"))
+if not P.fast and P.dataset != "cifar10":  # the margin across seeds, as the master's settings were checked
+    for seed in sorted({0, 1, 2} - {P.seed}):  # the run above was seed P.seed
+        history = train_two_layer(**tuned, seed=seed)[2]
+        print(f"seed {seed}: best validation accuracy {history.best_val_acc:.4f} "
+              f"(margin {history.best_val_acc - target:+.4f})")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_test", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 5. The test set, once
 #
-# The chosen model meets the test set exactly once. Checking the target here is
-# the master's promise; if you changed the settings, read it as information.
+# The chosen model, your tuned one, meets the test set exactly once. Its test
+# accuracy is an honest estimate of how it does on new images because nothing was
+# chosen by looking at it.
 
 # %% nbgrader={"grade": false, "grade_id": "final_test", "locked": true, "schema_version": 3, "solution": false, "task": false}
-test_acc = accuracy(best_loss_fn, data["X_test"], data["y_test"])
-print(f"{P.dataset}: best model ({describe(best_settings)})")
-print(f"validation accuracy {best_val_acc:.4f}, test accuracy {test_acc:.4f}")
-split, target = SETTINGS["target"]
-measured = {"test": test_acc, "val": best_val_acc}[split]
+test_acc = accuracy(tuned_loss_fn, data["X_test"], data["y_test"])
+print(f"{P.dataset}: tuned model ({describe(tuned)})")
+print(f"validation accuracy {tuned_history.best_val_acc:.4f}, test accuracy {test_acc:.4f}")
+target = SETTINGS["val_target"]
 if P.dataset == "cifar10" and P.fast:
-    print(f"fast mode on CIFAR-10 is a smoke run (10,000 images, 2 epochs): the {target:.0%} {split} "
+    print(f"fast mode on CIFAR-10 is a smoke run (10,000 images, 2 epochs): the {target:.0%} validation "
           f"accuracy target is asserted only in full mode")
 else:
-    assert measured >= target, f"{split} accuracy {measured:.4f} is below the target {target:.0%}"
-    print(f"target reached: {split} accuracy {measured:.4f} >= {target:.0%}")
+    assert tuned_history.best_val_acc >= target, (
+        f"validation accuracy {tuned_history.best_val_acc:.4f} is below the target {target:.1%}")
+    print(f"target reached: validation accuracy {tuned_history.best_val_acc:.4f} >= {target:.1%}")
 print(f"whole notebook: {time.perf_counter() - NOTEBOOK_START:.0f} s "
       f"({'fast' if P.fast else 'full'} mode, {P.dataset})")

@@ -18,30 +18,49 @@
 # notebook you build it up from the bottom:
 #
 # 1. a **numerical derivative**, the tool that checks every analytic gradient;
-# 2. a **computational graph** by hand, then **gates** with `forward` and
-#    `backward`, and a small **graph object** that runs them;
-# 3. a **sigmoid neuron** and the classic **two-layer worked example**,
-#    reproduced to the last digit;
-# 4. the **matrix-multiply gate**, the one operation inside every layer;
+# 2. a **computational graph** by hand (and drawn), then **gates** with `forward`
+#    and `backward`, and a small **graph object** that runs them; the sigmoid
+#    built from primitive gates (exp, add, reciprocal);
+# 3. a **sigmoid neuron** and the classic **two-layer worked example**, whose
+#    published weights it reproduces to every printed digit;
+# 4. the **matrix-multiply gate**, the one operation inside every layer, and
+#    **Jacobians**: every backward pass is a product with a transposed Jacobian
+#    that is never formed;
 # 5. the **SVM and softmax losses** with their gradients, written with loops
 #    and then vectorized, checked numerically and timed;
-# 6. a **tiny two-layer network** that learns XOR in a dozen lines of numpy.
+# 6. the payoff: your softmax classifier **trained with SGD** on handwritten
+#    digits, tuned on validation data, its weights shown as images;
+# 7. a **tiny two-layer network** that learns XOR in a dozen lines of numpy,
+#    and a **ReLU + softmax network** built from this notebook's gates.
 #
 # Fill in every cell marked `YOUR CODE HERE` and run the test cell below it.
-# The tests tell you what they expected and where to look. Shapes are given in
-# every docstring: `x: (N, D)` means a 2-d array with N rows and D columns.
+# Shapes are given in every docstring: `x: (N, D)` means a 2-d array with N
+# rows and D columns.
+#
+# **Visible and hidden tests.** Each exercise heading states its points. The
+# test cell below an exercise runs *visible* tests when you run it: a small
+# known value, the shapes and the contract of the docstring, a gradient check;
+# their messages say what was expected and where to look. When the notebook is
+# graded, the same cell also runs *hidden* tests that your copy does not show:
+# other inputs and edge cases, checking the same promises of the docstring.
+# Write what the docstring says, for every input it allows, not only for the
+# visible examples.
+#
+# **Time.** The notebook runs in well under a minute (the last cell prints the
+# measured time).
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# Parameters: read from the environment, so CI and you run the same notebook.
-#   COURSE_FAST=1        fewer XOR iterations and timing repeats (CI, autograding)
-#   COURSE_DATASET=...   'digits' (default, embedded) or 'mnist' for the loss-gradient checks
+# Parameters: read from the environment, so the grader and you run the same notebook.
+#   COURSE_FAST=1        fewer iterations and timing repeats (as when grading)
+#   COURSE_DATASET=...   'digits' (default, embedded 8x8 images) or 'mnist10k' (embedded 28x28 images)
 #   COURSE_SEED=...      seeds the random examples and initialisations
+# To set one in JupyterLab, run `%env COURSE_FAST=1` in a new cell above this one, then this cell.
 import time
 
 from course.lib.params import notebook_params
 
 NOTEBOOK_START = time.perf_counter()
-P = notebook_params()
+P = notebook_params(default_dataset="digits", datasets=("digits", "mnist10k"))
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -76,13 +95,18 @@ plt.rcParams["figure.figsize"] = (6.0, 4.0)
 #
 # the even terms cancel and the error is $O(h^2)$. This *truncation error*
 # shrinks as $h$ shrinks. But floating point adds a second error: $f(x \pm h)$
-# is only stored to a relative precision $\varepsilon$ (about $2.2 \times 10^{-16}$
-# in float64, $1.2 \times 10^{-7}$ in float32), and dividing their difference by a
-# tiny $2h$ blows that *round-off error* up to about $\varepsilon |f(x)| / h$.
+# is only stored to a relative precision of the **unit round-off** $u$ (rounding
+# to the nearest float changes a number by a relative amount of at most
+# $u = \varepsilon / 2$, half the machine epsilon `np.finfo(dtype).eps`: about
+# $1.1 \times 10^{-16}$ in float64, $6.0 \times 10^{-8}$ in float32, as in notebook 01),
+# and dividing their difference by a tiny $2h$ blows that *round-off error* up
+# to about $2u |f(x)| / (2h) = u |f(x)| / h$.
 # The total error is smallest where the two balance, near
-# $h^* \approx \left(3 \varepsilon |f(x)| / |f'''(x)|\right)^{1/3}$, roughly $\varepsilon^{1/3}$.
+# $h^* \approx \left(3 u |f(x)| / |f'''(x)|\right)^{1/3}$, roughly $u^{1/3}$.
 #
-# **Exercise.** Write `numerical_derivative(f, x, h)` with the centred
+# ### Exercise 1: `numerical_derivative` (2 points; hidden tests at grading)
+#
+# Write `numerical_derivative(f, x, h)` with the centred
 # difference. Use only `x`, `h` and `f` in the arithmetic (no conversion to
 # another dtype), so that a float32 `x` and `h` give a float32 answer: the plot
 # after the test compares the two precisions.
@@ -120,17 +144,15 @@ assert np.asarray(d32).dtype == np.float32, (
 print("numerical_derivative: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 d = numerical_derivative(lambda t: t ** 3, 2.0, h=0.25)
-assert type(d) in (float, np.float64) and d == 12.0625  # (2.25**3 - 1.75**3) / 0.5
+assert np.ndim(d) == 0, "numerical_derivative must return a scalar"
+assert np.isclose(d, 12.0625, rtol=1e-14, atol=0), "the centred difference (f(x + h) - f(x - h)) / (2 h) with the given h"
 d = numerical_derivative(lambda t: 1.0 / t, -0.5, 0.125)
-assert type(d) in (float, np.float64)
-e = d - (1.0 / (-0.375) - 1.0 / (-0.625)) / 0.25
-assert e < 1e-12 and e > -1e-12
+assert np.isclose(d, (1.0 / (-0.375) - 1.0 / (-0.625)) / 0.25, rtol=1e-12, atol=0), \
+    "the centred difference at a negative x with the given h"
 d = numerical_derivative(np.exp, 0.7)
-assert type(d) in (float, np.float64)
-e = d - np.exp(0.7)
-assert e < 1e-9 and e > -1e-9
+assert np.isclose(d, np.exp(0.7), rtol=0, atol=1e-9), "the default step h = 1e-5 must give the derivative to about 1e-10"
 d32 = numerical_derivative(np.cos, np.float32(0.5), np.float32(0.25))
-assert type(d32) is np.float32
+assert np.asarray(d32).dtype == np.float32, "with float32 x and h the result must stay float32 (no conversion)"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_error_vs_h", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -140,7 +162,7 @@ assert type(d32) is np.float32
 # your `numerical_derivative` for steps from $10^{-13}$ to $1$, once in float64
 # and once in float32, and marks the measured best step of each. The dashed
 # lines are the two error models of the text: truncation $\frac{h^2}{6}|\cos 1|$
-# and round-off $\varepsilon |\sin 1| / h$.
+# and round-off $u |\sin 1| / h$.
 
 # %% nbgrader={"grade": false, "grade_id": "plot_error_vs_h", "locked": true, "schema_version": 3, "solution": false, "task": false}
 hs = np.logspace(-13, 0, 131)
@@ -151,12 +173,12 @@ for dtype, colour in ((np.float64, "C0"), (np.float32, "C1")):
     estimates = np.array([numerical_derivative(np.sin, dtype(1.0), dtype(h)) for h in hs], dtype=np.float64)
     errors = np.maximum(np.abs(estimates - exact), 1e-18)  # an exact hit would be log(0)
     i = int(np.argmin(errors))
-    eps = np.finfo(dtype).eps
-    best_h[dtype.__name__] = (hs[i], errors[i], (3 * eps * np.sin(1.0) / np.cos(1.0)) ** (1 / 3))
-    ax.loglog(hs, errors, colour, label=f"{dtype.__name__} (eps = {eps:.1e})")
+    u = np.finfo(dtype).eps / 2                        # unit round-off
+    best_h[dtype.__name__] = (hs[i], errors[i], (3 * u * np.sin(1.0) / np.cos(1.0)) ** (1 / 3))
+    ax.loglog(hs, errors, colour, label=f"{dtype.__name__} (u = {u:.1e})")
     ax.loglog(hs[i], errors[i], "o", color=colour, ms=8)
-    ax.loglog(hs, hs ** 2 / 6 * np.cos(1.0) + eps * np.sin(1.0) / hs, "--", color=colour, lw=0.8,
-              label=f"{dtype.__name__} model: h^2/6 |cos 1| + eps |sin 1| / h")
+    ax.loglog(hs, hs ** 2 / 6 * np.cos(1.0) + u * np.sin(1.0) / hs, "--", color=colour, lw=0.8,
+              label=f"{dtype.__name__} model: h^2/6 |cos 1| + u |sin 1| / h")
 ax.set_xlabel("step h")
 ax.set_ylabel("|estimate - cos(1)|")
 ax.set_title("centred difference of sin at x = 1")
@@ -164,17 +186,17 @@ ax.legend()
 show(fig)
 for name, (h, err, h_model) in best_h.items():
     print(f"{name}: best measured h = {h:.1e} (error {err:.1e}); "
-          f"model (3 eps |f| / |f'''|)^(1/3) = {h_model:.1e}")
+          f"model (3 u |f| / |f'''|)^(1/3) = {h_model:.1e}")
 print(f"the best float32 error is {best_h['float32'][1] / best_h['float64'][1]:.0e} times the best float64 error")
 zero = [h for h in hs if numerical_derivative(np.sin, np.float32(1.0), np.float32(h)) == 0]
 print(f"float32: for h up to {max(zero):.1e} both 1 + h and 1 - h round to 1, the estimate is 0 "
-      f"and the error is cos(1) = {np.cos(1.0):.2f} (float32 eps / 4 = {np.finfo(np.float32).eps / 4:.1e})")
+      f"and the error is cos(1) = {np.cos(1.0):.2f} (float32 u / 2 = {np.finfo(np.float32).eps / 4:.1e})")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_graph_by_hand", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Right of each dot the error falls as $h^2$ (slope 2 on the log-log plot,
 # on the truncation model); left of it, round-off takes over and the error
 # grows like $1/h$, noisily, because round-off is random-looking (the model
-# $\varepsilon |f| / h$ is a worst case, so the measured curve sits below it).
+# $u |f| / h$ is a worst case, so the measured curve sits below it).
 # The measured best steps printed above lie within a factor of a few of the
 # model's $h^*$ (about $10^{-5}$ in float64, below $10^{-2}$ in float32): a few
 # times $10^{-6}$ in float64, which is why the course's checkers default to
@@ -195,7 +217,9 @@ print(f"float32: for h up to {max(zero):.1e} both 1 + h and 1 - h round to 1, th
 # The **forward pass** computes $q$ then $f$; the **backward pass** goes the
 # other way, starting from $\frac{\partial f}{\partial f} = 1$.
 #
-# **Exercise.** Write `add_multiply_graph(x, y, z)`: the forward values $q$,
+# ### Exercise 2: `add_multiply_graph` (1 point; hidden tests at grading)
+#
+# Write `add_multiply_graph(x, y, z)`: the forward values $q$,
 # $f$ and the three gradients, each computed from the step after it (as
 # backprop does), not from a formula for the whole function.
 
@@ -204,8 +228,8 @@ def add_multiply_graph(x, y, z):
     """Forward and backward pass of f(x, y, z) = (x + y) z, with q = x + y.
 
     Inputs: x, y, z, scalars.
-    Returns a tuple (q, f, dx, dy, dz) of scalars: the forward values q and f,
-    then df/dx, df/dy, df/dz.
+    Returns a tuple (q, f, dx, dy, dz) of scalars (Python floats or 0-d numpy
+    values): the forward values q and f, then df/dx, df/dy, df/dz.
     """
     ### BEGIN SOLUTION
     # forward pass
@@ -231,16 +255,58 @@ assert (dx, dy) == (-4.0, -4.0), (
     "the add gate passes its upstream gradient df/dq = z through unchanged")
 print("add_multiply_graph: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-q, f, dx, dy, dz = add_multiply_graph(3.0, -1.0, 2.5)
-for val in (q, f, dx, dy, dz):
-    assert type(val) in (float, np.float64)
-assert q == 2.0 and f == 5.0
-assert dx == 2.5 and dy == 2.5 and dz == 2.0
-q, f, dx, dy, dz = add_multiply_graph(0.5, 1.5, -3.0)
-for val in (q, f, dx, dy, dz):
-    assert type(val) in (float, np.float64)
-assert q == 2.0 and f == -6.0 and dx == -3.0 and dy == -3.0 and dz == 2.0
+for _point, _expected in (((3.0, -1.0, 2.5), (2.0, 5.0, 2.5, 2.5, 2.0)), ((0.5, 1.5, -3.0), (2.0, -6.0, -3.0, -3.0, 2.0))):
+    _out = add_multiply_graph(*_point)
+    assert len(_out) == 5 and all(np.ndim(_v) == 0 for _v in _out), "add_multiply_graph must return five scalars"
+    assert np.allclose(_out[:2], _expected[:2]), "the forward values q = x + y and f = q z"
+    assert np.allclose(_out[2:4], _expected[2:4]), "df/dx and df/dy must be z (the add gate passes df/dq through)"
+    assert np.isclose(_out[4], _expected[4]), "df/dz must be q (the multiply gate switches its inputs)"
 ### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_draw_graph", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **The graph, drawn.** Each circle is an operation, each arrow a value flowing
+# forward. Above every arrow, in green, the value of the forward pass; below it,
+# in red, the gradient $\partial f / \partial(\text{that value})$ of the backward
+# pass, both computed by your `add_multiply_graph`. Read the red numbers from
+# right to left: that is the order in which backprop finds them.
+
+# %% nbgrader={"grade": false, "grade_id": "draw_graph", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def draw_graph(ax, positions, edges, title):
+    """Draw a computational graph with forward values and gradients on its edges.
+
+    positions: dict node name -> (x, y, label, is_operation): operations are drawn as circles,
+    inputs and outputs as their label alone.
+    edges: list of (source, target, value, gradient): the value flowing from source to target
+    in the forward pass (green, above) and d(output)/d(value) (red, below).
+    """
+    for name, (px, py, label, is_operation) in positions.items():
+        if is_operation:
+            ax.add_patch(plt.Circle((px, py), 0.28, fc="whitesmoke", ec="black", zorder=2))
+        ax.text(px, py, label, ha="center", va="center", fontsize=11, zorder=3)
+    for source, target, value, gradient in edges:
+        (x0, y0), (x1, y1) = positions[source][:2], positions[target][:2]
+        ax.annotate("", xy=(x1 - 0.3 * np.sign(x1 - x0), y1), xytext=(x0 + 0.3, y0),
+                    arrowprops=dict(arrowstyle="->", color="gray"), zorder=1)
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        ax.text(mx, my + 0.12, f"{value:.4g}", color="green", ha="center", fontsize=9)
+        ax.text(mx, my - 0.22, f"{gradient:.4g}", color="red", ha="center", fontsize=9)
+    xs = [p[0] for p in positions.values()]
+    ys = [p[1] for p in positions.values()]
+    ax.set(xlim=(min(xs) - 0.6, max(xs) + 0.6), ylim=(min(ys) - 0.7, max(ys) + 0.7), title=title)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+q, f, dx, dy, dz = add_multiply_graph(-2.0, 5.0, -4.0)
+fig, ax = plt.subplots(figsize=(7, 3))
+draw_graph(ax, {"x": (0, 2, "x", False), "y": (0, 1, "y", False), "z": (0, 0, "z", False),
+                "add": (2, 1.5, "+", True), "mul": (4, 0.75, "*", True), "f": (5.5, 0.75, "f", False)},
+           [("x", "add", -2.0, dx), ("y", "add", 5.0, dy),
+            ("add", "mul", q, dx),          # df/dq: the add gate hands it to x unchanged, so it equals df/dx
+            ("z", "mul", -4.0, dz),
+            ("mul", "f", f, 1.0)],
+           "f = (x + y) z at x = -2, y = 5, z = -4: values (green), gradients (red)")
+show(fig)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_gates", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 3. Gates
@@ -265,7 +331,9 @@ assert q == 2.0 and f == -6.0 and dx == -3.0 and dy == -3.0 and dz == 2.0
 # tuple of one: `(dx,)`). The multiply and max gates must cache their inputs
 # in `forward`, and `backward` must use the inputs of the *latest* `forward`.
 #
-# Each gate below is its own exercise with its own test.
+# Each gate below is its own exercise with its own test: Exercises 3–6,
+# `AddGate`, `MultiplyGate`, `MaxGate`, `SigmoidGate` (1 point each; hidden
+# tests at grading).
 
 # %% nbgrader={"grade": false, "grade_id": "AddGate", "locked": false, "schema_version": 3, "solution": true, "task": false}
 class AddGate:
@@ -294,14 +362,13 @@ assert grads[0] == 5.0 and grads[1] == 5.0, (
     f"AddGate.backward(5) returned {grads}, expected (5, 5): the add gate hands dout to both inputs unchanged")
 print("AddGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-gate = AddGate()
-out = gate.forward(np.array([1.0, 2.0, 3.0]), np.array([0.5, -2.0, 4.0]))
-assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (3,)
-assert (out == np.array([1.5, 0.0, 7.0])).all()
-dx, dy = gate.backward(np.array([-1.0, 0.25, 3.0]))
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (3,)
-assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (3,)
-assert (dx == np.array([-1.0, 0.25, 3.0])).all() and (dy == np.array([-1.0, 0.25, 3.0])).all()
+_gate = AddGate()
+_out = _gate.forward(np.array([1.0, 2.0, 3.0]), np.array([0.5, -2.0, 4.0]))
+assert np.shape(_out) == (3,) and np.allclose(_out, [1.5, 0.0, 7.0]), "AddGate.forward must add arrays elementwise"
+_grads = _gate.backward(np.array([-1.0, 0.25, 3.0]))
+assert len(_grads) == 2, "AddGate.backward must return a tuple (dx, dy)"
+assert all(np.shape(_g) == (3,) and np.allclose(_g, [-1.0, 0.25, 3.0]) for _g in _grads), \
+    "AddGate.backward must hand dout unchanged to both inputs, with dout's shape"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "MultiplyGate", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -336,23 +403,24 @@ assert grads[0] == -8.0 and grads[1] == 6.0, (
     "dx is the OTHER input times dout (y * dout), dy = x * dout")
 print("MultiplyGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-gate = MultiplyGate()
-gate.forward(10.0, 20.0)
-out = gate.forward(np.array([1.0, -2.0]), np.array([3.0, 0.5]))  # backward must use these inputs
-assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2,)
-assert (out == np.array([3.0, -1.0])).all()
-dx, dy = gate.backward(np.array([2.0, -4.0]))
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2,)
-assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (2,)
-assert (dx == np.array([6.0, -2.0])).all()
-assert (dy == np.array([2.0, 8.0])).all()
+_gate = MultiplyGate()
+_gate.forward(10.0, 20.0)
+_out = _gate.forward(np.array([1.0, -2.0]), np.array([3.0, 0.5]))
+assert np.shape(_out) == (2,) and np.allclose(_out, [3.0, -1.0]), "MultiplyGate.forward must multiply arrays elementwise"
+_dx, _dy = _gate.backward(np.array([2.0, -4.0]))
+assert np.shape(_dx) == (2,) and np.allclose(_dx, [6.0, -2.0]), \
+    "MultiplyGate.backward: dx must be y * dout, with y from the LATEST forward"
+assert np.shape(_dy) == (2,) and np.allclose(_dy, [2.0, 8.0]), \
+    "MultiplyGate.backward: dy must be x * dout, with x from the LATEST forward"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "MaxGate", "locked": false, "schema_version": 3, "solution": true, "task": false}
 class MaxGate:
     """out = max(x, y), elementwise. x, y, out, dout: scalars or arrays of one shape.
 
-    Where x == y send the gradient to x (any split is a valid subgradient).
+    Where x == y (a tie) max has no derivative, and any split of dout between x
+    and y is a valid subgradient: all to x, all to y, half each, ... The tests
+    accept every split t * dout to x and (1 - t) * dout to y with 0 <= t <= 1.
     """
 
     def forward(self, x, y):
@@ -366,7 +434,7 @@ class MaxGate:
         """dout: dL/dout (out's shape). Returns (dx, dy), each of dout's shape:
         dout where that input was the larger, 0 elsewhere."""
         ### BEGIN SOLUTION
-        dx = dout * (self.x >= self.y)  # x won (ties go to x): all of dout
+        dx = dout * (self.x >= self.y)  # x won (this solution sends ties to x): all of dout
         dy = dout * (self.x < self.y)   # y won
         return dx, dy
         ### END SOLUTION
@@ -381,24 +449,30 @@ assert len(grads) == 2, f"MaxGate.backward must return a tuple (dx, dy), got {gr
 assert grads[0] == 0.0 and grads[1] == 3.0, (
     f"after forward(2, 7), backward(3) returned {grads}, expected (0, 3): "
     "the max gate routes all of dout to the input that won and nothing to the other")
+gate.forward(np.array([4.0, 1.0]), np.array([4.0, 2.0]))     # a tie in entry 0
+tie_dx, tie_dy = gate.backward(np.array([2.0, 2.0]))
+print("a tie, dout = 2: dx =", tie_dx, " dy =", tie_dy)
+assert np.allclose(np.asarray(tie_dx) + np.asarray(tie_dy), 2.0), (
+    f"at a tie the two gradients must add up to dout (any split is fine: all to x, all to y, half each), "
+    f"got dx + dy = {np.asarray(tie_dx) + np.asarray(tie_dy)}")
 print("MaxGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-gate = MaxGate()
-gate.forward(np.array([9.0, -9.0, 9.0]), np.array([-9.0, 9.0, -9.0]))
-out = gate.forward(np.array([1.0, 5.0, -2.0]), np.array([4.0, 3.0, -1.0]))
-assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (3,)
-assert (out == np.array([4.0, 5.0, -1.0])).all()
-dx, dy = gate.backward(np.array([2.0, -6.0, 0.5]))
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (3,)
-assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (3,)
-assert (dx == np.array([0.0, -6.0, 0.0])).all()
-assert (dy == np.array([2.0, 0.0, 0.5])).all()
-gate = MaxGate()
-gate.forward(np.array([3.0, 1.0]), np.array([3.0, 0.0]))  # a tie: all of dout goes to x
-dx, dy = gate.backward(np.array([5.0, 1.0]))
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2,)
-assert type(dy) is np.ndarray and dy.dtype == np.float64 and dy.shape == (2,)
-assert (dx == np.array([5.0, 1.0])).all() and (dy == np.array([0.0, 0.0])).all()
+_gate = MaxGate()
+_gate.forward(np.array([9.0, -9.0, 9.0]), np.array([-9.0, 9.0, -9.0]))
+_out = _gate.forward(np.array([1.0, 5.0, -2.0]), np.array([4.0, 3.0, -1.0]))
+assert np.shape(_out) == (3,) and np.allclose(_out, [4.0, 5.0, -1.0]), "MaxGate.forward must be the elementwise maximum"
+_dx, _dy = _gate.backward(np.array([2.0, -6.0, 0.5]))
+assert np.shape(_dx) == (3,) and np.shape(_dy) == (3,), "MaxGate.backward must return gradients of dout's shape"
+assert np.allclose(_dx, [0.0, -6.0, 0.0]) and np.allclose(_dy, [2.0, 0.0, 0.5]), \
+    "MaxGate.backward must route dout to the input that won in the LATEST forward, 0 to the other"
+_gate = MaxGate()
+_gate.forward(np.array([3.0, 1.0, -2.0]), np.array([3.0, 0.0, -2.0]))   # ties in entries 0 and 2
+_dout = np.array([5.0, 1.0, -4.0])
+_dx, _dy = (np.asarray(_g, dtype=float) for _g in _gate.backward(_dout))
+assert np.allclose(_dx + _dy, _dout), "at a tie dx + dy must equal dout (a split of the gradient, not a copy or a loss)"
+_t = _dx[[0, 2]] / _dout[[0, 2]]
+assert np.all(_t >= -1e-12) and np.all(_t <= 1 + 1e-12), "at a tie each input must get a share between 0 and all of dout"
+assert np.allclose(_dx[1], 1.0) and np.allclose(_dy[1], 0.0), "without a tie all of dout goes to the larger input"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "SigmoidGate", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -436,19 +510,16 @@ assert rel_error(dx, dx_num) < 1e-8, (
     "dx = (1 - s) * s * dout with s the OUTPUT sigmoid(x) cached in forward, not x itself")
 print("SigmoidGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-gate = SigmoidGate()
-gate.forward(np.array([5.0, -5.0]))
-x = np.array([-2.0, 0.5])
-out = gate.forward(x)
-s = 1.0 / (1.0 + np.exp(-x))
-assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (2,)
-e = out - s
-assert e.max() < 1e-12 and e.min() > -1e-12
-grads = gate.backward(np.array([3.0, -2.0]))
-assert len(grads) == 1
-assert type(grads[0]) is np.ndarray and grads[0].dtype == np.float64 and grads[0].shape == (2,)
-e = grads[0] - (1.0 - s) * s * np.array([3.0, -2.0])
-assert e.max() < 1e-12 and e.min() > -1e-12
+_gate = SigmoidGate()
+_gate.forward(np.array([5.0, -5.0]))
+_x = np.array([-2.0, 0.5])
+_out = _gate.forward(_x)
+_s = 1.0 / (1.0 + np.exp(-_x))
+assert np.shape(_out) == (2,) and np.allclose(_out, _s, rtol=1e-12, atol=0), "SigmoidGate.forward must be 1 / (1 + exp(-x))"
+_grads = _gate.backward(np.array([3.0, -2.0]))
+assert len(_grads) == 1, "SigmoidGate.backward must return a tuple of one, (dx,)"
+assert np.shape(_grads[0]) == (2,) and np.allclose(_grads[0], (1.0 - _s) * _s * np.array([3.0, -2.0]), rtol=1e-12, atol=0), \
+    "SigmoidGate.backward must be (1 - s) s dout with s the output of the LATEST forward"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_graph", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -471,7 +542,9 @@ assert e.max() < 1e-12 and e.min() > -1e-12
 # $\frac{\partial f}{\partial x} = y + 1 = -1$; keeping only one path gives $1$
 # or $-2$.
 #
-# **Exercise.** Complete `Graph.forward` and `Graph.backward`. `__init__` and
+# ### Exercise 7: `Graph` (2 points; hidden tests at grading)
+#
+# Complete `Graph.forward` and `Graph.backward`. `__init__` and
 # `add` are given. The graph's output is the output of the last gate added;
 # every other value is an input of some later gate.
 
@@ -515,7 +588,10 @@ class Graph:
 
         Returns grads: dict name -> dL/d(value) for every value of the graph,
         inputs and intermediates, each of that value's shape. Where a value
-        feeds several gates, its gradients are summed.
+        feeds several gates, its gradients are summed. Gates may return the
+        same array object for several inputs (AddGate may return (dout, dout)),
+        so never add into an array in place: neither dout nor any gradient
+        already handed out may change.
         """
         ### BEGIN SOLUTION
         grads = {self.nodes[-1][2]: dout}
@@ -557,6 +633,16 @@ assert grads["y"] == 3.0, f"df/dy should be x = 3, got {grads['y']}: run the gat
 assert grads["x"] == -1.0, (
     f"df/dx should be y + 1 = -1, got {grads['x']}: x feeds two gates, "
     "so its two gradients (y from the multiply, 1 from the add) must be ADDED, not overwritten")
+# the same graph with arrays: _PlusGate hands the SAME array to q and x
+f = g.forward({"x": np.array([3.0, 1.0]), "y": np.array([-2.0, 4.0])})
+dout = np.array([1.0, 2.0])
+grads = g.backward(dout)
+print("with arrays: df/dx =", grads["x"], " df/dq =", grads["q"], " dout after backward:", dout)
+assert np.allclose(grads["x"], [-1.0, 10.0]), f"with arrays, df/dx should be (y + 1) dout = [-1, 10], got {grads['x']}"
+assert np.allclose(grads["q"], [1.0, 2.0]) and np.allclose(dout, [1.0, 2.0]), (
+    f"df/dq should stay dout = [1, 2], got {grads['q']}, and dout should be unchanged, got {dout}: "
+    "`grads[name] += grad` adds in place into an array that the add gate also handed to q (and that is dout itself); "
+    "write grads[name] = grads[name] + grad")
 print("Graph: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 class _HiddenTimes:
@@ -573,32 +659,31 @@ class _HiddenPlus:
         return a + b
 
     def backward(self, dout):
-        return dout, dout
+        return dout, dout   # the same object twice, as an add gate may
 
 
 # f = (x * x + x) * y, x used three times, arrays
-g = Graph()
-g.add(_HiddenTimes(), ("x", "x"), "s")
-g.add(_HiddenPlus(), ("s", "x"), "r")
-g.add(_HiddenTimes(), ("r", "y"), "f")
-x = np.array([1.0, -2.0, 0.5])
-y = np.array([3.0, 0.5, -4.0])
-f = g.forward({"x": x, "y": y})
-assert type(f) is np.ndarray and f.dtype == np.float64 and f.shape == (3,)
-assert (f == (x * x + x) * y).all()
-dout = np.array([1.0, 2.0, -1.0])
-grads = g.backward(dout)
-for name in ("x", "y", "r", "s"):
-    assert type(grads[name]) is np.ndarray and grads[name].dtype == np.float64 and grads[name].shape == (3,)
-assert (grads["x"] == (2 * x + 1) * y * dout).all()
-assert (grads["y"] == (x * x + x) * dout).all()
-assert (grads["r"] == y * dout).all() and (grads["s"] == y * dout).all()
-# a second forward at other inputs, then backward with the default dout
-g.forward({"x": np.array([2.0]), "y": np.array([-1.0])})
-grads = g.backward()
-for name in ("x", "y"):
-    assert type(grads[name]) is np.ndarray and grads[name].dtype == np.float64 and grads[name].shape == (1,)
-assert (grads["x"] == np.array([-5.0])).all() and (grads["y"] == np.array([6.0])).all()
+_g = Graph()
+_g.add(_HiddenTimes(), ("x", "x"), "s")
+_g.add(_HiddenPlus(), ("s", "x"), "r")
+_g.add(_HiddenTimes(), ("r", "y"), "f")
+_x = np.array([1.0, -2.0, 0.5])
+_y = np.array([3.0, 0.5, -4.0])
+_f = _g.forward({"x": _x, "y": _y})
+assert np.shape(_f) == (3,) and np.allclose(_f, (_x * _x + _x) * _y), "Graph.forward must return the last gate's output"
+assert np.allclose(_g.values["r"], _x * _x + _x), "Graph.forward must store every value in self.values"
+_dout = np.array([1.0, 2.0, -1.0])
+_grads = _g.backward(_dout)
+assert set(_grads) >= {"x", "y", "r", "s"}, "Graph.backward must return a gradient for every value"
+assert np.allclose(_grads["x"], (2 * _x + 1) * _y * _dout), "gradients of a value used three times must be summed over its uses"
+assert np.allclose(_grads["y"], (_x * _x + _x) * _dout), "the gradient of y must be chained from the upstream dout"
+assert np.allclose(_grads["r"], _y * _dout) and np.allclose(_grads["s"], _y * _dout), \
+    "the gradients of intermediates must stay what their gates sent (no in-place addition into shared arrays)"
+assert np.allclose(_dout, [1.0, 2.0, -1.0]), "Graph.backward must not modify dout"
+_g.forward({"x": np.array([2.0]), "y": np.array([-1.0])})
+_grads = _g.backward()
+assert np.allclose(_grads["x"], [-5.0]) and np.allclose(_grads["y"], [6.0]), \
+    "a second forward at other inputs, then backward with the default dout = 1"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_graph_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -619,6 +704,118 @@ g.add(MaxGate(), ("x", "y"), "m")
 g.add(MultiplyGate(), ("m", "z"), "f")
 f = g.forward({"x": -2.0, "y": 5.0, "z": -4.0})
 print(f"max(x, y) z at (-2, 5, -4): f = {f}, gradients", {name: float(d) for name, d in g.backward().items()})
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_primitive_gates", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### The sigmoid from primitive gates
+#
+# `SigmoidGate` above used a ready-made derivative. A graph needs no such
+# shortcut: the sigmoid $\sigma(a) = 1 / (1 + e^{-a})$ is a chain of four
+# primitive operations, multiply by $-1$, $\exp$, add $1$, reciprocal
+# $1/v$, and backprop through the chain multiplies their local derivatives.
+# You already have the multiply and add gates (the constants $-1$ and $1$ are
+# just graph inputs); two are missing.
+#
+# ### Exercise 8: `ExpGate` and `ReciprocalGate` (2 points; hidden tests at grading)
+#
+# Work out each local derivative yourself (and write it in terms of what is
+# cheapest to cache), then write the two gates in the same shape as the others:
+# `forward` caches what `backward` needs, `backward(dout)` returns a tuple of
+# one, `(dx,)`, for the latest forward.
+
+# %% nbgrader={"grade": false, "grade_id": "ExpGate", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class ExpGate:
+    """out = exp(x), elementwise. x, out, dout: scalar or array of one shape."""
+
+    def forward(self, x):
+        """Returns out = np.exp(x) (x's shape); caches what backward needs."""
+        ### BEGIN SOLUTION
+        self.out = np.exp(x)
+        return self.out
+        ### END SOLUTION
+
+    def backward(self, dout):
+        """dout: dL/dout (out's shape). Returns a tuple of one, (dx,), of dout's shape."""
+        ### BEGIN SOLUTION
+        return (self.out * dout,)     # d exp(x)/dx = exp(x), the cached output
+        ### END SOLUTION
+
+
+class ReciprocalGate:
+    """out = 1 / x, elementwise (x nonzero). x, out, dout: scalar or array of one shape."""
+
+    def forward(self, x):
+        """Returns out = 1 / x (x's shape); caches what backward needs."""
+        ### BEGIN SOLUTION
+        self.out = 1.0 / x
+        return self.out
+        ### END SOLUTION
+
+    def backward(self, dout):
+        """dout: dL/dout (out's shape). Returns a tuple of one, (dx,), of dout's shape."""
+        ### BEGIN SOLUTION
+        return (-self.out * self.out * dout,)   # d(1/x)/dx = -1/x^2 = -out^2
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_ExpGate", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+for gate_class, x_point, expected_out, expected_dx, rule in (
+        (ExpGate, 0.0, 1.0, 3.0, "d exp(x)/dx = exp(x)"),
+        (ReciprocalGate, 2.0, 0.5, -0.75, "d(1/x)/dx = -1/x^2")):
+    gate = gate_class()
+    out = gate.forward(x_point)
+    assert np.isclose(out, expected_out), f"{gate_class.__name__}().forward({x_point}) returned {out}, expected {expected_out}"
+    grads = gate.backward(3.0)
+    assert len(grads) == 1, f"{gate_class.__name__}.backward must return a tuple of one, (dx,), got {grads!r}"
+    assert np.isclose(grads[0], expected_dx), (
+        f"after forward({x_point}), {gate_class.__name__}.backward(3) returned {grads}, expected ({expected_dx},): "
+        f"{rule}, times dout")
+    x_arr = np.array([-1.5, 0.3, 2.0])
+    gate.forward(x_arr)
+    dx_num = eval_numerical_gradient_array(lambda v: gate_class().forward(v), x_arr, np.ones(3))
+    dx = gate.backward(np.ones(3))[0]
+    assert np.shape(dx) == (3,) and rel_error(dx, dx_num) < 1e-8, (
+        f"{gate_class.__name__}.backward at x = {x_arr} gave {dx}, numerically {dx_num}: {rule}")
+print("ExpGate, ReciprocalGate: all visible tests passed")
+### BEGIN HIDDEN TESTS
+for _cls, _fn, _deriv in ((ExpGate, np.exp, np.exp), (ReciprocalGate, lambda v: 1.0 / v, lambda v: -1.0 / (v * v))):
+    _gate = _cls()
+    _gate.forward(np.array([5.0, -3.0]))
+    _x = np.array([-0.7, 1.9])
+    _out = _gate.forward(_x)
+    assert np.shape(_out) == (2,) and np.allclose(_out, _fn(_x), rtol=1e-12, atol=0), f"{_cls.__name__}.forward on an array"
+    _grads = _gate.backward(np.array([2.0, -0.5]))
+    assert len(_grads) == 1, f"{_cls.__name__}.backward must return a tuple of one"
+    assert np.shape(_grads[0]) == (2,) and np.allclose(_grads[0], _deriv(_x) * np.array([2.0, -0.5]), rtol=1e-12, atol=0), \
+        f"{_cls.__name__}.backward must be the local derivative at the LATEST forward's input times dout"
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_sigmoid_chain", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **The chain, and why the shortcut exists.** The cell below (not graded) wires
+# $\sigma(a)$ from your primitive gates with your `Graph` and compares the
+# gradient it finds with $(1 - \sigma)\sigma$. On paper, with $e = e^{-a}$ and
+# $s = 1/(1 + e)$, the four local derivatives multiply to
+# $(-\tfrac{1}{(1 + e)^2}) \cdot 1 \cdot e \cdot (-1) = \tfrac{e}{(1 + e)^2}
+# = (1 - s)\,s$: a whole sub-graph collapses into one gate whose backward pass
+# reuses its output. Grouping gates whose combined derivative is simple is
+# how real layers are written.
+
+# %% nbgrader={"grade": false, "grade_id": "sigmoid_chain", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def sigmoid_from_primitives(graph, a_name, out_name):
+    """Add the four gates of sigmoid(a) = 1 / (1 + exp(-a)) to graph; needs inputs "minus_one" and "one"."""
+    graph.add(MultiplyGate(), (a_name, "minus_one"), out_name + "_neg")   # -a
+    graph.add(ExpGate(), (out_name + "_neg",), out_name + "_exp")         # e^-a
+    graph.add(AddGate(), (out_name + "_exp", "one"), out_name + "_den")   # 1 + e^-a
+    graph.add(ReciprocalGate(), (out_name + "_den",), out_name)           # 1 / (1 + e^-a)
+
+
+a_values = np.linspace(-4.0, 4.0, 9)
+g = Graph()
+sigmoid_from_primitives(g, "a", "s")
+s_chain = g.forward({"a": a_values, "minus_one": -np.ones(9), "one": np.ones(9)})
+ds_chain = g.backward(np.ones(9))["a"]
+s_gate = SigmoidGate().forward(a_values)
+print("largest |sigmoid from primitives - 1 / (1 + exp(-a))|:", np.abs(s_chain - s_gate).max())
+print("largest |d sigmoid / da from the chain - (1 - s) s|:  ", np.abs(ds_chain - (1 - s_gate) * s_gate).max())
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_q_branch_gradients_add", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Inline question 1.** Why do gradients *add* where a value branches into
@@ -647,7 +844,11 @@ print(f"max(x, y) z at (-2, 5, -4): f = {f}, gradients", {name: float(d) for nam
 # whatever their values, because a small change of a losing input does not
 # change the output. For a ReLU, $\max(0, x)$, the gradient flows to $x$ only
 # where $x > 0$; a unit whose input is negative on every example receives zero
-# gradient, so its incoming weights never change again (a "dead" ReLU).
+# gradient from the loss, so the data alone no longer changes its incoming
+# weights (a "dead" ReLU). "Never again" is too strong: weight decay still
+# shrinks those weights (towards 0, which can revive the unit if its bias is not
+# negative), and updates of earlier layers change the unit's inputs and can push
+# them back above 0 for some examples.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_sigmoid_neuron", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. A sigmoid neuron
@@ -664,7 +865,9 @@ print(f"max(x, y) z at (-2, 5, -4): f = {f}, gradients", {name: float(d) for nam
 # $\frac{\partial f}{\partial x_0} = w_0 \frac{\partial f}{\partial a}$, and the bias
 # gets $\frac{\partial f}{\partial w_2} = \frac{\partial f}{\partial a}$.
 #
-# **Exercise.** Write `sigmoid_neuron(w, x)` returning the output and both
+# ### Exercise 9: `sigmoid_neuron` (2 points; hidden tests at grading)
+#
+# Write `sigmoid_neuron(w, x)` returning the output and both
 # gradients. Compute $\frac{\partial f}{\partial a}$ from $f$, once.
 
 # %% nbgrader={"grade": false, "grade_id": "sigmoid_neuron", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -676,7 +879,7 @@ def sigmoid_neuron(w, x):
     - x: (2,) inputs.
 
     Returns a tuple (f, dw, dx):
-    - f: the output, a scalar.
+    - f: the output, a scalar (a Python float, a numpy float or a 0-d array).
     - dw: (3,) array, df/dw.
     - dx: (2,) array, df/dx.
     """
@@ -694,6 +897,7 @@ def sigmoid_neuron(w, x):
 w = np.array([2.0, -3.0, -3.0])
 x = np.array([-1.0, -2.0])
 f, dw, dx = sigmoid_neuron(w, x)
+assert np.ndim(f) == 0, f"f should be a scalar (a float or a 0-d array), got shape {np.shape(f)}"
 assert np.shape(dw) == (3,) and np.shape(dx) == (2,), (
     f"dw should have shape (3,) and dx shape (2,), got {np.shape(dw)} and {np.shape(dx)}")
 assert rel_error(f, 1 / (1 + np.exp(-1.0))) < 1e-12, (
@@ -705,25 +909,23 @@ assert rel_error(dw, np.array([-0.19661193, -0.39322387, 0.19661193])) < 1e-7, (
     "the bias's gradient is (1 - f) f itself")
 print("sigmoid_neuron: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-w = np.array([0.5, 1.5, -0.25])
-x = np.array([2.0, -0.75])
-f, dw, dx = sigmoid_neuron(w, x)
-a = 0.5 * 2.0 + 1.5 * -0.75 - 0.25
-s = 1.0 / (1.0 + np.exp(-a))
-assert type(f) in (float, np.float64)
-assert type(dw) is np.ndarray and dw.dtype == np.float64 and dw.shape == (3,)
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (2,)
-e = f - s
-assert e < 1e-12 and e > -1e-12
-e = dw - np.array([2.0, -0.75, 1.0]) * (1 - s) * s
-assert e.max() < 1e-12 and e.min() > -1e-12
-e = dx - np.array([0.5, 1.5]) * (1 - s) * s
-assert e.max() < 1e-12 and e.min() > -1e-12
+_w = np.array([0.5, 1.5, -0.25])
+_x = np.array([2.0, -0.75])
+_f, _dw, _dx = sigmoid_neuron(_w, _x)
+_s = 1.0 / (1.0 + np.exp(-(0.5 * 2.0 + 1.5 * -0.75 - 0.25)))
+assert np.ndim(_f) == 0 and np.isclose(_f, _s, rtol=1e-12, atol=0), "f must be the scalar sigmoid(w0 x0 + w1 x1 + w2)"
+assert np.shape(_dw) == (3,) and np.allclose(_dw, np.array([2.0, -0.75, 1.0]) * (1 - _s) * _s, rtol=1e-12, atol=0), \
+    "dw must be [x0, x1, 1] (1 - f) f (the bias gets (1 - f) f itself)"
+assert np.shape(_dx) == (2,) and np.allclose(_dx, np.array([0.5, 1.5]) * (1 - _s) * _s, rtol=1e-12, atol=0), \
+    "dx must be [w0, w1] (1 - f) f (each input gets the OTHER factor of its product)"
+### END HIDDEN TESTS
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_neuron_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# The same neuron as a graph of your gates, and a numerical check of
-# `sigmoid_neuron` (not graded; it needs the gates, the graph and the neuron).
+# The same neuron as a graph of your gates, the sigmoid built from the four
+# primitive gates, drawn with its forward values (green) and gradients (red) as
+# in the lecture, and a numerical check of `sigmoid_neuron` (not graded; it needs
+# the gates, the graph and the neuron).
 
 # %% nbgrader={"grade": false, "grade_id": "demo_neuron_graph", "locked": true, "schema_version": 3, "solution": false, "task": false}
 w = np.array([2.0, -3.0, -3.0])
@@ -733,13 +935,25 @@ g.add(MultiplyGate(), ("w0", "x0"), "p0")
 g.add(MultiplyGate(), ("w1", "x1"), "p1")
 g.add(AddGate(), ("p0", "p1"), "s01")
 g.add(AddGate(), ("s01", "w2"), "a")
-g.add(SigmoidGate(), ("a",), "f")
-f_graph = g.forward({"w0": w[0], "w1": w[1], "w2": w[2], "x0": x[0], "x1": x[1]})
+sigmoid_from_primitives(g, "a", "f")
+f_graph = g.forward({"w0": w[0], "w1": w[1], "w2": w[2], "x0": x[0], "x1": x[1], "minus_one": -1.0, "one": 1.0})
 grads = g.backward()
+fig, ax = plt.subplots(figsize=(14, 4.5))
+positions = {"w0": (0, 4, "$w_0$", False), "x0": (0, 3, "$x_0$", False), "w1": (0, 2, "$w_1$", False),
+             "x1": (0, 1, "$x_1$", False), "w2": (0, 0, "$w_2$", False),
+             "p0": (2, 3.5, "*", True), "p1": (2, 1.5, "*", True), "s01": (3.7, 2.5, "+", True),
+             "a": (5.4, 1.5, "+", True), "f_neg": (7.1, 1.5, "*-1", True), "f_exp": (8.8, 1.5, "exp", True),
+             "f_den": (10.5, 1.5, "+1", True), "f": (12.2, 1.5, "1/x", True), "out": (13.6, 1.5, "f", False)}
+edges = [("w0", "p0"), ("x0", "p0"), ("w1", "p1"), ("x1", "p1"), ("p0", "s01"), ("p1", "s01"), ("s01", "a"),
+         ("w2", "a"), ("a", "f_neg"), ("f_neg", "f_exp"), ("f_exp", "f_den"), ("f_den", "f")]
+draw_graph(ax, positions, [(src, dst, g.values[src], grads[src]) for src, dst in edges]
+           + [("f", "out", g.values["f"], grads["f"])],
+           "sigmoid neuron from primitive gates: values (green), gradients (red)")
+show(fig)
 f, dw, dx = sigmoid_neuron(w, x)
 print(f"graph of gates: f = {f_graph:.8f}, dw = {[round(float(grads[k]), 8) for k in ('w0', 'w1', 'w2')]}, "
       f"dx = {[round(float(grads[k]), 8) for k in ('x0', 'x1')]}")
-print(f"sigmoid_neuron: f = {f:.8f}, dw = {dw.round(8).tolist()}, dx = {dx.round(8).tolist()}")
+print(f"sigmoid_neuron: f = {float(f):.8f}, dw = {np.round(dw, 8).tolist()}, dx = {np.round(dx, 8).tolist()}")
 dw_num = eval_numerical_gradient(lambda v: sigmoid_neuron(v, x)[0], w.copy())
 dx_num = eval_numerical_gradient(lambda v: sigmoid_neuron(w, v)[0], x.copy())
 print(f"relative error against centred differences: dw {rel_error(dw, dw_num):.1e}, dx {rel_error(dx, dx_num):.1e}")
@@ -775,7 +989,9 @@ print(f"relative error against centred differences: dw {rel_error(dw, dw_num):.1
 # computed before any weight changes** (the hidden layer's gradient uses the
 # old $W_2$). As in the example, the biases are not updated.
 #
-# **Exercise.** Write `two_layer_sigmoid_step`. The test checks the example's
+# ### Exercise 10: `two_layer_sigmoid_step` (3 points; hidden tests at grading)
+#
+# Write `two_layer_sigmoid_step`. The test checks the example's
 # published numbers: total error 0.298371109, and after one step with
 # $\eta = 0.5$, $w_5 = 0.35891648$, $w_1 = 0.149780716$ and the others.
 
@@ -788,6 +1004,7 @@ def two_layer_sigmoid_step(params, x, target, learning_rate):
     Inputs:
     - params: dict with 'W1' (H, D), 'b1' scalar, 'W2' (C, H), 'b2' scalar;
       row j of a weight matrix holds the weights into unit j. Not modified.
+      A scalar here and below is a Python float, a numpy float or a 0-d array.
     - x: (D,) input.
     - target: (C,) targets.
     - learning_rate: scalar step size.
@@ -795,8 +1012,8 @@ def two_layer_sigmoid_step(params, x, target, learning_rate):
     Returns a tuple (error, grads, new_params):
     - error: the scalar E before the step.
     - grads: dict with 'W1' (H, D), 'b1' scalar, 'W2' (C, H), 'b2' scalar, dE/d(each).
-    - new_params: a new dict; W1 and W2 moved by -learning_rate * gradient,
-      b1 and b2 unchanged.
+    - new_params: a new dict; W1 and W2 moved by -learning_rate * gradient
+      (new arrays), b1 and b2 unchanged (the same values, copies allowed).
     """
     ### BEGIN SOLUTION
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
@@ -830,6 +1047,9 @@ assert abs(error - 0.298371109) < 1e-9, (
     f"total error {error!r}, expected 0.298371109: check the forward pass "
     "(row j of W1 feeds hidden unit j) and E = sum(0.5 * (target - out)**2)")
 assert np.shape(grads["W2"]) == (2, 2) and np.shape(grads["W1"]) == (2, 2), "grads['W1'] and grads['W2'] should be (2, 2)"
+assert np.ndim(error) == 0 and np.ndim(grads["b1"]) == 0 and np.ndim(grads["b2"]) == 0, (
+    "error, grads['b1'] and grads['b2'] should be scalars (a float or a 0-d array): each layer has ONE bias "
+    f"shared by its units, so its gradient sums over them; got shapes {np.shape(grads['b1'])}, {np.shape(grads['b2'])}")
 expected_W2 = np.array([[0.35891648, 0.408666186], [0.511301270, 0.561370121]])
 assert np.max(np.abs(new_params["W2"] - expected_W2)) < 1e-8, (
     f"updated W2 = {new_params['W2'].tolist()}, expected [[w5, w6], [w7, w8]] = {expected_W2.tolist()}: "
@@ -849,48 +1069,48 @@ for name, r in report.items():
     assert r.rel_error < 1e-7, f"numerical gradient check failed for {r}"
 print("two_layer_sigmoid_step: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-W1 = np.array([[0.3, -0.2], [0.1, 0.4], [-0.5, 0.25]])   # H = 3, D = 2
-W2 = np.array([[0.6, -0.1, 0.2]])                         # C = 1
-ps = {"W1": W1.copy(), "b1": -0.1, "W2": W2.copy(), "b2": 0.2}
-xx = np.array([0.5, -1.5])
-tt = np.array([0.8])
-err, gr, newp = two_layer_sigmoid_step(ps, xx, tt, 0.7)
-hh = 1.0 / (1.0 + np.exp(-(W1 @ xx - 0.1)))
-oo = 1.0 / (1.0 + np.exp(-(W2 @ hh + 0.2)))
-assert type(err) in (float, np.float64)
-e = err - 0.5 * ((tt - oo) ** 2).sum()
-assert e < 1e-12 and e > -1e-12
-do = (oo - tt) * oo * (1 - oo)
-dW2 = do[:, None] * hh[None, :]
-dhh = (W2 * do[:, None]).sum(axis=0) * hh * (1 - hh)
-dW1 = dhh[:, None] * xx[None, :]
-assert type(gr["W1"]) is np.ndarray and gr["W1"].dtype == np.float64 and gr["W1"].shape == (3, 2)
-assert type(gr["W2"]) is np.ndarray and gr["W2"].dtype == np.float64 and gr["W2"].shape == (1, 3)
-assert type(gr["b1"]) in (float, np.float64) and type(gr["b2"]) in (float, np.float64)
-e = gr["W2"] - dW2
-assert e.max() < 1e-12 and e.min() > -1e-12
-e = gr["W1"] - dW1
-assert e.max() < 1e-12 and e.min() > -1e-12
-e = gr["b2"] - do.sum()
-assert e < 1e-12 and e > -1e-12
-e = gr["b1"] - dhh.sum()
-assert e < 1e-12 and e > -1e-12
-assert type(newp["W1"]) is np.ndarray and newp["W1"].dtype == np.float64 and newp["W1"].shape == (3, 2)
-assert type(newp["W2"]) is np.ndarray and newp["W2"].dtype == np.float64 and newp["W2"].shape == (1, 3)
-e = newp["W1"] - (W1 - 0.7 * dW1)
-assert e.max() < 1e-12 and e.min() > -1e-12
-e = newp["W2"] - (W2 - 0.7 * dW2)
-assert e.max() < 1e-12 and e.min() > -1e-12
-assert type(newp["b1"]) in (float, np.float64) and type(newp["b2"]) in (float, np.float64)
-assert newp["b1"] == -0.1 and newp["b2"] == 0.2
-assert type(ps["W1"]) is np.ndarray and ps["W1"].dtype == np.float64 and (ps["W1"] == W1).all()
-assert type(ps["W2"]) is np.ndarray and ps["W2"].dtype == np.float64 and (ps["W2"] == W2).all()
+_W1 = np.array([[0.3, -0.2], [0.1, 0.4], [-0.5, 0.25]])   # H = 3, D = 2
+_W2 = np.array([[0.6, -0.1, 0.2]])                         # C = 1
+for _b1, _b2 in ((-0.1, 0.2), (np.array(-0.1), np.float64(0.2))):   # scalars as floats, 0-d arrays, numpy floats
+    _ps = {"W1": _W1.copy(), "b1": _b1, "W2": _W2.copy(), "b2": _b2}
+    _xx = np.array([0.5, -1.5])
+    _tt = np.array([0.8])
+    _err, _gr, _newp = two_layer_sigmoid_step(_ps, _xx, _tt, 0.7)
+    _hh = 1.0 / (1.0 + np.exp(-(_W1 @ _xx - 0.1)))
+    _oo = 1.0 / (1.0 + np.exp(-(_W2 @ _hh + 0.2)))
+    _do = (_oo - _tt) * _oo * (1 - _oo)
+    _dhh = (_W2.T @ _do) * _hh * (1 - _hh)
+    assert np.ndim(_err) == 0 and np.isclose(_err, 0.5 * ((_tt - _oo) ** 2).sum(), rtol=1e-12, atol=0), \
+        "error must be the scalar E = sum(0.5 (target - out)^2) before the step"
+    assert np.shape(_gr["W2"]) == (1, 3) and np.allclose(_gr["W2"], np.outer(_do, _hh), rtol=1e-10, atol=1e-14), \
+        "grads['W2'] must be delta_o h^T, (C, H)"
+    assert np.shape(_gr["W1"]) == (3, 2) and np.allclose(_gr["W1"], np.outer(_dhh, _xx), rtol=1e-10, atol=1e-14), \
+        "grads['W1'] must be delta_h x^T with delta_h = (W2^T delta_o) h (1 - h), using the OLD W2"
+    assert np.ndim(_gr["b2"]) == 0 and np.isclose(_gr["b2"], _do.sum(), rtol=1e-10, atol=1e-14), \
+        "grads['b2'] must be the scalar sum of delta_o (one bias shared by the output units)"
+    assert np.ndim(_gr["b1"]) == 0 and np.isclose(_gr["b1"], _dhh.sum(), rtol=1e-10, atol=1e-14), \
+        "grads['b1'] must be the scalar sum of delta_h (one bias shared by the hidden units)"
+    assert np.allclose(_newp["W1"], _W1 - 0.7 * np.outer(_dhh, _xx), rtol=1e-12, atol=1e-14), \
+        "new W1 must be W1 - learning_rate * dW1"
+    assert np.allclose(_newp["W2"], _W2 - 0.7 * np.outer(_do, _hh), rtol=1e-12, atol=1e-14), \
+        "new W2 must be W2 - learning_rate * dW2"
+    assert np.ndim(_newp["b1"]) == 0 and np.isclose(_newp["b1"], -0.1) and np.isclose(_newp["b2"], 0.2), \
+        "the biases must not be updated"
+    assert np.array_equal(_ps["W1"], _W1) and np.array_equal(_ps["W2"], _W2), "params must not be modified"
+### END HIDDEN TESTS
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_two_layer_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The test above already compared every gradient with centred differences.
 # Here is that report printed, and the error falling over repeated steps on the
 # one example (not graded).
+#
+# **A slip in the source.** After the first step the well-known example reports
+# a total error of 0.291027924. The cell prints 0.2910277737, which differs in the
+# 7th digit. Our weights after the step agree with the published ones in every
+# printed digit (the test checks them to $10^{-8}$), and the cell also evaluates
+# the error at the *published* weights: it gives 0.2910277737 again. So the
+# published 0.291027924 is the slip, not the computation here.
 
 # %% nbgrader={"grade": false, "grade_id": "demo_two_layer", "locked": true, "schema_version": 3, "solution": false, "task": false}
 params = {k: np.array(v, dtype=np.float64) for k, v in
@@ -898,30 +1118,43 @@ params = {k: np.array(v, dtype=np.float64) for k, v in
 x_example, target_example = np.array([0.05, 0.10]), np.array([0.01, 0.99])
 error, grads, _ = two_layer_sigmoid_step(params, x_example, target_example, 0.0)
 check_gradients(lambda: two_layer_sigmoid_step(params, x_example, target_example, 0.0)[0], params, grads)
+published = {"W1": np.array([[0.149780716, 0.199561432], [0.249751144, 0.299502287]]), "b1": 0.35,
+             "W2": np.array([[0.35891648, 0.408666186], [0.511301270, 0.561370121]]), "b2": 0.60}
+print(f"error at the published weights after one step: {float(two_layer_sigmoid_step(published, x_example, target_example, 0.0)[0]):.10f}"
+      " (the source prints 0.291027924)")
 errors = []
 for step in range(10000):
     error, _, params = two_layer_sigmoid_step(params, x_example, target_example, 0.5)
     errors.append(error)
-print(f"error after 1 step: {errors[1]:.9f}; after {len(errors)} steps: {errors[-1]:.3e}")
+print(f"error after 1 step: {float(errors[1]):.10f}; after {len(errors)} steps: {float(errors[-1]):.3e}")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_matmul", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 6. The matrix-multiply gate
 #
 # Inside every layer is a product $D = W X$ with $W$ of shape $(M, K)$ and $X$
-# of shape $(K, N)$. Element by element, $D_{mn} = \sum_k W_{mk} X_{kn}$, so
-# $\frac{\partial D_{mn}}{\partial W_{mk}} = X_{kn}$, and with the upstream
-# gradient $G = \frac{\partial L}{\partial D}$ (shape $(M, N)$) the chain rule
-# sums over every output that $W_{mk}$ touches:
+# of shape $(K, N)$. The backward pass receives the upstream gradient
+# $G = \frac{\partial L}{\partial D}$, shape $(M, N)$, and must return
+# $dW = \frac{\partial L}{\partial W}$ and $dX = \frac{\partial L}{\partial X}$.
+# Derive them yourself, in two steps.
 #
-# $$\frac{\partial L}{\partial W_{mk}} = \sum_n G_{mn} X_{kn} \quad\Longrightarrow\quad
-#   dW = G X^\top \ (M, N)(N, K) \to (M, K), \qquad dX = W^\top G \ (K, M)(M, N) \to (K, N).$$
+# 1. **One entry.** $D_{mn} = \sum_k W_{mk} X_{kn}$. Which entries of $D$ does
+#    $W_{mk}$ change, and by how much per unit? The chain rule sums over all of
+#    them: $\frac{\partial L}{\partial W_{mk}} = \sum_{m', n} G_{m'n}
+#    \frac{\partial D_{m'n}}{\partial W_{mk}}$. Most terms vanish; write what
+#    is left as a sum over one index.
+# 2. **Dimension analysis.** A gradient has the shape of what it
+#    differentiates: $dW$ is $(M, K)$, $dX$ is $(K, N)$. The only ingredients are
+#    $G$ $(M, N)$ and the *other* factor of the product (as for the scalar
+#    multiply gate, which "switches" its inputs). There is exactly one way to
+#    multiply $G$ with that factor, transposed or not, that has the right shape.
+#    Check that it agrees with your sum from step 1.
 #
-# A shortcut to remember it: the gradient of a matrix has the matrix's shape,
-# and there is only one way to combine $G$ with the *other* factor (transposed)
-# to get that shape. It is the multiply gate's "switch" again, in matrix form.
+# Do the same for $dX$. Then write it down.
 #
-# **Exercise.** Write `matmul_backward(dout, cache)` for the forward pass
-# given below.
+# ### Exercise 11: `matmul_backward` (2 points; hidden tests at grading)
+#
+# Write `matmul_backward(dout, cache)` for the forward pass given below. The
+# test compares your gradients with centred differences.
 
 # %% nbgrader={"grade": false, "grade_id": "matmul_forward", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def matmul_forward(W, X):
@@ -964,23 +1197,19 @@ assert rel_error(dW, dW_num) < 1e-9, f"dW relative error {rel_error(dW, dW_num):
 assert rel_error(dX, dX_num) < 1e-9, f"dX relative error {rel_error(dX, dX_num):.1e} against centred differences: expected dX = W^T dout"
 print(f"matmul_backward: relative errors dW {rel_error(dW, dW_num):.1e}, dX {rel_error(dX, dX_num):.1e}")
 ### BEGIN HIDDEN TESTS
-Wh = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0], [4.0, 0.0, 1.5]])
-Xh = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, -2.0], [0.0, 1.0, 1.0]])
-Gh = np.array([[1.0, 0.5, -2.0], [3.0, -1.0, 0.0], [0.25, 2.0, 1.0]])
-dW, dX = matmul_backward(Gh, (Wh, Xh))
-assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (3, 3)
-assert type(dX) is np.ndarray and dX.dtype == np.float64 and dX.shape == (3, 3)
-exp_dW = (Gh[:, None, :] * Xh[None, :, :]).sum(axis=2)   # sum_n G[m, n] X[k, n]
-exp_dX = (Wh[:, :, None] * Gh[:, None, :]).sum(axis=0)   # sum_m W[m, k] G[m, n]
-e = dW - exp_dW
-assert e.max() < 1e-12 and e.min() > -1e-12
-e = dX - exp_dX
-assert e.max() < 1e-12 and e.min() > -1e-12
-dW, dX = matmul_backward(np.ones((2, 4)), (np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)))
-assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (2, 3)
-assert type(dX) is np.ndarray and dX.dtype == np.float64 and dX.shape == (3, 4)
-assert (dW == np.array([[6.0, 22.0, 38.0], [6.0, 22.0, 38.0]])).all()
-assert (dX == np.array([[3.0] * 4, [5.0] * 4, [7.0] * 4])).all()
+_Wh = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0], [4.0, 0.0, 1.5]])
+_Xh = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, -2.0], [0.0, 1.0, 1.0]])
+_Gh = np.array([[1.0, 0.5, -2.0], [3.0, -1.0, 0.0], [0.25, 2.0, 1.0]])
+_dW, _dX = matmul_backward(_Gh, (_Wh, _Xh))
+assert np.shape(_dW) == (3, 3) and np.allclose(_dW, np.einsum("mn,kn->mk", _Gh, _Xh)), \
+    "dW must be sum_n dout[m, n] X[k, n] for square non-symmetric factors (not transposed, not swapped)"
+assert np.shape(_dX) == (3, 3) and np.allclose(_dX, np.einsum("mk,mn->kn", _Wh, _Gh)), \
+    "dX must be sum_m W[m, k] dout[m, n] for square non-symmetric factors"
+_dW, _dX = matmul_backward(np.ones((2, 4)), (np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)))
+assert np.shape(_dW) == (2, 3) and np.allclose(_dW, [[6.0, 22.0, 38.0], [6.0, 22.0, 38.0]]), \
+    "dW must have W's shape (M, K) for a non-square product"
+assert np.shape(_dX) == (3, 4) and np.allclose(_dX, [[3.0] * 4, [5.0] * 4, [7.0] * 4]), \
+    "dX must have X's shape (K, N) for a non-square product"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_matmul_rows", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1008,6 +1237,146 @@ print("dW = X^T dS:", rel_error(dW_rows, X_rows.T @ dS), "| numeric:",
 print("dX = dS W^T:", rel_error(dX_rows, dS @ W_cols.T), "| numeric:",
       rel_error(dX_rows, eval_numerical_gradient_array(lambda v: v @ W_cols, X_rows, dS)))
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_jacobians", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Jacobians: what every backward pass computes
+#
+# Notebook 01 met the **Jacobian** of $y = g(x)$, $x \in \mathbb{R}^n$,
+# $y \in \mathbb{R}^m$: the $m \times n$ matrix $J$ with $J_{ik} = \partial y_i / \partial x_k$,
+# the matrix of the best affine approximation of $g$. The chain rule for a loss
+# $L$ that depends on $x$ through $y$ reads
+# $\frac{\partial L}{\partial x_k} = \sum_i \frac{\partial L}{\partial y_i} \frac{\partial y_i}{\partial x_k}$,
+# which is a matrix product with the **transpose**:
+#
+# $$dx = J^\top \, dout, \qquad (n, m)(m,) \to (n,).$$
+#
+# Every `backward` of this notebook is this product, computed without $J$:
+#
+# - **sigmoid** (elementwise): $J = \operatorname{diag}\bigl(\sigma(x)(1 - \sigma(x))\bigr)$ is
+#   diagonal, so $J^\top dout$ is the elementwise product `(1 - s) * s * dout`;
+# - **matrix multiply** $D = WX$: as a function of $X$ (flattened), $J$ repeats
+#   $W$ once per column of $X$, and $J^\top dout$ is $W^\top G$;
+# - **softmax** $p = \operatorname{softmax}(s)$, $p_j = e^{s_j} / \sum_k e^{s_k}$:
+#   $\partial p_j / \partial s_k = p_j(\mathbb{1}(j = k) - p_k)$, so
+#   $J = \operatorname{diag}(p) - p\,p^\top$, a full (and symmetric) matrix.
+#
+# **Why nobody forms $J$.** A layer of 4,096 sigmoid units has a
+# $4096 \times 4096$ Jacobian: 16.8 million numbers, 134 MB in float64, all but
+# 4,096 of them zero; multiplying by it costs 16.8 million multiply-adds, the
+# elementwise product 4,096. For $D = WX$ with $W$ $(M, K)$ and $X$ $(K, N)$ the
+# Jacobian with respect to $W$ has $MN \times MK$ entries. The backward pass
+# exploits the structure instead (diagonal, repeated blocks, diagonal plus rank
+# one). The cell after the exercise measures both ways (on 2,048 units in fast
+# mode, 4,096 otherwise).
+#
+# **Backpropagation is a product of Jacobians.** For a network
+# $L = \ell(f_3(f_2(f_1(x))))$ with Jacobians $J_1, J_2, J_3$ (each at the point of
+# the forward pass),
+# $\nabla_x L = J_1^\top J_2^\top J_3^\top \nabla \ell$, evaluated from the right:
+# each layer turns the gradient of its output into the gradient of its input,
+# one vector-Jacobian product at a time, never a matrix-matrix product. The
+# transpose matters. One well-known text on the Jacobian form of backpropagation
+# writes the gradient of a layer's weights as $J\,(y - t)\,x^\top$, with $J$ the
+# Jacobian of the layer's output; it must be $J^\top (y - t)\,x^\top$. The slip
+# is invisible whenever $J$ is symmetric (elementwise activations, softmax),
+# which is how it survives; for a non-square or non-symmetric $J$ (a layer
+# through a weight matrix) the shapes do not even match.
+#
+# ### Exercise 12: `softmax_backward` (2 points; hidden tests at grading)
+#
+# Work out $J^\top dout$ for the softmax without forming $J$: expand
+# $(\operatorname{diag}(p) - p p^\top)\,dout$ into an elementwise product and one
+# inner product per example. The rows of `p` and `dout` are independent examples.
+
+# %% nbgrader={"grade": false, "grade_id": "softmax_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def softmax_backward(dout, p):
+    """Backward pass of row-wise softmax, without forming its Jacobian.
+
+    Inputs:
+    - dout: (N, C) upstream gradient dL/dp.
+    - p: (N, C) softmax outputs of the forward pass, each row positive and summing to 1.
+
+    Returns ds, (N, C): row i is J_i^T dout[i] with J_i = diag(p[i]) - p[i] p[i]^T,
+    the gradient of L with respect to the scores s[i].
+    """
+    ### BEGIN SOLUTION
+    inner = np.sum(p * dout, axis=1, keepdims=True)   # (N, 1): p[i] . dout[i]
+    return p * (dout - inner)                          # (N, C) * ((N, C) - (N, 1))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_softmax_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+rng = np.random.default_rng(3)
+s_test = rng.standard_normal((4, 3))                                   # 4 examples, 3 classes
+p_test = np.exp(s_test) / np.exp(s_test).sum(axis=1, keepdims=True)    # (4, 3)
+dout_test = rng.standard_normal((4, 3))
+ds = softmax_backward(dout_test, p_test)
+assert np.shape(ds) == (4, 3), f"softmax_backward returned shape {np.shape(ds)}, expected (N, C) = (4, 3)"
+J0 = np.diag(p_test[0]) - np.outer(p_test[0], p_test[0])                # the full Jacobian of example 0
+assert np.allclose(ds[0], J0.T @ dout_test[0]), (
+    f"row 0: got {np.asarray(ds)[0]}, expected J^T dout = {J0.T @ dout_test[0]} with J = diag(p) - p p^T: "
+    "expand it into p * dout minus p times the inner product p . dout")
+ds_num = eval_numerical_gradient_array(lambda v: np.exp(v) / np.exp(v).sum(axis=1, keepdims=True), s_test, dout_test)
+assert rel_error(ds, ds_num) < 1e-8, (
+    f"relative error {rel_error(ds, ds_num):.1e} against centred differences (expected < 1e-8): "
+    "each row's inner product p[i] . dout[i] belongs to that row only (sum over axis 1, keepdims=True)")
+print(f"softmax_backward: relative error against centred differences {rel_error(ds, ds_num):.1e}")
+### BEGIN HIDDEN TESTS
+_r = np.random.default_rng(303)
+_s = 3.0 * _r.standard_normal((5, 7))
+_p = np.exp(_s - _s.max(axis=1, keepdims=True))
+_p = _p / _p.sum(axis=1, keepdims=True)
+_dout = _r.standard_normal((5, 7))
+_ds = np.asarray(softmax_backward(_dout, _p), dtype=float)
+assert _ds.shape == (5, 7), "softmax_backward must return (N, C) for N != C"
+_expected = np.stack([(np.diag(_p[_i]) - np.outer(_p[_i], _p[_i])).T @ _dout[_i] for _i in range(5)])
+assert np.allclose(_ds, _expected, rtol=1e-10, atol=1e-14), \
+    "row i must be (diag(p_i) - p_i p_i^T)^T dout_i, each row with its own inner product"
+_ds1 = np.asarray(softmax_backward(np.ones((2, 4)), np.full((2, 4), 0.25)), dtype=float)
+assert np.allclose(_ds1, 0.0, atol=1e-15), "a constant upstream gradient must give zero (softmax ignores a shift of all scores)"
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "demo_jacobians", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def jacobian_of(g, x, h=1e-6):
+    """The full Jacobian of g at x by centred differences: g maps an (n,) array to an (m,) array; returns (m, n)."""
+    columns = []
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e[k] = h
+        columns.append((g(x + e) - g(x - e)) / (2 * h))
+    return np.column_stack(columns)
+
+
+rng = np.random.default_rng(P.seed)
+x_vec, dout_vec = rng.standard_normal(6), rng.standard_normal(6)
+gate = SigmoidGate()
+s_vec = gate.forward(x_vec)
+J_sig = jacobian_of(lambda v: 1.0 / (1.0 + np.exp(-v)), x_vec)
+print("sigmoid:  largest off-diagonal |J| =", f"{np.abs(J_sig - np.diag(np.diag(J_sig))).max():.1e};",
+      "rel. error of J^T dout against the gate's backward:", f"{rel_error(J_sig.T @ dout_vec, gate.backward(dout_vec)[0]):.1e}")
+W_j, X_j = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+G_j = rng.standard_normal((3, 2))
+J_mm = jacobian_of(lambda v: (W_j @ v.reshape(4, 2)).ravel(), X_j.ravel())      # (3*2, 4*2)
+print("matmul:   J has shape", J_mm.shape, "; rel. error of J^T dout against matmul_backward's dX:",
+      f"{rel_error((J_mm.T @ G_j.ravel()).reshape(4, 2), matmul_backward(G_j, (W_j, X_j))[1]):.1e}")
+s_one = rng.standard_normal(5)
+p_one = np.exp(s_one) / np.exp(s_one).sum()
+J_soft = jacobian_of(lambda v: np.exp(v) / np.exp(v).sum(), s_one)
+print("softmax:  largest |J - (diag(p) - p p^T)| =", f"{np.abs(J_soft - (np.diag(p_one) - np.outer(p_one, p_one))).max():.1e}")
+
+n_units = 2048 if P.fast else 4096                            # a smaller layer in fast mode, to save time
+x_big, dout_big = rng.standard_normal(n_units), rng.standard_normal(n_units)
+s_big = 1.0 / (1.0 + np.exp(-x_big))
+start = time.perf_counter()
+J_big = np.diag(s_big * (1 - s_big))                          # (n, n), formed only to measure it
+dx_full = J_big.T @ dout_big
+t_full = time.perf_counter() - start
+start = time.perf_counter()
+dx_fast = s_big * (1 - s_big) * dout_big                      # what SigmoidGate.backward does
+t_fast = time.perf_counter() - start
+print(f"{n_units} sigmoid units: the Jacobian takes {J_big.nbytes / 1e6:.0f} MB; forming it and J^T dout took "
+      f"{1e3 * t_full:.1f} ms, the elementwise backward {1e3 * t_fast:.3f} ms; same result: {np.allclose(dx_full, dx_fast)}")
+del J_big
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_losses", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 7. Loss gradients: multiclass SVM and softmax
 #
@@ -1020,7 +1389,10 @@ print("dX = dS W^T:", rel_error(dX_rows, dS @ W_cols.T), "| numeric:",
 #   \qquad \frac{\partial}{\partial W} \Big(\tfrac12\, \text{reg} \sum W^2\Big) = \text{reg} \cdot W.$$
 #
 # The penalty is on the weights, not on the data term, and it is **not**
-# divided by $N$.
+# divided by $N$. **Conventions differ:** cs231n writes the penalty as
+# $\text{reg} \sum W^2$, whose gradient is $2\,\text{reg}\,W$; this course writes
+# $\tfrac12 \text{reg} \sum W^2$ so that the gradient is $\text{reg}\,W$. The same
+# `reg` therefore means twice as much regularization there as here.
 #
 # **Multiclass SVM (hinge) loss**, margin 1:
 # $L_i = \sum_{j \ne y_i} \max(0,\ s_j - s_{y_i} + 1)$. Each violated margin
@@ -1041,7 +1413,9 @@ print("dX = dS W^T:", rel_error(dX_rows, dS @ W_cols.T), "| numeric:",
 #
 # The data: the first 500 training digits as rows of 64 pixels scaled to
 # $[-1, 1]$, plus a column of ones so that the last row of $W$ is the bias (the
-# "bias trick"), $D = 65$, $C = 10$.
+# "bias trick"), $D = 65$, $C = 10$. With the bias trick the penalty
+# $\sum W^2$ includes that last row: these losses regularize the biases too
+# (notebook 03 keeps the biases apart and does not).
 
 # %% nbgrader={"grade": false, "grade_id": "load_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
 data = load_dataset(P.dataset)
@@ -1053,7 +1427,9 @@ print(data)
 print("X_dev", X_dev.shape, "y_dev", y_dev.shape, "classes", num_classes)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_svm_naive", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Exercise.** Write `svm_loss_naive` with explicit loops over the examples
+# ### Exercise 13: `svm_loss_naive` (3 points; hidden tests at grading)
+#
+# Write `svm_loss_naive` with explicit loops over the examples
 # and the classes (a vector product per score is fine). With tiny random
 # weights every score is about 0, every one of the $C - 1 = 9$ wrong classes
 # has margin about 1, and the loss is about 9: a good first sanity check.
@@ -1123,33 +1499,41 @@ for reg in (0.0, 10.0):
     loss, dW = svm_loss_naive(W_check, X_dev, y_dev, reg)
     worst = grad_check_sparse(lambda w: svm_loss_naive(w, X_dev, y_dev, reg)[0], W_check, dW, num_checks=10)
     assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); look at dW"
+# At W_check every margin is active (all scores are near 0): check a W where only some are.
+W_mixed = 0.5 * rng.standard_normal((X_dev.shape[1], num_classes))
+scores_mixed = X_dev[:100] @ W_mixed
+active = (scores_mixed - scores_mixed[np.arange(100), y_dev[:100]][:, None] + 1 > 0).mean()
+loss, dW = svm_loss_naive(W_mixed, X_dev[:100], y_dev[:100], 0.0)
+worst = grad_check_sparse(lambda w: svm_loss_naive(w, X_dev[:100], y_dev[:100], 0.0)[0], W_mixed, dW, num_checks=20)
+print(f"at W_mixed {100 * active:.0f}% of the margins are active; gradient check relative error {worst:.1e}")
+assert worst < 1e-7, (
+    f"where only {100 * active:.0f}% of the margins are active the gradient check fails ({worst:.1e}): "
+    "a margin adds to dW only when s_j - s_y + 1 > 0")
 print("svm_loss_naive: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-rg = np.random.default_rng(12345)
-Wh = rg.standard_normal((6, 4))
-Xh = rg.standard_normal((7, 6))
-yh = np.array([0, 3, 1, 1, 2, 0, 3])
-Wcopy = Wh.copy()
-loss, dW = svm_loss_naive(Wh, Xh, yh, 0.3)
-assert type(loss) in (float, np.float64)
-assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (6, 4)
-assert (Wh == Wcopy).all()
-S = Xh @ Wh
-M = S - S[np.arange(7), yh][:, None] + 1.0
-M[np.arange(7), yh] = 0.0
-M = M * (M > 0)
-exp_loss = M.sum() / 7 + 0.15 * (Wh * Wh).sum()
-Dm = (M > 0) * 1.0
-Dm[np.arange(7), yh] = -Dm.sum(axis=1)
-exp_dW = Xh.T @ Dm / 7 + 0.3 * Wh
-e = loss - exp_loss
-assert e < 1e-10 and e > -1e-10
-e = dW - exp_dW
-assert e.max() < 1e-10 and e.min() > -1e-10
+_rg = np.random.default_rng(12345)
+_Wh = _rg.standard_normal((6, 4))
+_Xh = _rg.standard_normal((7, 6))
+_yh = np.array([0, 3, 1, 1, 2, 0, 3])
+_Wcopy = _Wh.copy()
+_loss, _dW = svm_loss_naive(_Wh, _Xh, _yh, 0.3)
+assert np.array_equal(_Wh, _Wcopy), "svm_loss_naive must not modify W"
+_S = _Xh @ _Wh
+_M = np.maximum(0.0, _S - _S[np.arange(7), _yh][:, None] + 1.0)
+_M[np.arange(7), _yh] = 0.0
+_Dm = (_M > 0) * 1.0
+_Dm[np.arange(7), _yh] = -_Dm.sum(axis=1)
+assert 0 < (_M > 0).mean() < 1, "test setup: some margins active, some not"
+assert np.ndim(_loss) == 0 and np.isclose(_loss, _M.sum() / 7 + 0.15 * (_Wh * _Wh).sum(), rtol=1e-10, atol=0), \
+    "loss must be the mean hinge loss over the examples (correct class skipped) plus 0.5 reg sum(W^2)"
+assert np.shape(_dW) == (6, 4) and np.allclose(_dW, _Xh.T @ _Dm / 7 + 0.3 * _Wh, rtol=1e-10, atol=1e-12), \
+    "dW must count only the active margins, average over N and add reg W"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_svm_vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Exercise.** Write `svm_loss_vectorized` with no loop over examples or
+# ### Exercise 14: `svm_loss_vectorized` (3 points; hidden tests at grading)
+#
+# Write `svm_loss_vectorized` with no loop over examples or
 # classes: compute all scores at once, pick the correct-class scores with
 # integer-array indexing `scores[np.arange(N), y]`, build the margins
 # $(N, C)$, and build the gradient from a matrix that holds, per example, $+1$
@@ -1198,32 +1582,38 @@ for reg in (0.0, 10.0):
     loss, dW = svm_loss_vectorized(W_check, X_dev, y_dev, reg)
     worst = grad_check_sparse(lambda w: svm_loss_vectorized(w, X_dev, y_dev, reg)[0], W_check, dW, num_checks=10)
     assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); look at dW"
+# At W_check every margin is active (all scores are near 0): check a W where only some are.
+W_mixed = 0.5 * rng.standard_normal((X_dev.shape[1], num_classes))
+scores_mixed = X_dev[:100] @ W_mixed
+active = (scores_mixed - scores_mixed[np.arange(100), y_dev[:100]][:, None] + 1 > 0).mean()
+loss, dW = svm_loss_vectorized(W_mixed, X_dev[:100], y_dev[:100], 0.0)
+worst = grad_check_sparse(lambda w: svm_loss_vectorized(w, X_dev[:100], y_dev[:100], 0.0)[0], W_mixed, dW, num_checks=20)
+print(f"at W_mixed {100 * active:.0f}% of the margins are active; gradient check relative error {worst:.1e}")
+assert worst < 1e-7, (
+    f"where only {100 * active:.0f}% of the margins are active the gradient check fails ({worst:.1e}): "
+    "a margin adds to dW only when s_j - s_y + 1 > 0")
 print("svm_loss_vectorized: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-rg = np.random.default_rng(54321)
-Wh = rg.standard_normal((5, 6))
-Xh = rg.standard_normal((9, 5))
-yh = np.array([5, 0, 2, 2, 4, 1, 3, 0, 5])
-Wcopy = Wh.copy()
-loss, dW = svm_loss_vectorized(Wh, Xh, yh, 0.7)
-assert type(loss) in (float, np.float64)
-assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (5, 6)
-assert (Wh == Wcopy).all()
-exp_loss = 0.0
-exp_dW = np.zeros((5, 6))
-for i in range(9):
-    s = Xh[i] @ Wh
-    for j in range(6):
-        if j != yh[i] and s[j] - s[yh[i]] + 1.0 > 0:
-            exp_loss += s[j] - s[yh[i]] + 1.0
-            exp_dW[:, j] += Xh[i]
-            exp_dW[:, yh[i]] -= Xh[i]
-exp_loss = exp_loss / 9 + 0.35 * (Wh * Wh).sum()
-exp_dW = exp_dW / 9 + 0.7 * Wh
-e = loss - exp_loss
-assert e < 1e-10 and e > -1e-10
-e = dW - exp_dW
-assert e.max() < 1e-10 and e.min() > -1e-10
+_rg = np.random.default_rng(54321)
+_Wh = _rg.standard_normal((5, 6))
+_Xh = _rg.standard_normal((9, 5))
+_yh = np.array([5, 0, 2, 2, 4, 1, 3, 0, 5])
+_Wcopy = _Wh.copy()
+_loss, _dW = svm_loss_vectorized(_Wh, _Xh, _yh, 0.7)
+assert np.array_equal(_Wh, _Wcopy), "svm_loss_vectorized must not modify W"
+_exp_loss = 0.0
+_exp_dW = np.zeros((5, 6))
+for _i in range(9):
+    _s = _Xh[_i] @ _Wh
+    for _j in range(6):
+        if _j != _yh[_i] and _s[_j] - _s[_yh[_i]] + 1.0 > 0:
+            _exp_loss += _s[_j] - _s[_yh[_i]] + 1.0
+            _exp_dW[:, _j] += _Xh[_i]
+            _exp_dW[:, _yh[_i]] -= _Xh[_i]
+assert np.ndim(_loss) == 0 and np.isclose(_loss, _exp_loss / 9 + 0.35 * (_Wh * _Wh).sum(), rtol=1e-10, atol=0), \
+    "loss must be the mean hinge loss over the examples (correct class skipped) plus 0.5 reg sum(W^2)"
+assert np.shape(_dW) == (5, 6) and np.allclose(_dW, _exp_dW / 9 + 0.7 * _Wh, rtol=1e-10, atol=1e-12), \
+    "dW must count only the active margins, average over N and add reg W (not divided by N)"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_kinks", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1262,7 +1652,9 @@ for x0 in (1.0, 1e-3, 3e-6, 0.0):
 # in float64.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_softmax_naive", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Exercise.** Write `softmax_loss_naive` with a loop over the examples, and
+# ### Exercise 15: `softmax_loss_naive` (3 points; hidden tests at grading)
+#
+# Write `softmax_loss_naive` with a loop over the examples, and
 # shift each example's scores by their maximum before exponentiating. With
 # tiny random weights all 10 probabilities are about 0.1 and the loss is
 # about $-\log 0.1 = \log 10 \approx 2.303$.
@@ -1333,35 +1725,35 @@ for reg in (0.0, 10.0):
     assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); dL/ds_j = p_j - 1(j == y_i)"
 print("softmax_loss_naive: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-rg = np.random.default_rng(2024)
-Wh = rg.standard_normal((6, 4))
-Xh = rg.standard_normal((7, 6))
-yh = np.array([1, 3, 0, 2, 2, 0, 3])
-Wcopy = Wh.copy()
-for shift, reg in ((0.0, 0.0), (0.0, 0.4), (900.0, 0.4)):
-    Ws = Wh.copy()
-    Ws[5] += shift          # odd rows' scores all grow by shift: overflow without the max shift,
-    Xs = Xh.copy()          # and even rows underflow with one max over all rows
-    Xs[:, 5] = np.arange(7) % 2
-    loss, dW = softmax_loss_naive(Ws, Xs, yh, reg)
-    assert type(loss) in (float, np.float64)
-    assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (6, 4)
-    S = Xs @ Ws
-    S = S - S.max(axis=1, keepdims=True)
-    logp = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
-    exp_loss = -logp[np.arange(7), yh].sum() / 7 + 0.5 * reg * (Ws * Ws).sum()
-    G = np.exp(logp)
-    G[np.arange(7), yh] -= 1.0
-    exp_dW = Xs.T @ G / 7 + reg * Ws
-    e = (loss - exp_loss) / exp_loss
-    assert e < 1e-10 and e > -1e-10
-    e = dW - exp_dW
-    assert e.max() < 1e-9 and e.min() > -1e-9
-assert (Wh == Wcopy).all()
+_rg = np.random.default_rng(2024)
+_Wh = _rg.standard_normal((6, 4))
+_Xh = _rg.standard_normal((7, 6))
+_yh = np.array([1, 3, 0, 2, 2, 0, 3])
+for _shift, _reg in ((0.0, 0.0), (0.0, 0.4), (900.0, 0.4)):
+    _Ws = _Wh.copy()
+    _Ws[5] += _shift          # odd rows' scores all grow by shift: overflow without the max shift,
+    _Xs = _Xh.copy()                # and even rows underflow with one max over all rows
+    _Xs[:, 5] = np.arange(7) % 2
+    _Wcopy = _Ws.copy()
+    _loss, _dW = softmax_loss_naive(_Ws, _Xs, _yh, _reg)
+    assert np.array_equal(_Ws, _Wcopy), "softmax_loss_naive must not modify W"
+    _S = _Xs @ _Ws
+    _S = _S - _S.max(axis=1, keepdims=True)
+    _logp = _S - np.log(np.exp(_S).sum(axis=1, keepdims=True))
+    _G = np.exp(_logp)
+    _G[np.arange(7), _yh] -= 1.0
+    _what = "with scores near 900 (subtract each row's own maximum)" if _shift else f"at reg = {_reg}"
+    assert np.ndim(_loss) == 0 and np.isclose(_loss, -_logp[np.arange(7), _yh].sum() / 7 + 0.5 * _reg * (_Ws * _Ws).sum(),
+                                             rtol=1e-10, atol=0), \
+        f"loss must be the mean of -log p[y_i] plus 0.5 reg sum(W^2), {_what}"
+    assert np.shape(_dW) == (6, 4) and np.allclose(_dW, _Xs.T @ _G / 7 + _reg * _Ws, rtol=1e-9, atol=1e-9), \
+        f"dW must be X^T (p - onehot(y)) / N + reg W, {_what}"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_softmax_vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Exercise.** Write `softmax_loss_vectorized` with no loops: subtract the
+# ### Exercise 16: `softmax_loss_vectorized` (3 points; hidden tests at grading)
+#
+# Write `softmax_loss_vectorized` with no loops: subtract the
 # row maxima (`keepdims=True` keeps the shape $(N, 1)$ for broadcasting),
 # compute the probabilities $(N, C)$, subtract 1 at the correct classes, and
 # multiply by $X^\top$.
@@ -1416,35 +1808,29 @@ for reg in (0.0, 10.0):
     assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); dL/ds_j = p_j - 1(j == y_i)"
 print("softmax_loss_vectorized: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-rg = np.random.default_rng(777)
-Wh = rg.standard_normal((5, 6))
-Xh = rg.standard_normal((9, 5))
-yh = np.array([5, 0, 2, 2, 4, 1, 3, 0, 5])
-Wcopy = Wh.copy()
-for shift, reg in ((0.0, 0.0), (0.0, 0.6), (850.0, 0.6)):
-    Ws = Wh.copy()
-    Ws[4] += shift          # odd rows' scores all grow by shift: overflow without the max shift,
-    Xs = Xh.copy()          # and even rows underflow with one max over all rows
-    Xs[:, 4] = np.arange(9) % 2
-    loss, dW = softmax_loss_vectorized(Ws, Xs, yh, reg)
-    assert type(loss) in (float, np.float64)
-    assert type(dW) is np.ndarray and dW.dtype == np.float64 and dW.shape == (5, 6)
-    exp_loss = 0.0
-    exp_dW = np.zeros((5, 6))
-    for i in range(9):
-        s = Xs[i] @ Ws
-        s = s - s.max()
-        p = np.exp(s) / np.exp(s).sum()
-        exp_loss -= np.log(p[yh[i]])
-        p[yh[i]] -= 1.0
-        exp_dW += Xs[i][:, None] * p[None, :]
-    exp_loss = exp_loss / 9 + 0.5 * reg * (Ws * Ws).sum()
-    exp_dW = exp_dW / 9 + reg * Ws
-    e = (loss - exp_loss) / exp_loss
-    assert e < 1e-10 and e > -1e-10
-    e = dW - exp_dW
-    assert e.max() < 1e-9 and e.min() > -1e-9
-assert (Wh == Wcopy).all()
+_rg = np.random.default_rng(777)
+_Wh = _rg.standard_normal((5, 6))
+_Xh = _rg.standard_normal((9, 5))
+_yh = np.array([5, 0, 2, 2, 4, 1, 3, 0, 5])
+for _shift, _reg in ((0.0, 0.0), (0.0, 0.4), (850.0, 0.4)):
+    _Ws = _Wh.copy()
+    _Ws[4] += _shift          # odd rows' scores all grow by shift: overflow without the max shift,
+    _Xs = _Xh.copy()                # and even rows underflow with one max over all rows
+    _Xs[:, 4] = np.arange(9) % 2
+    _Wcopy = _Ws.copy()
+    _loss, _dW = softmax_loss_vectorized(_Ws, _Xs, _yh, _reg)
+    assert np.array_equal(_Ws, _Wcopy), "softmax_loss_vectorized must not modify W"
+    _S = _Xs @ _Ws
+    _S = _S - _S.max(axis=1, keepdims=True)
+    _logp = _S - np.log(np.exp(_S).sum(axis=1, keepdims=True))
+    _G = np.exp(_logp)
+    _G[np.arange(9), _yh] -= 1.0
+    _what = "with scores near 900 (subtract each row's own maximum)" if _shift else f"at reg = {_reg}"
+    assert np.ndim(_loss) == 0 and np.isclose(_loss, -_logp[np.arange(9), _yh].sum() / 9 + 0.5 * _reg * (_Ws * _Ws).sum(),
+                                             rtol=1e-10, atol=0), \
+        f"loss must be the mean of -log p[y_i] plus 0.5 reg sum(W^2), {_what}"
+    assert np.shape(_dW) == (5, 6) and np.allclose(_dW, _Xs.T @ _G / 9 + _reg * _Ws, rtol=1e-9, atol=1e-9), \
+        f"dW must be X^T (p - onehot(y)) / N + reg W, {_what}"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_timing", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1469,8 +1855,93 @@ for name, naive, vectorized in (("SVM", svm_loss_naive, svm_loss_vectorized),
           f"dW relative error {rel_error(dW_n, dW_v):.1e} | naive {1e3 * t_naive:.1f} ms, "
           f"vectorized {1e3 * t_vec:.2f} ms: {t_naive / t_vec:.0f}x faster")
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_payoff", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. The payoff: a digit classifier trained with your gradient
+#
+# A loss and its gradient are all that **stochastic gradient descent** needs:
+# repeatedly take a random *minibatch* of training examples, compute the loss
+# and $dW$ on it with your `softmax_loss_vectorized`, and step
+# $W \leftarrow W - \text{learning\_rate} \cdot dW$. The cell below (not graded)
+# trains the linear softmax classifier on every training digit, for each
+# combination of a few learning rates and regularization strengths, and keeps
+# the one with the best accuracy on the **validation** images, which no
+# training step has seen. Only that one is then scored on the **test** images:
+# choosing by test accuracy would make the test score optimistic. (When the
+# best setting sits at the edge of the grid, the grid should be extended in
+# that direction.)
+#
+# Each column of $W$ (without the bias row) is one class's **template**: the
+# score of class $c$ is the inner product of the image with column $c$, so the
+# template shows which pixels count for (red) and against (blue) that digit.
+
+# %% nbgrader={"grade": false, "grade_id": "payoff_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def with_bias(images, pixel_max):
+    """(N, 1, H, W) images -> (N, H*W + 1) rows scaled to [-1, 1], then a column of ones (the bias trick)."""
+    rows = scale_to_unit_interval(to_rows(images), pixel_max)     # (N, H*W)
+    return np.hstack([rows, np.ones((rows.shape[0], 1))])          # (N, H*W + 1)
+
+
+X_train, y_train = with_bias(data.X_train, data.pixel_max), data.y_train
+X_val, y_val = with_bias(data.X_val, data.pixel_max), data.y_val
+X_test, y_test = with_bias(data.X_test, data.pixel_max), data.y_test
+image_shape = data.X_train.shape[2:]                               # (H, W)
+print(f"train {X_train.shape}, validation {X_val.shape}, test {X_test.shape}; images {image_shape}")
+
+
+def sgd_softmax(X, y, learning_rate, reg, num_iters, batch_size, rng):
+    """Minibatch SGD on softmax_loss_vectorized from W = 0.001 * N(0, 1).
+
+    X: (N, D), y: (N,). Returns W (D, C) and the list of minibatch losses, one per iteration.
+    """
+    W = 0.001 * rng.standard_normal((X.shape[1], num_classes))     # (D, C)
+    losses = []
+    for _ in range(num_iters):
+        batch = rng.choice(X.shape[0], batch_size, replace=False)  # (batch_size,) row indices
+        loss, dW = softmax_loss_vectorized(W, X[batch], y[batch], reg)
+        W -= learning_rate * dW                                    # the SGD step
+        losses.append(loss)
+    return W, losses
+
+
+def accuracy(W, X, y):
+    """Fraction of rows of X (N, D) whose highest score X W is the label y (N,)."""
+    return float(np.mean(np.argmax(X @ W, axis=1) == y))
+
+# %% nbgrader={"grade": false, "grade_id": "payoff_train", "locked": true, "schema_version": 3, "solution": false, "task": false}
+learning_rates = (0.1, 0.5, 2.0, 8.0)
+regs = (1e-4, 1e-3, 1e-2, 1e-1)
+num_iters = 200 if P.fast else 1000
+start = time.perf_counter()
+results = {}                                                       # (lr, reg) -> (val accuracy, W, losses)
+for learning_rate in learning_rates:
+    for reg in regs:
+        W, losses = sgd_softmax(X_train, y_train, learning_rate, reg, num_iters, 100, np.random.default_rng(P.seed))
+        results[learning_rate, reg] = (accuracy(W, X_val, y_val), W, losses)
+seconds = time.perf_counter() - start
+print(f"{len(results)} trainings of {num_iters} SGD steps (batch 100) in {seconds:.1f} s")
+print("validation accuracy      " + "".join(f"reg {reg:<9g}" for reg in regs))
+for learning_rate in learning_rates:
+    print(f"  learning rate {learning_rate:<6g}" + "".join(f"   {results[learning_rate, reg][0]:.3f}    " for reg in regs))
+best_lr, best_reg = max(results, key=lambda key: results[key][0])
+best_val, W_best, losses_best = results[best_lr, best_reg]
+print(f"best on validation: learning rate {best_lr:g}, reg {best_reg:g}: validation {best_val:.3f}, "
+      f"test {accuracy(W_best, X_test, y_test):.3f}, training {accuracy(W_best, X_train, y_train):.3f}")
+
+fig = plt.figure(figsize=(12, 3.6))
+ax_loss = fig.add_subplot(1, 6, (1, 2))
+ax_loss.plot(losses_best)
+ax_loss.set(xlabel="SGD step", ylabel="minibatch loss", title=f"learning rate {best_lr:g}, reg {best_reg:g}")
+templates = W_best[:-1].T.reshape(num_classes, *image_shape)       # (C, H, W): the bias row left out
+for c in range(num_classes):
+    ax = fig.add_subplot(2, 10, 5 + c + (c >= 5) * 5)
+    limit = np.abs(templates[c]).max()
+    ax.imshow(templates[c], cmap="bwr", vmin=-limit, vmax=limit)
+    ax.set(xticks=[], yticks=[], title=data.class_names[c])
+fig.suptitle("the learned templates: one column of W per class")
+show(fig)
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_xor", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 8. A network in a dozen lines
+# ## 9. A network in a dozen lines
 #
 # Four examples with three inputs, the third always 1 (it plays the bias),
 # and the target the XOR of the first two:
@@ -1488,7 +1959,9 @@ for name, naive, vectorized in (("SVM", svm_loss_naive, svm_loss_vectorized),
 #   \delta_h = (\delta_{\text{out}} W_2^\top) \odot h \odot (1 - h), \quad
 #   \frac{\partial E}{\partial W_1} = X^\top \delta_h .$$
 #
-# **Exercise.** Write `train_xor_network`: each iteration does a forward
+# ### Exercise 17: `train_xor_network` (2 points; hidden tests at grading)
+#
+# Write `train_xor_network`: each iteration does a forward
 # pass, records the loss (before the update), computes both gradients with the
 # current weights, and then updates both weight matrices. Work on copies: the
 # initial weights passed in must not change.
@@ -1507,7 +1980,8 @@ def train_xor_network(X, y, W1, W2, learning_rate=1.0, num_iterations=10000):
 
     Returns a tuple (W1, W2, loss_history):
     - W1 (D, H), W2 (H, 1): the trained weights, new arrays.
-    - loss_history: list of num_iterations floats, E at each iteration before its update.
+    - loss_history: list of num_iterations scalars, E at each iteration before its
+      update; each entry a float, a 0-d array or a size-1 array such as np.sum(..., axis=0).
     """
     ### BEGIN SOLUTION
     W1, W2 = W1.copy(), W2.copy()
@@ -1534,45 +2008,44 @@ W1_saved, W2_saved = W1_init.copy(), W2_init.copy()
 W1, W2, losses = train_xor_network(X_xor, y_xor, W1_init, W2_init, 1.0, 1)
 assert np.shape(W1) == (3, 4) and np.shape(W2) == (4, 1), f"got W1 {np.shape(W1)}, W2 {np.shape(W2)}; expected (3, 4), (4, 1)"
 assert len(losses) == 1, f"one iteration should record one loss, got {len(losses)}"
+assert np.size(losses[0]) == 1, f"each recorded loss should be one number, got shape {np.shape(losses[0])}"
 assert (W1_init == W1_saved).all() and (W2_init == W2_saved).all(), "the initial weights were modified: work on copies"
 h0 = 1 / (1 + np.exp(-(X_xor @ W1_init)))
 o0 = 1 / (1 + np.exp(-(h0 @ W2_init)))
-assert abs(losses[0] - 0.5 * np.sum((o0 - y_xor) ** 2)) < 1e-12, (
+assert abs(float(np.ravel(losses[0])[0]) - 0.5 * np.sum((o0 - y_xor) ** 2)) < 1e-12, (
     f"first recorded loss {losses[0]!r}, expected E = sum(0.5 * (out - y)**2) = {0.5 * np.sum((o0 - y_xor) ** 2)!r} "
     "at the INITIAL weights (record before updating)")
 W1, W2, losses = train_xor_network(X_xor, y_xor, W1_init, W2_init, 1.0, 2000)
-assert losses[-1] < losses[0] / 10, (
-    f"after 2000 steps the loss went from {losses[0]:.4f} to {losses[-1]:.4f}; expected it to fall below a tenth: "
+first_loss, last_loss = float(np.ravel(losses[0])[0]), float(np.ravel(losses[-1])[0])
+assert last_loss < first_loss / 10, (
+    f"after 2000 steps the loss went from {first_loss:.4f} to {last_loss:.4f}; expected it to fall below a tenth: "
     "is the step W -= learning_rate * gradient (minus, not plus)?")
 pred = 1 / (1 + np.exp(-(1 / (1 + np.exp(-(X_xor @ W1))) @ W2)))
 assert np.max(np.abs(pred - y_xor)) < 0.1, f"after 2000 steps the predictions are {pred.ravel().round(3)}, expected within 0.1 of [0, 1, 1, 0]"
 print("train_xor_network: all visible tests passed")
 ### BEGIN HIDDEN TESTS
-Xh = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
-yh = np.array([[0.0], [1.0], [1.0], [0.0]])
-A = np.array([[0.2, -0.7, 0.5], [-0.4, 0.9, -0.1], [0.3, 0.6, -0.8]])   # D = 3, H = 3
-B = np.array([[0.5], [-0.6], [0.9]])
-A0, B0 = A.copy(), B.copy()
-W1, W2, losses = train_xor_network(Xh, yh, A, B, 0.8, 3)
-assert type(W1) is np.ndarray and W1.dtype == np.float64 and W1.shape == (3, 3)
-assert type(W2) is np.ndarray and W2.dtype == np.float64 and W2.shape == (3, 1)
-assert len(losses) == 3
-assert (A == A0).all() and (B == B0).all()
-a, b = A0.copy(), B0.copy()
-for k in range(3):
-    hh = 1.0 / (1.0 + np.exp(-(Xh @ a)))
-    oo = 1.0 / (1.0 + np.exp(-(hh @ b)))
-    assert type(losses[k]) in (float, np.float64)
-    e = losses[k] - 0.5 * ((oo - yh) ** 2).sum()
-    assert e < 1e-10 and e > -1e-10
-    go = (oo - yh) * oo * (1.0 - oo)
-    gh = go * b.T * hh * (1.0 - hh)
-    b = b - 0.8 * (hh * go).sum(axis=0)[:, None]
-    a = a - 0.8 * (Xh[:, :, None] * gh[:, None, :]).sum(axis=0)
-e = W1 - a
-assert e.max() < 1e-10 and e.min() > -1e-10
-e = W2 - b
-assert e.max() < 1e-10 and e.min() > -1e-10
+_Xh = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+_yh = np.array([[0.0], [1.0], [1.0], [0.0]])
+_A = np.array([[0.2, -0.7, 0.5], [-0.4, 0.9, -0.1], [0.3, 0.6, -0.8]])   # D = 3, H = 3
+_B = np.array([[0.5], [-0.6], [0.9]])
+_A0, _B0 = _A.copy(), _B.copy()
+_W1, _W2, _losses = train_xor_network(_Xh, _yh, _A, _B, 0.8, 3)
+assert np.shape(_W1) == (3, 3) and np.shape(_W2) == (3, 1), "the trained weights must keep the shapes (D, H) and (H, 1)"
+assert len(_losses) == 3 and all(np.size(_l) == 1 for _l in _losses), "loss_history must hold one number per iteration"
+assert np.array_equal(_A, _A0) and np.array_equal(_B, _B0), "the initial weights must not be modified"
+_a, _b = _A0.copy(), _B0.copy()
+for _k in range(3):
+    _hh = 1.0 / (1.0 + np.exp(-(_Xh @ _a)))
+    _oo = 1.0 / (1.0 + np.exp(-(_hh @ _b)))
+    assert np.isclose(float(np.ravel(_losses[_k])[0]), 0.5 * ((_oo - _yh) ** 2).sum(), rtol=1e-10, atol=0), \
+        "each recorded loss must be E = sum(0.5 (out - y)^2) at the weights BEFORE that iteration's update"
+    _go = (_oo - _yh) * _oo * (1.0 - _oo)
+    _gh = (_go @ _b.T) * _hh * (1.0 - _hh)
+    _b = _b - 0.8 * (_hh.T @ _go)
+    _a = _a - 0.8 * (_Xh.T @ _gh)
+assert np.allclose(_W1, _a, rtol=0, atol=1e-10) and np.allclose(_W2, _b, rtol=0, atol=1e-10), \
+    "the weights after 3 steps: both gradients from the CURRENT weights, then both updates, W -= learning_rate * gradient"
+### END HIDDEN TESTS
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_xor_train", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1581,6 +2054,8 @@ assert e.max() < 1e-10 and e.min() > -1e-10
 # enough to see it converge), and the loss curve on a log scale.
 
 # %% nbgrader={"grade": false, "grade_id": "train_xor", "locked": true, "schema_version": 3, "solution": false, "task": false}
+X_xor = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+y_xor = np.array([[0.0], [1.0], [1.0], [0.0]])
 num_iterations = 10000 if P.fast else 60000
 rng = np.random.default_rng(P.seed)
 W1_init = rng.uniform(-1.0, 1.0, (3, 4))
@@ -1589,6 +2064,7 @@ start = time.perf_counter()
 W1, W2, losses = train_xor_network(X_xor, y_xor, W1_init, W2_init, 1.0, num_iterations)
 seconds = time.perf_counter() - start
 pred = 1 / (1 + np.exp(-(1 / (1 + np.exp(-(X_xor @ W1))) @ W2)))  # (4, 1)
+losses = [float(np.ravel(loss)[0]) for loss in losses]
 print(f"{num_iterations} iterations in {seconds:.2f} s; loss {losses[0]:.4f} -> {losses[-1]:.2e}")
 for row, target, p in zip(X_xor, y_xor.ravel(), pred.ravel()):
     print(f"  x = {row[:2].astype(int)}  target {target:.0f}  prediction {p:.4f}")
@@ -1598,6 +2074,74 @@ ax.set_xlabel("iteration")
 ax.set_ylabel("E = sum 1/2 (out - y)^2")
 ax.set_title("XOR, 3-4-1 sigmoid network, learning rate 1")
 show(fig)
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_relu_net", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 10. A ReLU + softmax network from this notebook's gates
+#
+# The XOR network repeated section 5's sigmoid layers with rows. Real networks
+# use **ReLU** hidden units, $\max(0, z)$, and a softmax output. Nothing new is
+# needed for that: a ReLU is your `MaxGate` against zeros, the layers are your
+# `matmul_forward` / `matmul_backward` (in the column form $Z = W X^\top$, one
+# example per column), and the softmax's backward pass is your
+# `softmax_backward`, fed with the gradient of $L = -\frac1N \sum_i \log p_{i, y_i}$
+# with respect to $p$, which is $-\frac{1}{N p_{i, y_i}}$ at the correct class and 0
+# elsewhere. The cell below (not graded) checks the composed gradient
+# numerically, then trains the network with the same SGD loop on the digits and
+# compares it with the linear classifier of section 8.
+
+# %% nbgrader={"grade": false, "grade_id": "relu_net", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def relu_softmax_net(params, X, y):
+    """Loss and gradients of scores = W2 relu(W1 X^T), softmax cross-entropy, from the notebook's gates.
+
+    params: 'W1' (H, D), 'W2' (C, H); X: (N, D) rows with a ones column (the bias trick); y: (N,).
+    Returns loss (a float) and grads, a dict like params.
+    """
+    N = X.shape[0]
+    Z1, cache1 = matmul_forward(params["W1"], X.T)                 # (H, D) @ (D, N) -> (H, N)
+    relu = MaxGate()
+    A1 = relu.forward(Z1, np.zeros_like(Z1))                       # (H, N)
+    S, cache2 = matmul_forward(params["W2"], A1)                   # (C, H) @ (H, N) -> (C, N)
+    scores = S.T - S.T.max(axis=1, keepdims=True)                  # (N, C), shifted for stability
+    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    rows = np.arange(N)
+    loss = -np.log(p[rows, y]).mean()
+    dp = np.zeros_like(p)
+    dp[rows, y] = -1.0 / (N * p[rows, y])                          # dL/dp, (N, C)
+    dS = softmax_backward(dp, p).T                                 # (C, N)
+    dW2, dA1 = matmul_backward(dS, cache2)                         # (C, H), (H, N)
+    dZ1, _ = relu.backward(dA1)                                    # through the max gate, (H, N)
+    dW1, _ = matmul_backward(dZ1, cache1)                          # (H, D)
+    return float(loss), {"W1": dW1, "W2": dW2}
+
+
+rng = np.random.default_rng(P.seed)
+hidden = 64
+net = {"W1": np.sqrt(2.0 / X_train.shape[1]) * rng.standard_normal((hidden, X_train.shape[1])),
+       "W2": np.sqrt(2.0 / hidden) * rng.standard_normal((num_classes, hidden))}
+_, net_grads = relu_softmax_net(net, X_train[:50], y_train[:50])
+for name in ("W1", "W2"):
+    worst = grad_check_sparse(lambda v: relu_softmax_net({**net, name: v}, X_train[:50], y_train[:50])[0],
+                              net[name], net_grads[name], num_checks=10)
+    print(f"gradient check of {name} through the gates: worst relative error {worst:.1e}")
+
+num_steps = 300 if P.fast else 2000
+start = time.perf_counter()
+for step in range(num_steps):
+    batch = rng.choice(X_train.shape[0], 100, replace=False)
+    loss, net_grads = relu_softmax_net(net, X_train[batch], y_train[batch])
+    for name in net:
+        net[name] -= 0.1 * net_grads[name]                         # SGD, learning rate 0.1
+seconds = time.perf_counter() - start
+
+
+def net_accuracy(params, X, y):
+    """Fraction of rows of X whose highest score is the label."""
+    hidden_units = np.maximum(params["W1"] @ X.T, 0.0)             # (H, N)
+    return float(np.mean(np.argmax(params["W2"] @ hidden_units, axis=0) == y))
+
+
+print(f"{num_steps} SGD steps in {seconds:.1f} s; validation accuracy {net_accuracy(net, X_val, y_val):.3f} "
+      f"(the linear classifier of section 8: {best_val:.3f}); test {net_accuracy(net, X_test, y_test):.3f}")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_end", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Summary
@@ -1610,9 +2154,13 @@ show(fig)
 #   value branches.
 # - For a product $D = W X$, $dW = \text{dout}\, X^\top$ and
 #   $dX = W^\top \text{dout}$; for rows $S = X W$, $dW = X^\top \text{dout}$.
+# - Every backward pass is a product $J^\top dout$ with the Jacobian of its gate,
+#   computed from the gate's structure, never by forming $J$; backpropagation
+#   multiplies these transposed Jacobians from the loss back to the input.
 # - Loss gradients: average over the examples ($1/N$), add $\text{reg}\,W$ for
 #   $\frac12 \text{reg} \lVert W \rVert^2$, subtract the row max before a softmax,
-#   and vectorize.
+#   and vectorize. With SGD, the softmax gradient trains a digit classifier in
+#   about a second; the validation set, not the test set, chooses the settings.
 #
 # Notebook 03 puts these pieces together into a two-layer network trained on
 # real data.

@@ -9,6 +9,7 @@ image message) that plain `--log-level=DEBUG` writes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -71,7 +72,8 @@ def nbgrader(course_dir: Path, *args, env=None, timeout=None) -> NbgraderRun:
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as expired:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             # the output read so far, bytes whatever the text mode
             log = _decoded(expired.stdout) + _decoded(expired.stderr)

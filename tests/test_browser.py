@@ -101,7 +101,8 @@ def hostile_notebook(release_nb, master, port: int):
                            "    return int((np.asarray(x).ravel()[:3] > 0).sum())")
         elif gid == "q_why":
             cell.source = (f"Because <img src=x onerror=\"{js('answer-onerror')}\"> "
-                           f"[see](javascript:{js('answer-link')}) and $a<b$.")
+                           f"[see](javascript:{js('answer-link')}) and $a<b$.\n\n"
+                           "| x | add(x, x) |\n|---|---|\n| 1 | 2 |")
     return notebook
 
 
@@ -199,6 +200,8 @@ def test_feedback_page_runs_no_payload_and_shows_no_hidden_test(course, browser,
         assert 'assert add(1, 2) == 3, f"add(1, 2) returned' in text  # the visible tests show
         assert "hidden test failed: AssertionError" in text
         assert "bold" in text
+        assert "$a&lt;b$" in page.read_text()  # the math, for MathJax
+        assert browser.execute_script("return document.querySelectorAll('#notebook td').length") == 2
         plot = browser.execute_script(
             "const i = [...document.images].find(i => i.src.startsWith('data:image/png'));"
             "return i ? [i.naturalWidth, i.getBoundingClientRect().height] : null")

@@ -37,8 +37,8 @@
 # show: other inputs, edge cases, the same promises of the docstring. Passing the visible tests is necessary, not
 # sufficient: write what the docstring says, for every input it allows.
 #
-# **Time.** The whole notebook runs in a few seconds (the last cell prints the
-# measured time); nothing here trains.
+# **Time.** The whole notebook runs in well under a minute (the last cell
+# prints the measured time); nothing here trains.
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so the grader and you run the same notebook.
@@ -1047,8 +1047,9 @@ print(f"slope of the affine error on the log-log plot: {np.median(slopes):.2f} (
 # **A basis of the null space from the SVD.** `U, s, Vt = np.linalg.svd(A)` writes
 # $A = U \Sigma V^\top$ with orthonormal $U$ $(m, m)$ and $V$ $(n, n)$ and the
 # singular values `s` (largest first); exactly $r$ of them are nonzero. The last
-# $n - r$ rows of `Vt` are orthonormal vectors $v$ with $Av = 0$, so
-# `N = Vt[r:].T`, shape $(n, n - r)$, is a basis of the null space.
+# $n - r$ rows of `Vt` are orthonormal vectors $v$ with $Av = 0$: they form a
+# basis of the null space (mind that the exercise wants the basis vectors as
+# the *columns* of $N$).
 #
 # **Ranks, not exceptions.** `np.linalg.solve` is meant for square invertible
 # matrices. It raises `LinAlgError` for a non-square matrix, and for a singular

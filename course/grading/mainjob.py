@@ -25,6 +25,7 @@ from course.grading.autograde import grade, scores
 from course.grading.execute import run_masters
 from course.grading.paths import CourseLayout
 from course.grading.release import release, release_path
+from course.grading.sandbox import INSTALL_HINT, sandbox_problem
 
 REFERENCE, BLANK = "demo-reference", "demo-blank"
 DEMO_MARKER = "DEMO.txt"  # marks a folder main_job made and may rebuild
@@ -77,6 +78,18 @@ def build_demo_submissions(name: str, layout: CourseLayout) -> None:
     submissions.write_submission(submitted, BLANK, name, submissions.blank_submission(released))
 
 
+def demo_sandbox() -> bool:
+    """Grade the demo in the sandbox where it can run. The demo submissions
+    are built here from the masters, so without bubblewrap (a student's
+    laptop, macOS) they are graded unsandboxed, with a note: students' work
+    never is (`course grade` refuses)."""
+    problem = sandbox_problem()
+    if problem:
+        print(f"note: {problem}; the demo submissions, built here from the masters, are graded "
+              f"without the sandbox. `course grade` needs it for students' work: {INSTALL_HINT}")
+    return problem is None
+
+
 def grade_demo(names: list[str], layout: CourseLayout) -> list[str]:
     """Release, build and grade the demo submissions in the demo course
     directory. Returns what went wrong (empty: every reference scored full
@@ -86,7 +99,7 @@ def grade_demo(names: list[str], layout: CourseLayout) -> list[str]:
         release(names, layout=demo)
         for name in names:
             build_demo_submissions(name, demo)
-        grade(names, students=[REFERENCE, BLANK], layout=demo)
+        grade(names, students=[REFERENCE, BLANK], layout=demo, sandbox=demo_sandbox())
         table = scores(demo.course_dir, names)
     wrong = []
     for s in table:

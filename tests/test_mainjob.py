@@ -73,3 +73,25 @@ def test_the_demo_stays_out_of_the_instructors_postgres_gradebook(postgres_serve
     monkeypatch.delenv("COURSE_GRADEBOOK_URL")
     demo = demo_layout(layout)
     assert {s.student: s.auto_score for s in scores(demo.course_dir, [NAME])} == {REFERENCE: 9, BLANK: 0}
+
+
+@pytest.mark.slow
+def test_main_job_without_bubblewrap_grades_its_demo_unsandboxed(tmp_path, capsys, monkeypatch):
+    """A fresh laptop without bubblewrap: `course main` (./run.sh) still works,
+    says so, and its grade lines are marked UNSANDBOXED."""
+    import shutil
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git", "sh"):  # a PATH with the basics but no bwrap
+        if shutil.which(tool):
+            (bin_dir / tool).symlink_to(shutil.which(tool))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("COURSE_GRADEBOOK_URL", raising=False)
+    layout = scratch_layout(tmp_path / "course", FIXTURE_NOTEBOOKS)
+    assert main_job([NAME], layout=layout) == 0
+    out = capsys.readouterr().out
+    assert "graded without the sandbox" in out and "apt-get install bubblewrap" in out
+    assert "UNSANDBOXED" in out
+    assert {s.student: s.auto_score for s in scores(demo_layout(layout).course_dir, [NAME])} == {
+        REFERENCE: 9, BLANK: 0}

@@ -19,22 +19,29 @@ from pathlib import Path
 
 import numpy as np
 
-from course.grading.masters import load_master, solution_sources
+from course.grading.masters import grade_id, load_master, solution_sources
 from course.lib.gradcheck import rel_error
 from course.lib.timing import best_time
 
 MASTER = Path(__file__).resolve().parents[1] / "notebooks" / "04_modular_conv.py"
 SOLUTION_CELLS = ("conv_forward_naive", "max_pool_forward_naive", "conv_forward_fast", "max_pool_forward_fast")
+PROVIDED_CELLS = ("col2im",)  # provided code the fast layers call
 
 
 def load_layers(master: Path = MASTER) -> dict:
-    """Execute the master's solution cells named in SOLUTION_CELLS (the master as
-    .ipynb or its .py pair); return their namespace."""
-    solutions = solution_sources(load_master(master))
-    missing = [name for name in SOLUTION_CELLS if name not in solutions]
+    """Execute the master's provided cells named in PROVIDED_CELLS and its solution
+    cells named in SOLUTION_CELLS (the master as .ipynb or its .py pair); return
+    their namespace."""
+    notebook = load_master(master)
+    solutions = solution_sources(notebook)
+    provided = {grade_id(cell): cell.source for cell in notebook.cells if grade_id(cell) in PROVIDED_CELLS}
+    missing = [name for name in SOLUTION_CELLS if name not in solutions] + \
+              [name for name in PROVIDED_CELLS if name not in provided]
     if missing:
-        raise SystemExit(f"{master}: no solution cells {missing}")
+        raise SystemExit(f"{master}: no cells {missing}")
     namespace = {"np": np}
+    for name in PROVIDED_CELLS:
+        exec(compile(provided[name], f"{master.name}:{name}", "exec"), namespace)
     for name in SOLUTION_CELLS:
         exec(compile(solutions[name], f"{master.name}:{name}", "exec"), namespace)
     return namespace

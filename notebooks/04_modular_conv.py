@@ -18,36 +18,54 @@
 # (backward). With a handful of layers you can assemble any network, and a
 # convolutional network is no exception.
 #
-# What you write (graded):
+# What you write (graded, 50 points in all):
 #
 # 1. the layers `affine`, `relu` and `dropout` (forward and backward) and the losses
 #    `svm_loss` and `softmax_loss`;
 # 2. convolution and max pooling with explicit loops (`conv_forward_naive`,
-#    `max_pool_forward_naive` and their backward passes), and two image filters;
-# 3. **fast** convolution and pooling in plain numpy (`conv_forward_fast`,
-#    `max_pool_forward_fast`, ...) that are hundreds of times faster than the loops;
+#    `max_pool_forward_naive` and their backward passes), and two image filters of
+#    your own design;
+# 3. **fast** convolution (`im2col` and matrix products; `col2im` is provided) and fast
+#    max pooling in plain numpy, hundreds of times faster than the loops;
 # 4. the "sandwich" layers `affine_relu`, `conv_relu`, `conv_relu_pool`, and a
-#    `ThreeLayerConvNet` that you train on the embedded digits to at least 97% test
-#    accuracy;
+#    `ThreeLayerConvNet` that the notebook then trains on handwritten digits;
 #
 # and two short answers. Data, gradient checking, the training loop and the plots
 # come from `course.lib`.
 #
-# **Time.** In fast mode (`COURSE_FAST=1`, what CI and the autograder use) the whole
-# notebook runs in about 20 seconds on two CPU cores, most of it spent timing the slow
-# loop layers; the default mode times them three times and trains 30 epochs instead of
-# 20, about 35 seconds (the last cell prints the time of your own run).
+# **Tests.** Each graded test cell first runs **visible** tests (shapes, known values,
+# gradient checks) whose messages say what is wrong and where to look. At grading the
+# same cell also runs **hidden** tests on further cases the docstring promises (other
+# shapes, strides, ties, random inputs; for the fast layers, that they do not call the
+# loop layers and are at least 20 times faster); the cell's points need both. Each
+# exercise's tests use only that exercise's functions (the sandwich and network tests
+# run on provided stand-in layers), so an exercise earns its points on its own.
+#
+# **Workload.** Plan on about 8 hours: the layers of part 1 are short (an hour or
+# two), the loop layers of part 2 and their backward passes take longest (two to three
+# hours, most of it on the convolution's backward pass), im2col another one to two
+# hours (which is why `col2im`, the bookkeeping half of the fast backward pass, is
+# provided), the sandwiches and the network about an hour. This is the authors'
+# estimate, not a measurement of students.
+#
+# **Time.** The last cell prints the wall time of your own run. Measured on a busy
+# shared 2-core machine (2026-12-01): 60 s in fast mode (`COURSE_FAST=1`, what CI and
+# the autograder use), a third of it in the loop layers (the benchmark and the image
+# demo), a quarter in training; 176 s in the default mode, which times the loops three
+# times on the classic 100-image benchmark (about 105 s) and trains 30 epochs instead
+# of 20.
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so CI and you run the same notebook.
 #   COURSE_FAST=1        fewer timing repeats and a shorter training (CI, autograding)
 #   COURSE_SEED=...      seeds the random inputs, the initialisation and the shuffling
+#   COURSE_DATASET       only 'digits' here (any other name is refused, not ignored)
 import time
 
 from course.lib.params import notebook_params
 
 NOTEBOOK_START = time.perf_counter()
-P = notebook_params(default_dataset="digits")
+P = notebook_params(default_dataset="digits", datasets=("digits",))  # the convnet trains on the 8x8 digits
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -102,7 +120,7 @@ threadpool_limits(limits=1)
 # \text{dout}$). In float64 a correct layer gives a relative error around $10^{-9}$ or
 # below; above $10^{-2}$ something is wrong.
 #
-# ### Affine layer
+# ### Exercise 1: the affine layer (3 points: forward 1, backward 2; hidden tests at grading)
 #
 # An affine (fully connected) layer flattens each of the $N$ inputs
 # $x_i \in \mathbb{R}^{d_1 \times \dots \times d_k}$ into a row of length
@@ -237,7 +255,7 @@ assert diff.max() < 1e-12 and diff.min() > -1e-12
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_relu", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### ReLU
+# ### Exercise 2: ReLU (2 points: forward 1, backward 1; hidden tests at grading)
 #
 # $\text{out} = \max(0, x)$ elementwise, for an input of any shape. Its backward pass
 # routes the gradient like notebook 02's max gate: through where $x > 0$, zero
@@ -322,7 +340,7 @@ assert (dx == np.array([[0.0, 0.0, 30.0], [40.0, 0.0, 60.0]])).all()
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_losses", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Loss layers
+# ### Exercise 3: the loss layers (4 points: SVM 2, softmax 2; hidden tests at grading)
 #
 # A loss layer takes the scores $s \in \mathbb{R}^{N \times C}$ and the labels
 # $y \in \{0, \dots, C-1\}^N$ and returns the loss averaged over the $N$ rows and its
@@ -457,7 +475,7 @@ assert diff.max() < 1e-12 and diff.min() > -1e-12
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_dropout", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Dropout
+# ### Exercise 4: dropout (3 points: forward 2, backward 1; hidden tests at grading)
 #
 # Dropout (Srivastava et al., 2014) regularizes a network by zeroing each activation
 # independently with probability $1 - p$ during training; $p$ is the **keep
@@ -470,7 +488,9 @@ assert diff.max() < 1e-12 and diff.min() > -1e-12
 # test time (no scaling there). The backward pass multiplies by the same mask $m/p$.
 # `dropout_param` is a dict with `'p'`, `'mode'` (`'train'` or `'test'`) and optionally
 # `'seed'`: when a seed is given, draw the mask from `np.random.default_rng(seed)`, so
-# a run can be repeated (the gradient check needs the same mask every call).
+# a run can be repeated (the gradient check needs the same mask every call); without
+# one, every call in train mode draws a new mask (`np.random.default_rng()`), as training
+# needs.
 
 # %% nbgrader={"grade": false, "grade_id": "dropout_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def dropout_forward(x, dropout_param):
@@ -546,20 +566,22 @@ assert rel_error(again, again2) == 0.0, "the same seed must give the same mask (
 ### BEGIN HIDDEN TESTS
 x = np.arange(1.0, 40001.0).reshape(200, 200)
 out, cache = dropout_forward(x, {'mode': 'test', 'p': 0.3})
-assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (200, 200)
-assert (out == x).all()
+assert np.shape(out) == x.shape, "dropout_forward must keep the shape of x"
+assert np.array_equal(out, x), "in test mode dropout must be the identity"
 out, cache = dropout_forward(x, {'mode': 'train', 'p': 0.3, 'seed': 5})
-assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (200, 200)
-kept = out != 0
-assert 0.28 < kept.mean() < 0.32
-ratio = out[kept] / x[kept]
-assert ratio.max() < 1 / 0.3 + 1e-9 and ratio.min() > 1 / 0.3 - 1e-9
+assert np.shape(out) == x.shape, "dropout_forward must keep the shape of x"
+kept = np.asarray(out) != 0
+assert 0.28 < kept.mean() < 0.32, "in train mode each activation must be kept with probability p"
+np.testing.assert_allclose(np.asarray(out)[kept] / x[kept], 1 / 0.3, rtol=1e-12,
+                           err_msg="kept activations must be divided by p (inverted dropout)")
 out2, _ = dropout_forward(x, {'mode': 'train', 'p': 0.3, 'seed': 5})
-assert type(out2) is np.ndarray and out2.dtype == np.float64 and out2.shape == (200, 200)
-assert (out2 == out).all()
+assert np.array_equal(out2, out), "the same seed must give the same mask"
 out3, _ = dropout_forward(x, {'mode': 'train', 'p': 0.3, 'seed': 6})
-assert type(out3) is np.ndarray and out3.dtype == np.float64 and out3.shape == (200, 200)
-assert not (out3 == out).all()
+assert not np.array_equal(out3, out), "different seeds must give different masks"
+first, _ = dropout_forward(x, {'mode': 'train', 'p': 0.5})
+second, _ = dropout_forward(x, {'mode': 'train', 'p': 0.5})
+assert not np.array_equal(first, second), (
+    "dropout_forward in train mode without a seed must draw a new mask on every call")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_dropout_forward_backward", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -580,21 +602,22 @@ x = np.arange(1.0, 2501.0).reshape(50, 50)
 dout = np.arange(2500.0).reshape(50, 50) / 100.0 + 1.0
 out, cache = dropout_forward(x, {'mode': 'train', 'p': 0.6, 'seed': 11})
 dx = dropout_backward(dout, cache)
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (50, 50)
-expected = dout * (out / x)
-diff = dx - expected
-assert diff.max() < 1e-12 and diff.min() > -1e-12
-assert (dx[out == 0] == 0).all() and (dx[out != 0] != 0).all()
+assert np.shape(dx) == x.shape, "dropout_backward's dx must have the shape of dout"
+np.testing.assert_allclose(dx, dout * (np.asarray(out) / x), rtol=1e-12, atol=1e-12,
+                           err_msg="in train mode dx must be dout times the forward pass's mask / p")
+out, cache = dropout_forward(x, {'mode': 'train', 'p': 0.6})
+dx = dropout_backward(dout, cache)
+np.testing.assert_allclose(dx, dout * (np.asarray(out) / x), rtol=1e-12, atol=1e-12,
+                           err_msg="without a seed, dx must use the mask of its own forward pass")
 out, cache = dropout_forward(x, {'mode': 'test', 'p': 0.6})
 dx = dropout_backward(dout, cache)
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (50, 50)
-assert (dx == dout).all()
+assert np.array_equal(dx, dout), "in test mode dropout_backward must pass dout through unchanged"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_conv", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 2. Convolution and pooling
 #
-# ### The convolutional layer
+# ### Exercise 5: the convolutional layer, with loops (7 points: forward 3, backward 4; hidden tests at grading)
 #
 # A convolutional layer takes $N$ images with $C$ channels, $x \in \mathbb{R}^{N \times C
 # \times H \times W}$, and $F$ filters $w \in \mathbb{R}^{F \times C \times HH \times WW}$
@@ -620,7 +643,7 @@ assert (dx == dout).all()
 # Write it with plain loops over the output positions; the speed comes in part 3.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "q_output_size_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Inline question 1 (2 points).** (a) A layer with 10 filters of size $5 \times 5$
+# **Inline question 1 (2 points, graded by hand).** (a) A layer with 10 filters of size $5 \times 5$
 # takes images of shape $(N, 3, 32, 32)$. What is the output's shape with stride 1 and
 # pad 2, and with stride 3 and pad 0? (b) Which padding keeps $H' = H$ for an odd
 # filter size $HH$ and stride 1? (c) What goes wrong when
@@ -772,7 +795,7 @@ dw_num = eval_numerical_gradient_array(lambda w: conv_forward_naive(x, w, b, con
 db_num = eval_numerical_gradient_array(lambda b: conv_forward_naive(x, w, b, conv_param)[0], b, dout)
 for name, grad, num in (("dx", dx, dx_num), ("dw", dw, dw_num), ("db", db, db_num)):
     err = rel_error(grad, num)
-    print(f"conv_backward_naive {name} relative error (stride 1): {err:.2e} (expect 1e-8 or below)")
+    print(f"conv_backward_naive {name} relative error (stride 1): {err:.2e} (expect below 1e-7)")
     assert err < 1e-7, f"conv_backward_naive's {name} disagrees with the numerical gradient (relative error {err:.2e})"
 conv_param = {'stride': 2, 'pad': 1}
 out, cache = conv_forward_naive(x, w, b, conv_param)
@@ -811,65 +834,123 @@ for got, want in ((dx, dxp[:, :, 1:8, 1:7]), (dw, dw_e), (db, dout.sum(axis=(0, 
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_image_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Image processing with convolutions
+# ### Exercise 6: image processing with convolutions, design two filters (1 point; hidden tests at grading)
 #
-# A convolution with hand-made filters is classic image processing. Two filters on
-# RGB images (so $C = 3$, filters $3 \times 3$, used with stride 1 and pad 1):
+# A convolution with hand-made filters is classic image processing. Design two
+# $3 \times 3$ filters for RGB images ($C = 3$, used with stride 1 and pad 1); they are
+# graded by what they do to images, not by their numbers, so any filter with the
+# effect below earns the point. On a **gray** image (the three channels equal, value
+# $g$ per pixel; how you weigh the channels is up to you), away from the one-pixel
+# border:
 #
-# - filter 0, **grayscale**: only the centre tap of each channel is nonzero, with
-#   weights $0.3$ (red), $0.6$ (green), $0.1$ (blue): each output pixel is a weighted
-#   sum of the input pixel's three colours; bias 0.
-# - filter 1, **horizontal edges**: on the blue channel only, the Sobel kernel
-#   $\begin{pmatrix} 1 & 2 & 1 \\ 0 & 0 & 0 \\ -1 & -2 & -1 \end{pmatrix}$, which
-#   responds where brightness changes from one row to the next; bias 128, so that
-#   "no edge" lands in the middle of the 0..255 range.
+# - filter 0, a **blur**: every output pixel is a weighted average of the $3 \times 3$
+#   neighbourhood of the input pixel. A constant image comes out unchanged (the
+#   weights add up to 1, bias 0); a single bright pixel on a black image comes out as
+#   a spot that is nowhere negative and nowhere brighter than half the pixel (the
+#   weight is spread out, no tap holds more than half of it).
+# - filter 1, **vertical edges**: it responds where the brightness changes from one
+#   column to the next, and nowhere else. Constant regions and images that change only
+#   from row to row (horizontal stripes) come out as the bias 128 ("no edge", the middle
+#   of the 0..255 range), while a vertical step from black (0) to white (255) gives a
+#   response at least 100 away from 128 next to the step. (Hint: each row of taps
+#   must add up to 0; Sobel's kernel is a classic.)
 
 # %% nbgrader={"grade": false, "grade_id": "image_filters", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def image_filters():
-    """The grayscale and horizontal-edge filters described above.
+    """A blur and a vertical-edge filter, with the effects described above.
 
     Returns a tuple of:
-    - w: (2, 3, 3, 3) filters; w[0] grayscale, w[1] horizontal edges on the blue channel
-    - b: (2,) biases, 0 and 128
+    - w: (2, 3, 3, 3) filters (F, C, HH, WW); w[0] the blur, w[1] the vertical edges
+    - b: (2,) biases: 0 for the blur, 128 for the edges
     """
     w = np.zeros((2, 3, 3, 3))
     b = np.zeros(2)
     ### BEGIN SOLUTION
-    w[0, 0, 1, 1] = 0.3  # red
-    w[0, 1, 1, 1] = 0.6  # green
-    w[0, 2, 1, 1] = 0.1  # blue
-    w[1, 2] = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]
+    box = np.full((3, 3), 1.0 / 9.0)  # the mean of the neighbourhood
+    w[0] = box / 3.0  # the same on every channel: the three channels' average, blurred
+    sobel = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])  # left minus right
+    w[1] = sobel / 3.0
     b[1] = 128.0
     ### END SOLUTION
     return w, b
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_image_filters", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+def filter_gray(w, b, gray):
+    """One filter w (3, 3, 3) with bias b on the gray image gray (H, W): the (H - 2, W - 2) interior output."""
+    image = np.repeat(gray[None], 3, axis=0)  # (3, H, W), the channels equal
+    windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3), axis=(1, 2))  # (3, H-2, W-2, 3, 3)
+    return np.einsum('cijkl,ckl->ij', windows, w) + b
+
+
 w, b = image_filters()
-assert isinstance(w, np.ndarray) and w.shape == (2, 3, 3, 3), f"w has shape {getattr(w, 'shape', None)}, expected (2, 3, 3, 3)"
-assert isinstance(b, np.ndarray) and b.shape == (2,), f"b has shape {getattr(b, 'shape', None)}, expected (2,)"
-assert rel_error(w[0, :, 1, 1], np.array([0.3, 0.6, 0.1])) < 1e-12, (
-    f"the grayscale filter's centre taps are {w[0, :, 1, 1]}, expected [0.3, 0.6, 0.1] for (R, G, B)")
-assert rel_error(w[1, 2], np.array([[1.0, 2, 1], [0, 0, 0], [-1, -2, -1]])) < 1e-12, (
-    f"the edge filter on the blue channel (w[1, 2]) is\n{w[1, 2]}\nexpected [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]")
+assert np.shape(w) == (2, 3, 3, 3), f"w has shape {np.shape(w)}, expected (2, 3, 3, 3)"
+assert np.shape(b) == (2,), f"b has shape {np.shape(b)}, expected (2,)"
+w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+flat = filter_gray(w[0], b[0], np.full((6, 6), 100.0))
+assert np.allclose(flat, 100.0), (
+    f"the blur turned a constant gray image of 100 into {flat.min():.4g}..{flat.max():.4g}: its weights must add "
+    "up to 1 (over the channels and taps) and its bias must be 0")
+impulse = np.zeros((7, 7))
+impulse[3, 3] = 1.0
+spot = filter_gray(w[0], b[0], impulse)
+print("the blur on a single bright pixel:\n", spot.round(3))
+assert spot.min() >= -1e-12 and spot.max() <= 0.5 + 1e-12, (
+    f"the blur's spot ranges over {spot.min():.3g}..{spot.max():.3g}: it must be nowhere negative and at most half "
+    "the pixel's brightness (spread the weight over several taps, none negative)")
+stripes = np.outer(np.arange(8.0) * 30.0, np.ones(8))  # changes only from row to row
+edges = filter_gray(w[1], b[1], stripes)
+assert np.allclose(edges, 128.0), (
+    f"the edge filter responds to horizontal stripes ({edges.min():.4g}..{edges.max():.4g}, expected 128 "
+    "everywhere): each row of its taps must add up to 0, and the bias must be 128")
+step = np.zeros((6, 8))
+step[:, 4:] = 255.0  # black on the left, white on the right
+response = filter_gray(w[1], b[1], step)
+print("the edge filter on a vertical step, one output row:", response[0].round(1))
+assert np.abs(response - 128.0).max() >= 100, (
+    f"the edge filter's response to a vertical step from 0 to 255 stays within {np.abs(response - 128).max():.3g} "
+    "of 128, expected at least 100 away: weigh the columns left and right of the centre with opposite signs")
+print("image_filters: visible tests passed")
 ### BEGIN HIDDEN TESTS
-w, b = image_filters()
-assert type(w) is np.ndarray and w.dtype == np.float64 and w.shape == (2, 3, 3, 3)
-# the docstring does not pin b's dtype; 0 and 128 are exact in any int or float dtype
-assert type(b) is np.ndarray and b.dtype.kind in "fiu" and b.shape == (2,)
-expected = np.zeros((2, 3, 3, 3))
-expected[0, :, 1, 1] = [0.3, 0.6, 0.1]
-expected[1, 2] = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]
-diff = w - expected
-assert diff.max() < 1e-12 and diff.min() > -1e-12
-assert (b == np.array([0.0, 128.0])).all()
+def _h_filter_gray(w, b, gray):
+    image = np.repeat(gray[None], 3, axis=0)
+    windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3), axis=(1, 2))
+    return np.einsum('cijkl,ckl->ij', windows, w) + b
+_w, _b = image_filters()
+assert np.shape(_w) == (2, 3, 3, 3) and np.shape(_b) == (2,), "image_filters must return w (2, 3, 3, 3) and b (2,)"
+_w, _b = np.asarray(_w, dtype=np.float64), np.asarray(_b, dtype=np.float64)
+_rng = np.random.default_rng(17)
+for _value in (0.0, 37.5, 255.0):
+    assert np.allclose(_h_filter_gray(_w[0], _b[0], np.full((5, 9), _value)), _value, rtol=1e-9, atol=1e-9), (
+        "the blur must leave a constant gray image unchanged")
+for _row, _col in ((1, 1), (2, 3), (4, 2)):
+    _impulse = np.zeros((6, 5))
+    _impulse[_row, _col] = 200.0
+    _spot = _h_filter_gray(_w[0], _b[0], _impulse)
+    assert _spot.min() >= -1e-9, "the blur of a bright pixel must be nowhere negative"
+    assert _spot.max() <= 100.0 + 1e-9, "the blur must spread a bright pixel: no output above half its brightness"
+_noise = _rng.uniform(0, 255, size=(40, 40))
+assert _h_filter_gray(_w[0], _b[0], _noise).std() < 0.75 * _noise[1:-1, 1:-1].std(), "the blur must smooth noise"
+for _profile in (np.arange(9.0) ** 2, _rng.uniform(0, 255, size=9)):
+    _stripes = np.outer(_profile, np.ones(7))
+    assert np.allclose(_h_filter_gray(_w[1], _b[1], _stripes), 128.0, rtol=1e-9, atol=1e-7), (
+        "the vertical-edge filter must not respond to horizontal stripes (nor to constant regions)")
+for _col in (2, 3, 5):
+    _step = np.zeros((5, 8))
+    _step[:, _col:] = 255.0
+    _resp = _h_filter_gray(_w[1], _b[1], _step)
+    assert np.abs(_resp - 128.0).max() >= 100, "the vertical-edge filter must respond to a vertical step edge"
+    _far = [j for j in range(6) if j + 2 < _col or j > _col]  # output columns whose window misses the step
+    assert np.allclose(_resp[:, _far], 128.0, rtol=1e-9, atol=1e-7), (
+        "the vertical-edge filter must give 128 where there is no edge")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_image_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# Your `conv_forward_naive` with these filters on the two sample images that ship
+# Your `conv_forward_naive` with your filters on the two sample images that ship
 # with matplotlib (a portrait of Grace Hopper and a gift box), resized to
-# $200 \times 200$: the first column is the input, the second filter 0's output, the
-# third filter 1's.
+# $200 \times 200$: the first column is the input, the second filter 0's output (the
+# blur), the third filter 1's (vertical edges: dark or bright where the brightness
+# changes from left to right, mid-grey elsewhere).
 
 # %% nbgrader={"grade": false, "grade_id": "image_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
 images = load_sample_images(size=200)  # (2, 3, 200, 200), 0..255
@@ -880,11 +961,11 @@ print(f"conv_forward_naive on {images.shape} with 2 filters: {time.perf_counter(
 
 
 def show_filtered(images, filtered):
-    """A 2 x 3 figure: each row an image (3, H, W), its grayscale and its edge map."""
+    """A 2 x 3 figure: each row an image (3, H, W), its blur and its edge map."""
     fig, axes = plt.subplots(2, 3, figsize=(9, 6))
     for row in range(2):
         panels = (images[row].transpose(1, 2, 0), filtered[row, 0], filtered[row, 1])  # (H, W, 3), (H, W), (H, W)
-        for ax, panel, title in zip(axes[row], panels, ("input", "grayscale (filter 0)", "horizontal edges (filter 1)")):
+        for ax, panel, title in zip(axes[row], panels, ("input", "blur (filter 0)", "vertical edges (filter 1)")):
             low, high = panel.min(), panel.max()
             ax.imshow((panel - low) / (high - low), cmap="gray")  # each panel stretched to 0..1
             ax.set_title(title)
@@ -896,7 +977,7 @@ def show_filtered(images, filtered):
 show(show_filtered(images, filtered))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_pool", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Max pooling
+# ### Exercise 7: max pooling, with loops (5 points: forward 2, backward 3; hidden tests at grading)
 #
 # Max pooling shrinks each channel separately: it slides a `pool_height` $\times$
 # `pool_width` window in steps of `stride` and keeps each window's largest value,
@@ -1048,7 +1129,20 @@ assert diff.max() < 1e-12 and diff.min() > -1e-12
 # values, each a Python-level dot product of 27 numbers. The cure is to hand numpy
 # (and the BLAS library under it) a few large operations instead of many small ones.
 #
-# ### Convolution as matrix products: im2col
+# **Why that is fast.** Every numpy call costs a few microseconds before any
+# arithmetic happens (checking arguments, making a result array, choosing a loop):
+# the loops pay it $N F H' W'$ times for 27 multiplications each, so they spend nearly
+# all their time in overhead. im2col pays it a handful of times. Its one big matrix
+# product goes to **BLAS**, a library tuned for each processor: it cuts the matrices
+# into blocks that fit the processor's caches and reuses every number loaded from
+# memory many times while it is there, and it multiplies several numbers per
+# instruction (SIMD), so it runs near the processor's peak, tens of times more
+# arithmetic per second than any elementwise loop. What makes the product possible is
+# the **memory layout**: copying every window into one column puts the numbers each
+# dot product needs next to each other in memory, in the order BLAS reads them. That
+# copy costs time and memory (inline question 2), but far less than it saves.
+#
+# ### Exercise 8: convolution as matrix products, im2col (7 points: forward 3, backward 4; hidden tests at grading)
 #
 # For each image $n$, copy every window of the padded input into a column of a matrix
 # `cols[n]` $\in \mathbb{R}^{(C \cdot HH \cdot WW) \times (H' \cdot W')}$: row
@@ -1083,9 +1177,39 @@ assert diff.max() < 1e-12 and diff.min() > -1e-12
 # vectorised `+=`. That is 9 numpy operations for a $3 \times 3$ filter, whatever the
 # size of the input.
 #
-# Write `im2col` and `col2im` as helpers below the two layer functions (their stubs
-# are there for you) or structure the code your own way; the tests call only
-# `conv_forward_fast` and `conv_backward_fast`.
+# **`col2im` is provided** (the next cell): it is the bookkeeping of the backward pass,
+# the same strided slices as above in reverse, where an off-by-one costs hours and
+# teaches little once im2col is understood. Write `im2col` as a helper below the two
+# layer functions (its stub is there for you) or structure the code your own way; the
+# tests call only `conv_forward_fast` and `conv_backward_fast`. At grading, hidden tests also check
+# what makes them fast: they run with the loop layers out of reach (a fast layer that
+# calls `conv_forward_naive` fails) and must be at least 20 times faster than loops
+# over the output positions, timed in the same test (a correct im2col is hundreds of
+# times faster). The same holds for the fast pooling below.
+
+# %% nbgrader={"grade": false, "grade_id": "col2im", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def col2im(cols, x_shape, HH, WW, stride, pad):
+    """Add each column of cols back onto the window of x it came from (im2col's adjoint).
+
+    Inputs:
+    - cols: (N, C * HH * WW, H' * W'), laid out as im2col's output
+    - x_shape: (N, C, H, W); HH, WW, stride, pad: as in im2col
+
+    Returns:
+    - dx: (N, C, H, W), the sum of every window's column, padding cropped
+    """
+    N, C, H, W = x_shape
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    cols = cols.reshape(N, C, HH, WW, H_out, W_out)
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)  # float32 stays float32
+    for k in range(HH):
+        for l in range(WW):
+            # the elements at offset (k, l) of all windows: one strided (N, C, H', W') block
+            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
+    return dx
+
 
 # %% nbgrader={"grade": false, "grade_id": "conv_forward_fast", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_forward_fast(x, w, b, conv_param):
@@ -1158,31 +1282,6 @@ def im2col(x, HH, WW, stride, pad):
     return cols
 
 
-def col2im(cols, x_shape, HH, WW, stride, pad):
-    """Add each column of cols back onto the window of x it came from (im2col's adjoint).
-
-    Inputs:
-    - cols: (N, C * HH * WW, H' * W'), laid out as im2col's output
-    - x_shape: (N, C, H, W); HH, WW, stride, pad: as in im2col
-
-    Returns:
-    - dx: (N, C, H, W), the sum of every window's column, padding cropped
-    """
-    ### BEGIN SOLUTION
-    N, C, H, W = x_shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    cols = cols.reshape(N, C, HH, WW, H_out, W_out)
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for k in range(HH):
-        for l in range(WW):
-            # the elements at offset (k, l) of all windows: one strided (N, C, H', W') block
-            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
-    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
-    ### END SOLUTION
-    return dx
-
-
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fast", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 x = np.linspace(-0.1, 0.5, num=96).reshape(2, 3, 4, 4)
 w = np.linspace(-0.2, 0.3, num=144).reshape(3, 3, 4, 4)
@@ -1201,27 +1300,63 @@ print(f"conv_forward_fast relative error (the naive test's input): {err:.2e} (ex
 assert err < 1e-7, (f"conv_forward_fast is off by relative error {err:.2e}: expected\n{correct_out}\ngot\n{out}\n"
                     "print cols for a tiny input and check its layout against im2col's docstring")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(11)
-for shape_x, shape_w, stride, pad in (((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),
-                                      ((3, 2, 9, 9), (5, 2, 3, 3), 3, 0),
-                                      ((1, 1, 5, 4), (2, 1, 1, 1), 1, 2)):
-    x = rng.standard_normal(shape_x)
-    w = rng.standard_normal(shape_w)
-    b = rng.standard_normal(shape_w[0])
-    N, C, H, W = shape_x
-    F, _, HH, WW = shape_w
+def _h_conv_reference(x, w, b, stride, pad):
+    """The test's own convolution: one einsum per output position, (N, F, H', W')."""
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
     Ho, Wo = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
-    out, _ = conv_forward_fast(x, w, b, {'stride': stride, 'pad': pad})
-    assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (N, F, Ho, Wo)
-    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    xp[:, :, pad:pad + H, pad:pad + W] = x
-    expected = np.zeros((N, F, Ho, Wo))
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, Ho, Wo))
     for i in range(Ho):
         for j in range(Wo):
             win = xp[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
-            expected[:, :, i, j] = np.einsum('nckl,fckl->nf', win, w) + b
-    diff = out - expected
-    assert diff.max() < 1e-10 and diff.min() > -1e-10
+            out[:, :, i, j] = np.einsum('nckl,fckl->nf', win, w) + b
+    return out
+def _h_conv_loops(x, w, b, stride, pad):
+    """A loop reference for the timing: one small numpy call per output value, like the naive layer."""
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    F, _, HH, WW = w.shape
+    Ho, Wo = 1 + (x.shape[2] + 2 * pad - HH) // stride, 1 + (x.shape[3] + 2 * pad - WW) // stride
+    out = np.zeros((x.shape[0], F, Ho, Wo))
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[n, f, i, j] = np.sum(xp[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW] * w[f]) + b[f]
+    return out
+def _h_best_seconds(fn, repeats):
+    best = float('inf')
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+# the fast layer must stand on its own: the loop layers are out of reach while it is tested
+_h_hidden = {k: globals().pop(k) for k in ('conv_forward_naive', 'conv_backward_naive') if k in globals()}
+try:
+    rng = np.random.default_rng(11)
+    for shape_x, shape_w, stride, pad in (((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),
+                                          ((3, 2, 9, 9), (5, 2, 3, 3), 3, 0),
+                                          ((1, 1, 5, 4), (2, 1, 1, 1), 1, 2)):
+        x = rng.standard_normal(shape_x)
+        w = rng.standard_normal(shape_w)
+        b = rng.standard_normal(shape_w[0])
+        expected = _h_conv_reference(x, w, b, stride, pad)
+        try:
+            out, _ = conv_forward_fast(x, w, b, {'stride': stride, 'pad': pad})
+        except NameError as error:
+            raise AssertionError(f"conv_forward_fast must not call the loop layers ({error})") from None
+        assert np.shape(out) == expected.shape, f"conv_forward_fast's output must be (N, F, H', W') with stride {stride}, pad {pad}"
+        np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-10,
+                                   err_msg=f"conv_forward_fast is wrong with stride {stride}, pad {pad}")
+    x = rng.standard_normal((8, 3, 16, 16))
+    w = rng.standard_normal((8, 3, 3, 3))
+    b = rng.standard_normal(8)
+    t_fast = _h_best_seconds(lambda: conv_forward_fast(x, w, b, {'stride': 1, 'pad': 1}), 10)
+    t_loops = _h_best_seconds(lambda: _h_conv_loops(x, w, b, 1, 1), 2)
+    assert t_loops > 20 * t_fast, "conv_forward_fast must be at least 20 times faster than loops over the outputs"
+finally:
+    globals().update(_h_hidden)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fast_backward", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
@@ -1241,43 +1376,78 @@ for conv_param in ({'stride': 1, 'pad': 1}, {'stride': 2, 'pad': 1}):
     db_num = eval_numerical_gradient_array(lambda b: conv_forward_fast(x, w, b, conv_param)[0], b, dout)
     for name, grad, num in (("dx", dx, dx_num), ("dw", dw, dw_num), ("db", db, db_num)):
         err = rel_error(grad, num)
-        print(f"conv_backward_fast {name} relative error (stride {conv_param['stride']}): {err:.2e} (expect 1e-8 or below)")
+        print(f"conv_backward_fast {name} relative error (stride {conv_param['stride']}): {err:.2e} (expect below 1e-7)")
         assert err < 1e-7, (f"conv_backward_fast's {name} disagrees with the numerical gradient (relative error "
-                            f"{err:.2e}) at stride {conv_param['stride']}: col2im must add, not assign, where "
-                            "windows overlap, and must step by the stride")
+                            f"{err:.2e}) at stride {conv_param['stride']}: dw sums d_n cols[n]^T over the images, "
+                            "dcols = w_rows^T d_n goes to the provided col2im with the forward pass's stride and pad")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(12)
-for shape_x, shape_w, stride, pad in (((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),
-                                      ((2, 2, 9, 9), (3, 2, 3, 3), 3, 0),
-                                      ((2, 2, 6, 6), (3, 2, 4, 4), 1, 2)):
-    x = rng.standard_normal(shape_x)
-    w = rng.standard_normal(shape_w)
-    b = rng.standard_normal(shape_w[0])
-    N, C, H, W = shape_x
-    F, _, HH, WW = shape_w
-    Ho, Wo = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
-    out, cache = conv_forward_fast(x, w, b, {'stride': stride, 'pad': pad})
-    dout = rng.standard_normal((N, F, Ho, Wo))
-    dx, dw, db = conv_backward_fast(dout, cache)
-    assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == shape_x
-    assert type(dw) is np.ndarray and dw.dtype == np.float64 and dw.shape == shape_w
-    assert type(db) is np.ndarray and db.dtype == np.float64 and db.shape == (F,)
-    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    xp[:, :, pad:pad + H, pad:pad + W] = x
+def _h_conv_grads(x, w, dout, stride, pad):
+    """The test's own conv backward: dx (N, C, H, W), dw (F, C, HH, WW), db (F,)."""
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     dxp = np.zeros_like(xp)
-    dw_e = np.zeros(shape_w)
-    for i in range(Ho):
-        for j in range(Wo):
-            rows, colsl = slice(i * stride, i * stride + HH), slice(j * stride, j * stride + WW)
-            dw_e += np.einsum('nf,nckl->fckl', dout[:, :, i, j], xp[:, :, rows, colsl])
-            dxp[:, :, rows, colsl] += np.einsum('nf,fckl->nckl', dout[:, :, i, j], w)
-    for got, want in ((dx, dxp[:, :, pad:pad + H, pad:pad + W]), (dw, dw_e), (db, dout.sum(axis=(0, 2, 3)))):
-        diff = got - want
-        assert diff.max() < 1e-10 and diff.min() > -1e-10
+    dw = np.zeros(w.shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            rows, cols = slice(i * stride, i * stride + HH), slice(j * stride, j * stride + WW)
+            dw += np.einsum('nf,nckl->fckl', dout[:, :, i, j], xp[:, :, rows, cols])
+            dxp[:, :, rows, cols] += np.einsum('nf,fckl->nckl', dout[:, :, i, j], w)
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw, dout.sum(axis=(0, 2, 3))
+def _h_conv_backward_loops(x, w, dout, stride, pad):
+    """A loop reference for the timing: two small numpy calls per output value, like the naive layer."""
+    F, _, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp)
+    dw = np.zeros(w.shape)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    rows, cols = slice(i * stride, i * stride + HH), slice(j * stride, j * stride + WW)
+                    dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]
+                    dw[f] += dout[n, f, i, j] * xp[n, :, rows, cols]
+    return dxp, dw
+def _h_best_seconds(fn, repeats):
+    best = float('inf')
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+_h_hidden = {k: globals().pop(k) for k in ('conv_forward_naive', 'conv_backward_naive') if k in globals()}
+try:
+    rng = np.random.default_rng(12)
+    for shape_x, shape_w, stride, pad in (((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),
+                                          ((2, 2, 9, 9), (3, 2, 3, 3), 3, 0),
+                                          ((2, 2, 6, 6), (3, 2, 4, 4), 1, 2)):
+        x = rng.standard_normal(shape_x)
+        w = rng.standard_normal(shape_w)
+        b = rng.standard_normal(shape_w[0])
+        try:
+            out, cache = conv_forward_fast(x, w, b, {'stride': stride, 'pad': pad})
+            dout = rng.standard_normal(np.shape(out))
+            grads = conv_backward_fast(dout, cache)
+        except NameError as error:
+            raise AssertionError(f"conv_forward_fast and conv_backward_fast must not call the loop layers ({error})") from None
+        for name, got, want in zip(("dx", "dw", "db"), grads, _h_conv_grads(x, w, dout, stride, pad)):
+            assert np.shape(got) == want.shape, f"conv_backward_fast's {name} must have its variable's shape"
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10,
+                                       err_msg=f"conv_backward_fast's {name} is wrong with stride {stride}, pad {pad}")
+    x = rng.standard_normal((8, 3, 16, 16))
+    w = rng.standard_normal((8, 3, 3, 3))
+    b = rng.standard_normal(8)
+    out, cache = conv_forward_fast(x, w, b, {'stride': 1, 'pad': 1})
+    dout = rng.standard_normal(np.shape(out))
+    t_fast = _h_best_seconds(lambda: conv_backward_fast(dout, cache), 10)
+    t_loops = _h_best_seconds(lambda: _h_conv_backward_loops(x, w, dout, 1, 1), 1)
+    assert t_loops > 20 * t_fast, "conv_backward_fast must be at least 20 times faster than loops over the outputs"
+finally:
+    globals().update(_h_hidden)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_fast_pool", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Fast max pooling
+# ### Exercise 9: fast max pooling (5 points: forward 2, backward 3; hidden tests at grading)
 #
 # Pooling has no product to hand to BLAS, but the same idea applies: loop over the
 # $ph \cdot pw$ positions **inside** a window, never over the windows.
@@ -1394,21 +1564,43 @@ assert isinstance(out, np.ndarray) and out.shape == (1, 1, 2, 2) and rel_error(o
     f"max_pool_forward_fast with overlapping 3x3 windows, stride 2, on a 5x5 input: expected\n{correct_out}\ngot\n{out}\n"
     "is the general path taken whenever the windows do not tile the input?")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(13)
-for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 9, 9), 3, 3, 3), ((2, 3, 7, 6), 3, 2, 2),
-                                ((1, 2, 5, 5), 2, 2, 1), ((1, 2, 7, 7), 2, 2, 3), ((2, 1, 5, 4), 2, 2, 2)):
-    x = rng.standard_normal(shape_x)
-    N, C, H, W = shape_x
+def _h_pool_loops(x, ph, pw, stride):
+    """The test's own pooling, one small numpy call per output value (also the timing's loop reference)."""
+    N, C, H, W = x.shape
     Ho, Wo = 1 + (H - ph) // stride, 1 + (W - pw) // stride
-    out, _ = max_pool_forward_fast(x, {'pool_height': ph, 'pool_width': pw, 'stride': stride})
-    assert type(out) is np.ndarray and out.dtype == np.float64 and out.shape == (N, C, Ho, Wo)
-    expected = np.full((N, C, Ho, Wo), -np.inf)
-    for i in range(Ho):
-        for j in range(Wo):
-            for k in range(ph):
-                for l in range(pw):
-                    expected[:, :, i, j] = np.maximum(expected[:, :, i, j], x[:, :, i * stride + k, j * stride + l])
-    assert (out == expected).all()
+    out = np.zeros((N, C, Ho, Wo))
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[n, c, i, j] = np.max(x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw])
+    return out
+def _h_best_seconds(fn, repeats):
+    best = float('inf')
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+_h_hidden = {k: globals().pop(k) for k in ('max_pool_forward_naive', 'max_pool_backward_naive') if k in globals()}
+try:
+    rng = np.random.default_rng(13)
+    for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 9, 9), 3, 3, 3), ((2, 3, 7, 6), 3, 2, 2),
+                                    ((1, 2, 5, 5), 2, 2, 1), ((1, 2, 7, 7), 2, 2, 3), ((2, 1, 5, 4), 2, 2, 2)):
+        x = rng.standard_normal(shape_x)
+        try:
+            out, _ = max_pool_forward_fast(x, {'pool_height': ph, 'pool_width': pw, 'stride': stride})
+        except NameError as error:
+            raise AssertionError(f"max_pool_forward_fast must not call the loop layers ({error})") from None
+        expected = _h_pool_loops(x, ph, pw, stride)
+        assert np.shape(out) == expected.shape, f"max_pool_forward_fast's output must be (N, C, H', W') for {ph}x{pw} stride {stride}"
+        assert np.array_equal(out, expected), f"max_pool_forward_fast is wrong for {ph}x{pw} windows, stride {stride}"
+    x = rng.standard_normal((8, 8, 16, 16))
+    t_fast = _h_best_seconds(lambda: max_pool_forward_fast(x, {'pool_height': 2, 'pool_width': 2, 'stride': 2}), 10)
+    t_loops = _h_best_seconds(lambda: _h_pool_loops(x, 2, 2, 2), 2)
+    assert t_loops > 20 * t_fast, "max_pool_forward_fast must be at least 20 times faster than loops over the windows"
+finally:
+    globals().update(_h_hidden)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_max_pool_forward_fast_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -1433,35 +1625,59 @@ for pool_param in ({'pool_height': 2, 'pool_width': 2, 'stride': 2}, {'pool_heig
         f"on an input of equal values with {pool_param} the gradient went to\n{dx_ties[0, 0]}\n"
         "each window must give its whole gradient to one element, the first maximum")
 ### BEGIN HIDDEN TESTS
-x = np.array([[[[1.0, 3.0, 2.0, 2.0],
-                [3.0, 0.0, 2.0, 2.0],
-                [5.0, 4.0, -1.0, -1.0],
-                [-2.0, 5.0, -1.0, -3.0]]]])
-dout = np.array([[[[10.0, 20.0], [30.0, 40.0]]]])
-dx = max_pool_backward_fast(dout, max_pool_forward_fast(x, {'pool_height': 2, 'pool_width': 2, 'stride': 2})[1])
-assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == (1, 1, 4, 4)
-expected = np.zeros((1, 1, 4, 4))
-expected[0, 0, 0, 1], expected[0, 0, 0, 2], expected[0, 0, 2, 0], expected[0, 0, 2, 2] = 10.0, 20.0, 30.0, 40.0
-assert (dx == expected).all()
-rng = np.random.default_rng(14)
-for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 7, 7), 3, 3, 2), ((1, 2, 5, 5), 2, 2, 1),
-                                ((2, 2, 6, 6), 2, 2, 2), ((2, 2, 6, 6), 2, 2, 1)):
-    N, C, H, W = shape_x
-    Ho, Wo = 1 + (H - ph) // stride, 1 + (W - pw) // stride
-    for x in (rng.standard_normal(shape_x), rng.integers(0, 2, size=shape_x).astype(np.float64)):
-        dout = rng.standard_normal((N, C, Ho, Wo))
-        dx = max_pool_backward_fast(dout, max_pool_forward_fast(x, {'pool_height': ph, 'pool_width': pw, 'stride': stride})[1])
-        assert type(dx) is np.ndarray and dx.dtype == np.float64 and dx.shape == shape_x
-        expected = np.zeros(shape_x)
-        for n in range(N):
-            for c in range(C):
-                for i in range(Ho):
-                    for j in range(Wo):
-                        flat = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw].reshape(-1)
-                        k = flat.argmax()
-                        expected[n, c, i * stride + k // pw, j * stride + k % pw] += dout[n, c, i, j]
-        diff = dx - expected
-        assert diff.max() < 1e-12 and diff.min() > -1e-12
+def _h_pool_grad_loops(x, dout, ph, pw, stride):
+    """The test's own pooling backward, one argmax per window (also the timing's loop reference)."""
+    N, C, Ho, Wo = dout.shape
+    dx = np.zeros(x.shape)
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    k = int(np.argmax(x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]))
+                    dx[n, c, i * stride + k // pw, j * stride + k % pw] += dout[n, c, i, j]
+    return dx
+def _h_best_seconds(fn, repeats):
+    best = float('inf')
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+_h_hidden = {k: globals().pop(k) for k in ('max_pool_forward_naive', 'max_pool_backward_naive') if k in globals()}
+try:
+    x = np.array([[[[1.0, 3.0, 2.0, 2.0],
+                    [3.0, 0.0, 2.0, 2.0],
+                    [5.0, 4.0, -1.0, -1.0],
+                    [-2.0, 5.0, -1.0, -3.0]]]])
+    dout = np.array([[[[10.0, 20.0], [30.0, 40.0]]]])
+    try:
+        dx = max_pool_backward_fast(dout, max_pool_forward_fast(x, {'pool_height': 2, 'pool_width': 2, 'stride': 2})[1])
+    except NameError as error:
+        raise AssertionError(f"max_pool_forward_fast and max_pool_backward_fast must not call the loop layers ({error})") from None
+    assert np.array_equal(dx, _h_pool_grad_loops(x, dout, 2, 2, 2)), (
+        "with tied maxima, each window's gradient must go to its first maximum only (row-major)")
+    rng = np.random.default_rng(14)
+    for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 7, 7), 3, 3, 2), ((1, 2, 5, 5), 2, 2, 1),
+                                    ((2, 2, 6, 6), 2, 2, 2), ((2, 2, 6, 6), 2, 2, 1)):
+        N, C, H, W = shape_x
+        Ho, Wo = 1 + (H - ph) // stride, 1 + (W - pw) // stride
+        for x in (rng.standard_normal(shape_x), rng.integers(0, 2, size=shape_x).astype(np.float64)):
+            dout = rng.standard_normal((N, C, Ho, Wo))
+            pool_param = {'pool_height': ph, 'pool_width': pw, 'stride': stride}
+            dx = max_pool_backward_fast(dout, max_pool_forward_fast(x, pool_param)[1])
+            assert np.shape(dx) == shape_x, "max_pool_backward_fast's dx must have x's shape"
+            np.testing.assert_allclose(dx, _h_pool_grad_loops(x, dout, ph, pw, stride), rtol=0, atol=1e-12,
+                                       err_msg=f"max_pool_backward_fast is wrong for {ph}x{pw} windows, stride {stride} "
+                                               "(each window's gradient to its first maximum, added where windows overlap)")
+    x = rng.standard_normal((8, 8, 16, 16))
+    pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
+    out, cache = max_pool_forward_fast(x, pool_param)
+    dout = rng.standard_normal(np.shape(out))
+    t_fast = _h_best_seconds(lambda: max_pool_backward_fast(dout, cache), 10)
+    t_loops = _h_best_seconds(lambda: _h_pool_grad_loops(x, dout, 2, 2, 2), 1)
+    assert t_loops > 20 * t_fast, "max_pool_backward_fast must be at least 20 times faster than loops over the windows"
+finally:
+    globals().update(_h_hidden)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_benchmark", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1469,11 +1685,14 @@ for shape_x, ph, pw, stride in (((2, 3, 8, 6), 2, 2, 2), ((2, 2, 7, 7), 3, 3, 2)
 #
 # First the fast layers must agree with the loops (convolution to about $10^{-9}$
 # relative error or better, pooling exactly), then the timing on the benchmark shapes:
-# convolution of $x$ $(100, 3, 31, 31)$ with $w$ $(25, 3, 3, 3)$, stride 2, pad 1, and
-# $2 \times 2$ pooling with stride 2 on $(100, 3, 32, 32)$. Each layer is timed as the
-# best of several runs (the fast layers' best of hundreds, the loop layers only once in
-# fast mode: they take seconds),
-# with numpy's BLAS on **one thread** (set in the setup cell), like the loops, so the
+# convolution of $x$ $(N, 3, 31, 31)$ with $w$ $(25, 3, 3, 3)$, stride 2, pad 1, and
+# $2 \times 2$ pooling with stride 2 on $(N, 3, 32, 32)$, with $N = 100$ images (the
+# classic benchmark) in the default mode and $N = 10$ in fast mode, where the loop
+# layers would otherwise take most of the notebook's time. Naive and fast layers are
+# timed alike: calls in batches of at least 0.1 s (one call of a loop layer is
+# longer than that, a fast layer's batch holds many calls), the best batch's time per
+# call; one batch per layer in fast mode, three in the default mode. numpy's BLAS runs
+# on **one thread** (set in the setup cell), like the loops, so the
 # ratios compare the algorithms rather than the number of cores. With a compiled (Cython)
 # im2col, the classic assignment reports about 300x (convolution forward), 400x
 # (backward) and 50x (pooling); plain numpy can do as well.
@@ -1505,38 +1724,53 @@ print("(where windows overlap, an input's gradients are added in a different ord
 # %% nbgrader={"grade": false, "grade_id": "benchmark", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from course.lib.timing import best_time  # the fastest of several calls, in seconds
 
-NAIVE_REPEATS = 1 if P.fast else 3
-FAST_REPEATS = 200 if P.fast else 500  # a few ms each: the best of many is robust to a busy machine
+
+def measure(fn, repeats, min_seconds=0.1):
+    """fn's result and its wall seconds per call, naive and fast layers measured alike.
+
+    Calls run in batches lasting at least min_seconds (a single call when one call takes
+    longer: the loop layers), `repeats` batches; the best batch's time per call counts.
+    Returns (the last result of fn(), seconds per call).
+    """
+    best, number = float("inf"), 1
+    for _ in range(repeats):
+        while True:
+            start = time.perf_counter()
+            for _ in range(number):
+                result = fn()
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+            number *= 2  # too short to time reliably: a longer batch
+        best = min(best, elapsed / number)
+    return result, best
+
+
+REPEATS = 1 if P.fast else 3  # batches per layer; the loop layers run once per batch
+BENCH_N = 10 if P.fast else 100  # images: fast mode times the loops on a tenth of the batch
 rng = np.random.default_rng(P.seed)
-bench_x = rng.standard_normal((100, 3, 31, 31))
+bench_x = rng.standard_normal((BENCH_N, 3, 31, 31))
 bench_w = rng.standard_normal((25, 3, 3, 3))
 bench_b = rng.standard_normal(25)
 bench_conv_param = {'stride': 2, 'pad': 1}
-bench_pool_x = rng.standard_normal((100, 3, 32, 32))
+bench_pool_x = rng.standard_normal((BENCH_N, 3, 32, 32))
 bench_pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
+bench_dout = rng.standard_normal((BENCH_N, 25, 16, 16))
+bench_pool_dout = rng.standard_normal((BENCH_N, 3, 16, 16))
 
-out_naive, cache_naive = conv_forward_naive(bench_x, bench_w, bench_b, bench_conv_param)
-out_fast, cache_fast = conv_forward_fast(bench_x, bench_w, bench_b, bench_conv_param)
-bench_dout = rng.standard_normal(out_naive.shape)
-pool_naive, pool_cache_naive = max_pool_forward_naive(bench_pool_x, bench_pool_param)
-pool_fast, pool_cache_fast = max_pool_forward_fast(bench_pool_x, bench_pool_param)
-bench_pool_dout = rng.standard_normal(pool_naive.shape)
-timings = {  # layer: (naive seconds, fast seconds)
-    "conv forward": (
-        best_time(lambda: conv_forward_naive(bench_x, bench_w, bench_b, bench_conv_param), NAIVE_REPEATS),
-        best_time(lambda: conv_forward_fast(bench_x, bench_w, bench_b, bench_conv_param), FAST_REPEATS)),
-    "conv backward": (
-        best_time(lambda: conv_backward_naive(bench_dout, cache_naive), NAIVE_REPEATS),
-        best_time(lambda: conv_backward_fast(bench_dout, cache_fast), FAST_REPEATS)),
-    "pool forward": (
-        best_time(lambda: max_pool_forward_naive(bench_pool_x, bench_pool_param), NAIVE_REPEATS),
-        best_time(lambda: max_pool_forward_fast(bench_pool_x, bench_pool_param), FAST_REPEATS)),
-    "pool backward": (
-        best_time(lambda: max_pool_backward_naive(bench_pool_dout, pool_cache_naive), NAIVE_REPEATS),
-        best_time(lambda: max_pool_backward_fast(bench_pool_dout, pool_cache_fast), FAST_REPEATS)),
-}
-grads_naive = conv_backward_naive(bench_dout, cache_naive)
-grads_fast = conv_backward_fast(bench_dout, cache_fast)
+timings = {}  # layer: (naive seconds, fast seconds)
+(out_naive, cache_naive), t_naive = measure(lambda: conv_forward_naive(bench_x, bench_w, bench_b, bench_conv_param), REPEATS)
+(out_fast, cache_fast), t_fast = measure(lambda: conv_forward_fast(bench_x, bench_w, bench_b, bench_conv_param), REPEATS)
+timings["conv forward"] = (t_naive, t_fast)
+grads_naive, t_naive = measure(lambda: conv_backward_naive(bench_dout, cache_naive), REPEATS)
+grads_fast, t_fast = measure(lambda: conv_backward_fast(bench_dout, cache_fast), REPEATS)
+timings["conv backward"] = (t_naive, t_fast)
+(pool_naive, pool_cache_naive), t_naive = measure(lambda: max_pool_forward_naive(bench_pool_x, bench_pool_param), REPEATS)
+(pool_fast, pool_cache_fast), t_fast = measure(lambda: max_pool_forward_fast(bench_pool_x, bench_pool_param), REPEATS)
+timings["pool forward"] = (t_naive, t_fast)
+_, t_naive = measure(lambda: max_pool_backward_naive(bench_pool_dout, pool_cache_naive), REPEATS)
+_, t_fast = measure(lambda: max_pool_backward_fast(bench_pool_dout, pool_cache_fast), REPEATS)
+timings["pool backward"] = (t_naive, t_fast)
 print(f"benchmark shapes: conv x {bench_x.shape}, w {bench_w.shape}, {bench_conv_param}; "
       f"pool x {bench_pool_x.shape}, {bench_pool_param}")
 print(f"fast vs naive on them: conv out {rel_error(out_naive, out_fast):.1e}, "
@@ -1552,8 +1786,8 @@ for layer, (t_naive, t_fast) in timings.items():
         target = f"~{TARGETS[layer]}x: " + ("reached" if speedups[layer] >= TARGETS[layer] else "NOT reached on this machine")
     print(f"{layer:<14} {t_naive * 1e3:8.1f}ms {t_fast * 1e3:8.3f}ms {speedups[layer]:8.0f}x   {target}")
 cols_bytes = np.prod(bench_w.shape[1:]) * np.prod(out_naive.shape[:1] + out_naive.shape[2:]) * bench_x.itemsize  # C HH WW x N H' W' numbers
-tiles = bench_pool_x.reshape(100, 3, 16, 2, 16, 2)  # (N, C, H', ph, W', pw), a view
-t_tiles = best_time(lambda: tiles.max(axis=(3, 5)), FAST_REPEATS)
+tiles = bench_pool_x.reshape(BENCH_N, 3, 16, 2, 16, 2)  # (N, C, H', ph, W', pw), a view
+_, t_tiles = measure(lambda: tiles.max(axis=(3, 5)), REPEATS)
 print(f"\npooling forward by tiles.max(axis=(3, 5)) instead: {t_tiles * 1e3:.3f} ms "
       f"({t_tiles / timings['pool forward'][1]:.1f} times the time of max_pool_forward_fast)")
 print(f"memory: x holds {bench_x.nbytes / 1e6:.1f} MB, its im2col matrix {cols_bytes / 1e6:.1f} MB "
@@ -1568,8 +1802,8 @@ ax.set_yticks(positions, labels)
 ax.set_xscale("log")
 ax.set_xlabel("time (ms, log scale)")
 ax.invert_yaxis()
-ax.legend()
-ax.set_title("naive loops against the fast layers, one thread")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)  # below the axes: no bar hidden
+ax.set_title(f"naive loops against the fast layers, one thread, {BENCH_N} images")
 fig.tight_layout()
 show(fig)
 
@@ -1607,40 +1841,38 @@ else:
     out_t = torch_step()
     print(f"PyTorch {torch.__version__} against conv_forward_fast: out {rel_error(out_t.detach().numpy(), out_fast):.1e}, "
           f"dx {rel_error(x_t.grad.numpy(), grads_fast[0]):.1e}, dw {rel_error(w_t.grad.numpy(), grads_fast[1]):.1e}")
-    t_numpy = best_time(numpy_step, FAST_REPEATS)
-    t_torch = best_time(torch_step, FAST_REPEATS)
+    t_numpy = best_time(numpy_step, 20)
+    t_torch = best_time(torch_step, 20)
     print(f"forward + backward, float64, one thread: numpy {t_numpy * 1e3:.2f} ms, "
           f"PyTorch {t_torch * 1e3:.2f} ms; ours takes {t_numpy / t_torch:.1f} times as long")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "q_im2col_question", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# **Inline question 2 (3 points).** Why is the im2col convolution so much faster than
-# the loops, although it performs the same multiplications (and copies the input
-# first)? What does it cost in memory, in general and on the benchmark (the benchmark
-# cell prints the sizes)? When would that cost matter?
+# **Inline question 2 (3 points, graded by hand).** The im2col convolution copies
+# its input before it multiplies. (a) How many numbers does that copy hold, in general
+# (in terms of $N, C, H', W', HH, WW$) and compared with the input, and how large is
+# it on the benchmark (the benchmark cell prints the sizes)? (b) How does the ratio
+# change for a "same" $3 \times 3$ convolution at stride 1, or $5 \times 5$ filters?
+# (c) When would that cost matter, and what do libraries do instead?
 #
 # Answer in the next cell.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_im2col", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
-# **Answer.** The loops run $N F H' W'$ iterations of the Python interpreter, each a
-# tiny numpy call on $C \cdot HH \cdot WW$ numbers whose fixed overhead (a few
-# microseconds: building slices and temporaries, dispatching) dwarfs the arithmetic.
-# im2col replaces them with one copy into regular matrices and $N$ matrix products of
-# $F \times C\,HH\,WW$ by $C\,HH\,WW \times H' W'$ (one `matmul` call), executed by
-# BLAS in compiled code that is blocked for the caches and vectorised (SIMD); the
-# backward pass is two more batched products and $HH \cdot WW$ large strided additions. The work is the same; the
-# overhead per multiplication is gone. The price is memory: `cols` holds every window
-# separately, $C \cdot HH \cdot WW \cdot N H' W'$ numbers instead of the input's
-# $N C H W$, about $HH \cdot WW / \text{stride}^2$ times as much, every input pixel
-# being copied once per window that covers it. On the benchmark (3x3 filters, stride 2)
-# that is about $9/4$, a few megabytes; a "same" $3 \times 3$ convolution at stride 1
-# makes it 9 times the input, $5 \times 5$ filters 25 times, and the matrix is kept in
-# the cache for the backward pass, for every layer of the network at once. With large
-# batches, large images or many layers (and on a GPU with limited memory), that is
-# what runs out first, which is why libraries use implicit GEMM, FFT or Winograd
-# algorithms that never materialise it.
+# **Answer.** (a) `cols` holds every window separately, $C \cdot HH \cdot WW \cdot N H' W'$
+# numbers instead of the input's $N C H W$: about $HH \cdot WW / \text{stride}^2$ times
+# as much, every input pixel being copied once per window that covers it. On the
+# benchmark (3x3 filters, stride 2) that is about $9/4$ (the cell prints 2.4, the
+# padding included), around a megabyte. (b) A "same" $3 \times 3$ convolution at
+# stride 1 makes it 9 times the input, $5 \times 5$ filters 25 times. (c) The matrix
+# is also kept in the cache for the backward pass, for every layer of the network at
+# once, so with large batches, large images or many layers (and on a GPU with limited
+# memory) it is what runs out first. Libraries therefore use algorithms that never
+# materialise it: implicit GEMM (forming the matrix tile by tile inside the product),
+# FFT or Winograd convolutions, or direct convolution kernels.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_sandwich", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Sandwich layers and a convolutional network
+#
+# ### Exercise 10: sandwich layers (3 points; hidden tests at grading)
 #
 # Some layers always come together. A **sandwich layer** is a forward function that
 # calls them in order and returns one cache holding theirs, and a backward function
@@ -2071,10 +2303,10 @@ print("conv_relu_pool  dx {:.1e}  dw {:.1e}  db {:.1e}".format(
     rel_error(dx, eval_numerical_gradient_array(lambda x: conv_relu_pool_forward(x, w, b, conv_param, pool_param)[0], x, dout)),
     rel_error(dw, eval_numerical_gradient_array(lambda w: conv_relu_pool_forward(x, w, b, conv_param, pool_param)[0], w, dout)),
     rel_error(db, eval_numerical_gradient_array(lambda b: conv_relu_pool_forward(x, w, b, conv_param, pool_param)[0], b, dout))))
-print("(expect 1e-8 or below; ReLU's kink can occasionally give a larger error at one element)")
+print("(expect below 1e-7; ReLU's kink can occasionally give a larger error at one element)")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_convnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### A three-layer convolutional network
+# ### Exercise 11: a three-layer convolutional network (5 points: initialisation 1, loss and gradients 4; hidden tests at grading)
 #
 # $$\text{conv} \to \text{ReLU} \to 2 \times 2 \text{ max pool} \to \text{affine} \to
 #   \text{ReLU} \to \text{affine} \to \text{softmax}$$
@@ -2185,23 +2417,25 @@ for name, shape in expected_shapes.items():
 assert not model.params['b1'].any() and not model.params['b2'].any() and not model.params['b3'].any(), "biases start at zero"
 assert 0.4 < model.params['W2'].std() < 0.6, f"W2's standard deviation is {model.params['W2'].std():.3f}, expected weight_scale = 0.5"
 ### BEGIN HIDDEN TESTS
-m1 = ThreeLayerConvNet(input_dim=(3, 10, 12), num_filters=6, filter_size=5, hidden_dim=40, num_classes=4,
+m1 = ThreeLayerConvNet(input_dim=(3, 10, 12), num_filters=6, filter_size=5, hidden_dim=400, num_classes=50,
                        weight_scale=2e-2, seed=3)
-m2 = ThreeLayerConvNet(input_dim=(3, 10, 12), num_filters=6, filter_size=5, hidden_dim=40, num_classes=4,
+m2 = ThreeLayerConvNet(input_dim=(3, 10, 12), num_filters=6, filter_size=5, hidden_dim=400, num_classes=50,
                        weight_scale=2e-2, seed=3)
-shapes = {'W1': (6, 3, 5, 5), 'b1': (6,), 'W2': (180, 40), 'b2': (40,), 'W3': (40, 4), 'b3': (4,)}
-assert sorted(m1.params) == sorted(shapes)
+m3 = ThreeLayerConvNet(input_dim=(3, 10, 12), num_filters=6, filter_size=5, hidden_dim=400, num_classes=50,
+                       weight_scale=2e-2, seed=4)
+shapes = {'W1': (6, 3, 5, 5), 'b1': (6,), 'W2': (180, 400), 'b2': (400,), 'W3': (400, 50), 'b3': (50,)}
+assert sorted(m1.params) == sorted(shapes), "params must have exactly the keys W1, b1, W2, b2, W3, b3"
 for k, s in shapes.items():
-    assert type(m1.params[k]) is np.ndarray and m1.params[k].dtype == np.float64 and m1.params[k].shape == s
-    assert type(m2.params[k]) is np.ndarray and m2.params[k].dtype == np.float64 and m2.params[k].shape == s
-    assert (m1.params[k] == m2.params[k]).all()
+    value = np.asarray(m1.params[k])
+    assert value.shape == s and value.dtype == np.float64, f"params[{k!r}] must be float64 of the documented shape"
+    assert np.array_equal(m1.params[k], m2.params[k]), "the same seed must give the same parameters"
 for k in ('b1', 'b2', 'b3'):
-    assert (m1.params[k] == 0).all()
-for k in ('W1', 'W2'):
-    sd = m1.params[k].std()
-    assert 0.017 < sd < 0.023 and -0.005 < m1.params[k].mean() < 0.005
-_h_reg = float(m1.reg)
-assert _h_reg == 0.0
+    assert np.all(np.asarray(m1.params[k]) == 0), "the biases must start at zero"
+for k in ('W1', 'W2', 'W3'):
+    assert 0.017 < np.std(m1.params[k]) < 0.023, f"{k} must have standard deviation weight_scale"
+    assert abs(np.mean(m1.params[k])) < 0.005, f"{k} must have mean zero"
+    assert not np.array_equal(m1.params[k], m3.params[k]), "different seeds must give different weights"
+assert float(m1.reg) == 0.0, "reg must default to 0"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_ThreeLayerConvNet_loss", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
@@ -2386,8 +2620,10 @@ print(f"largest relative error: {max(result.rel_error for result in report.value
 #
 # First a sanity check every new model deserves: it must be able to **overfit** a tiny
 # training set, 50 examples, to 100% training accuracy (while the validation accuracy
-# stays far lower). Then the real run, whose target is at least **97% test accuracy**
-# on the fixed split.
+# stays far lower). Then the real run, whose target is at least **96% test accuracy**
+# on the fixed split. The master's solution was measured at 97.2% to 97.5% with the seeds 0 to 6
+# (350 or 351 of the 360 test images), so the target leaves a correct solution a
+# margin of four images or more; the cell prints yours.
 
 # %% nbgrader={"grade": false, "grade_id": "digits_data", "locked": true, "schema_version": 3, "solution": false, "task": false}
 digits = load_dataset("digits")
@@ -2440,10 +2676,12 @@ history = train(convnet.loss, convnet.params, data, sgd_momentum,
                 learning_rate=2e-2, optim_config={'momentum': 0.9}, lr_decay=0.9,
                 num_epochs=NUM_EPOCHS, batch_size=25, seed=P.seed, progress=not P.quiet)
 test_acc = accuracy(convnet.loss, data['X_test'], data['y_test'])
+TARGET = 0.96
 print(f"{NUM_EPOCHS} epochs in {history.seconds:.1f} s: best validation accuracy {history.best_val_acc:.1%}, "
-      f"test accuracy {test_acc:.1%} (target: at least 97%)")
+      f"test accuracy {test_acc:.1%} (target: at least {TARGET:.0%}, margin "
+      f"{round((test_acc - TARGET) * len(data['y_test']))} test images)")
 show(plot_training_curves(history, title="ThreeLayerConvNet on the digits"))
-assert test_acc >= 0.97, (f"test accuracy {test_acc:.1%}, expected at least 97%: check the gradient checks "
+assert test_acc >= TARGET, (f"test accuracy {test_acc:.1%}, expected at least {TARGET:.0%}: check the gradient checks "
                           "and the overfitting test above, then the training curves")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -2472,5 +2710,5 @@ for layer, ratio in speedups.items():
 print(f"overfitting 50 digits: training accuracy {small_train_acc:.0%} "
       f"(target 100%: {'reached' if small_train_acc == 1.0 else 'not reached'})")
 print(f"ThreeLayerConvNet on the digits: test accuracy {test_acc:.1%} after {NUM_EPOCHS} epochs "
-      f"(target >= 97%: {'reached' if test_acc >= 0.97 else 'not reached'})")
+      f"(target >= {TARGET:.0%}: {'reached' if test_acc >= TARGET else 'not reached'})")
 print(f"notebook time: {time.perf_counter() - NOTEBOOK_START:.0f} s ({'fast' if P.fast else 'default'} mode)")

@@ -1,0 +1,192 @@
+"""Notebooks 03 and 04 (issue 15): wrong answers the graded tests must catch, and
+correct answers (variants the docstrings allow) they must accept.
+
+Same machinery as tests/test_hidden_tests_catch_mistakes.py (exercise_runner.py
+runs one exercise in-process: its provided cells, the mutated solution, its
+test cells):
+
+- a mistake must make some test cell raise, whole cells and hidden blocks alone;
+- a correct variant must pass every test cell, whole and hidden block alone.
+
+The 04 cases of fast layers that are not fast (they call the naive loops, or loop
+themselves) prepend the loops to the solution cell, as a student's notebook would
+hold them above.
+"""
+from __future__ import annotations
+
+import pytest
+
+from exercise_runner import apply_mutation, master
+from test_hidden_tests_catch_mistakes import NB03, NB04, Mistake, _caught
+
+pytestmark = pytest.mark.mutation
+
+
+def _loops(stem: str, rename: dict | None = None) -> str:
+    """The master's loop-layer solution of stem (optionally renamed), to paste above a fast layer."""
+    source = master(NB04).solution_source(stem)
+    for old, new in (rename or {}).items():
+        source = source.replace(old, new)
+    return source + "\n\n"
+
+
+CONV_LOOPS = _loops("conv_forward_naive")
+CONV_LOOPS_PRIVATE = _loops("conv_forward_naive", {"conv_forward_naive": "_my_conv_forward",
+                                                   "conv_backward_naive": "_my_conv_backward"})
+POOL_LOOPS = _loops("max_pool_forward_naive")
+POOL_LOOPS_PRIVATE = _loops("max_pool_forward_naive", {"max_pool_forward_naive": "_my_pool_forward",
+                                                       "max_pool_backward_naive": "_my_pool_backward"})
+CONV_DEF = "def conv_forward_fast(x, w, b, conv_param):"
+POOL_DEF = "def max_pool_forward_fast(x, pool_param):"
+
+MISTAKES = [
+    # -- 03 -------------------------------------------------------------------------------
+    Mistake(NB03, "two_layer_net", "loss = float(data_loss + reg_loss)", "loss = np.array([data_loss + reg_loss])",
+            "loss returned as a one-element array, not a number"),
+    Mistake(NB03, "two_layer_net", 'grads["W2"] = A.T @ dscores + reg * W2', 'grads["W2"] = A.T @ dscores',
+            "penalty's gradient missing on W2"),
+    Mistake(NB03, "rmsprop", 'np.sqrt(cache + config["epsilon"])', "np.sqrt(cache + 1e-8)",
+            "RMSProp ignoring config['epsilon']"),
+    Mistake(NB03, "rmsprop", 'np.sqrt(cache + config["epsilon"])', 'np.sqrt(cache) + config["epsilon"] ** 0.5',
+            "RMSProp with sqrt(epsilon) outside the root (neither convention)"),
+    Mistake(NB03, "adam", "t = t + 1", "t = t + 2", "Adam counting two steps per call"),
+    Mistake(NB03, "init_two_layer_model", '"W2": std * rng.standard_normal((hidden_size, output_size)),',
+            '"W2": std * rng.standard_normal((hidden_size, output_size)) / np.sqrt(hidden_size),',
+            "W2 scaled by 1/sqrt(hidden) instead of std"),
+    Mistake(NB03, "tuned_settings", '"digits": {"hidden_size": 100, "learning_rate": 0.12,',
+            '"digits": {"hidden_size": 100, "learning_rate": 0.0005,', "tuned settings that underfit (tiny learning rate)"),
+    Mistake(NB03, "tuned_settings", '"digits": {"hidden_size": 100,', '"digits": {"hidden_size": 1000,',
+            "tuned settings beyond what the grader can afford"),
+    Mistake(NB03, "tuned_settings", '"reg": 2.3e-3, "num_epochs": 20}', '"reg": 2.3e-3, "num_epochs": 20.5}',
+            "a fractional number of epochs"),
+    # -- 04: fast layers that are not fast --------------------------------------------------
+    Mistake(NB04, "conv_forward_fast",
+            (CONV_DEF, "cols = im2col(x, HH, WW, stride, pad)", "x_shape, cols, w, conv_param = cache"),
+            (CONV_LOOPS + CONV_DEF, "return conv_forward_naive(x, w, b, conv_param)",
+             "return conv_backward_naive(dout, cache)"),
+            "fast convolution that calls the naive loops"),
+    Mistake(NB04, "conv_forward_fast",
+            (CONV_DEF, "cols = im2col(x, HH, WW, stride, pad)", "x_shape, cols, w, conv_param = cache"),
+            (CONV_LOOPS_PRIVATE + CONV_DEF, "return _my_conv_forward(x, w, b, conv_param)",
+             "return _my_conv_backward(dout, cache)"),
+            "fast convolution that loops over the outputs itself"),
+    Mistake(NB04, "max_pool_forward_fast",
+            (POOL_DEF, "ph, pw, stride = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']\n"
+                       "    N, C, H, W = x.shape",
+             "path, x_or_shape, windows, out, pool_param = cache"),
+            (POOL_LOOPS + POOL_DEF, "return max_pool_forward_naive(x, pool_param)\n    N, C, H, W = x.shape",
+             "return max_pool_backward_naive(dout, cache)"),
+            "fast pooling that calls the naive loops"),
+    Mistake(NB04, "max_pool_forward_fast",
+            (POOL_DEF, "ph, pw, stride = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']\n"
+                       "    N, C, H, W = x.shape",
+             "path, x_or_shape, windows, out, pool_param = cache"),
+            (POOL_LOOPS_PRIVATE + POOL_DEF, "return _my_pool_forward(x, pool_param)\n    N, C, H, W = x.shape",
+             "return _my_pool_backward(dout, cache)"),
+            "fast pooling that loops over the windows itself"),
+    # -- 04: dropout, the convnet's initialisation --------------------------------------------
+    Mistake(NB04, "dropout_forward", "rng = np.random.default_rng(dropout_param.get('seed'))",
+            "rng = np.random.default_rng(dropout_param.get('seed', 0))",
+            "dropout drawing the same mask at every unseeded call"),
+    Mistake(NB04, "ThreeLayerConvNet",
+            "self.params['W3'] = weight_scale * rng.standard_normal((hidden_dim, num_classes))",
+            "self.params['W3'] = np.zeros((hidden_dim, num_classes))", "W3 initialised to zero"),
+    Mistake(NB04, "ThreeLayerConvNet",
+            "self.params['W3'] = weight_scale * rng.standard_normal((hidden_dim, num_classes))",
+            "self.params['W3'] = rng.standard_normal((hidden_dim, num_classes)) / np.sqrt(hidden_dim)",
+            "W3 scaled by 1/sqrt(hidden) instead of weight_scale"),
+    Mistake(NB04, "ThreeLayerConvNet", "rng = np.random.default_rng(seed)", "rng = np.random.default_rng(0)",
+            "the seed ignored"),
+    # -- 04: image_filters, graded by effect --------------------------------------------------
+    Mistake(NB04, "image_filters", ("w[0] = box / 3.0", "w[1] = sobel / 3.0"),
+            ("w[0, :, 1, 1] = [0.3, 0.6, 0.1]", "w[1, 2] = sobel.T"),
+            "the first edition's filters: grayscale and horizontal edges"),
+    Mistake(NB04, "image_filters", "w[0] = box / 3.0", "w[0] = box", "blur whose weights add up to 3 (per channel)"),
+    Mistake(NB04, "image_filters", "w[0] = box / 3.0", "w[0, :, 1, 1] = 1.0 / 3.0",
+            "an identity filter instead of a blur"),
+    Mistake(NB04, "image_filters", "w[0] = box / 3.0",
+            "w[0] = (2.0 * np.eye(3)[1][:, None] * np.eye(3)[1][None, :] - box) / 3.0",
+            "a sharpening filter (negative taps) instead of a blur"),
+    Mistake(NB04, "image_filters", "w[1] = sobel / 3.0", "w[1] = sobel.T / 3.0",
+            "horizontal instead of vertical edges"),
+    Mistake(NB04, "image_filters", "b[1] = 128.0", "b[1] = 0.0", "edge filter without the 128 bias"),
+    Mistake(NB04, "image_filters", "w[1] = sobel / 3.0", "w[1] = (sobel + 1.0 / 9.0) / 3.0",
+            "edge filter that also responds to brightness"),
+]
+
+CORRECT = [
+    # -- 03 -------------------------------------------------------------------------------
+    Mistake(NB03, "two_layer_net", "loss = float(data_loss + reg_loss)", "loss = np.asarray(data_loss + reg_loss)",
+            "loss as a 0-d array"),
+    Mistake(NB03, "two_layer_net", "grads = {}", 'grads = __import__("collections").OrderedDict()',
+            "grads as an OrderedDict"),
+    Mistake(NB03, "two_layer_net", "dZ = dA * (Z > 0)", "dZ = np.where(Z > 0, dA, 0.0)",
+            "ReLU gradient with np.where"),
+    Mistake(NB03, "adam", "t = t + 1", "t = t + 1.0", "Adam's t stored as a float"),
+    Mistake(NB03, "rmsprop", 'np.sqrt(cache + config["epsilon"])', '(np.sqrt(cache) + config["epsilon"])',
+            "RMSProp with epsilon outside the root (PyTorch, cs231n since 2016)"),
+    Mistake(NB03, "init_two_layer_model", '"W1": std * rng.standard_normal((input_size, hidden_size)),',
+            '"W1": rng.normal(0.0, std, size=(input_size, hidden_size)),', "weights drawn with rng.normal"),
+    Mistake(NB03, "sgd", 'next_w = w - config["learning_rate"] * dw',
+            'w -= config["learning_rate"] * dw\n    next_w = w', "SGD updating w in place"),
+    Mistake(NB03, "tuned_settings",
+            '"digits": {"hidden_size": 100, "learning_rate": 0.12, "reg": 2.3e-3, "num_epochs": 20}',
+            '"digits": dict(hidden_size=np.int64(200), learning_rate=0.1, reg=0.0, num_epochs=30)',
+            "other good settings, with numpy integers"),
+    # -- 04 -------------------------------------------------------------------------------
+    Mistake(NB04, "dropout_forward", "mask = (rng.random(x.shape) < p) / p",
+            "mask = rng.binomial(1, p, size=x.shape) / p", "dropout mask from rng.binomial"),
+    Mistake(NB04, "ThreeLayerConvNet",
+            "self.params['W3'] = weight_scale * rng.standard_normal((hidden_dim, num_classes))",
+            "self.params['W3'] = rng.normal(0.0, weight_scale, size=(hidden_dim, num_classes))",
+            "W3 drawn with rng.normal"),
+    Mistake(NB04, "conv_forward_fast", "out = w.reshape(F, -1) @ cols",
+            "out = np.einsum('fk,nkp->nfp', w.reshape(F, -1), cols)", "im2col product by einsum"),
+    Mistake(NB04, "max_pool_forward_fast",
+            "windows = tiles.transpose(3, 5, 0, 1, 2, 4).reshape(ph * pw, N, C, H_out, W_out)  # one copy\n"
+            "        out = windows.max(axis=0)",
+            "windows = tiles.transpose(3, 5, 0, 1, 2, 4).reshape(ph * pw, N, C, H_out, W_out)\n"
+            "        out = tiles.max(axis=(3, 5))",
+            "pooling forward reduced over the in-window axes"),
+    Mistake(NB04, "image_filters", ("w[0] = box / 3.0", "w[1] = sobel / 3.0"),
+            ("w[0, 1] = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16.0", "w[1, 2] = -sobel"),
+            "Gaussian blur on the green channel, right-minus-left Sobel on the blue one"),
+    Mistake(NB04, "image_filters", ("w[0] = box / 3.0", "w[1] = sobel / 3.0", "b = np.zeros(2)"),
+            ("w[0, :, 1, :] = 1.0 / 9.0", "w[1, 0] = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]",
+             "b = np.zeros(2, dtype=np.int64)"),
+            "a horizontal smear, Prewitt on the red channel, integer biases"),
+]
+
+
+def _param(case: Mistake):
+    return pytest.param(case, id=f"{case.notebook[:2]}-{case.stem}-{case.why}")
+
+
+@pytest.mark.parametrize("case", [_param(m) for m in MISTAKES + CORRECT])
+def test_case_applies_once(case):
+    source = master(case.notebook).solution_source(case.stem)
+    assert apply_mutation(source, case.old, case.new) != source
+
+
+@pytest.mark.parametrize("mistake", [_param(m) for m in MISTAKES])
+def test_test_cells_catch_mistake(mistake):
+    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new)
+    assert _caught(result), f"{mistake.why}: every test cell of {mistake.stem} passes: {result.describe()}"
+
+
+@pytest.mark.parametrize("mistake", [_param(m) for m in MISTAKES])
+def test_hidden_tests_catch_mistake(mistake):
+    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new, hidden_only=True)
+    assert _caught(result), f"{mistake.why}: every hidden block of {mistake.stem} passes: {result.describe()}"
+
+
+@pytest.mark.parametrize("variant", [_param(m) for m in CORRECT])
+def test_correct_variant_passes(variant):
+    result = master(variant.notebook).run(variant.stem, variant.old, variant.new)
+    assert result.passed, f"{variant.why} is correct but loses points: {result.describe()}"
+
+
+@pytest.mark.parametrize("variant", [_param(m) for m in CORRECT])
+def test_correct_variant_passes_hidden_tests_alone(variant):
+    result = master(variant.notebook).run(variant.stem, variant.old, variant.new, hidden_only=True)
+    assert result.passed, f"{variant.why} is correct but fails the hidden tests: {result.describe()}"

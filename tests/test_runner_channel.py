@@ -179,6 +179,18 @@ def test_a_call_past_its_limit_is_interrupted_and_the_kernel_serves_the_next(ns,
     assert ns["scale"](np.ones(1), 3.0)[0] == 3.0
 
 
+def test_an_answer_over_the_size_limit_is_refused(kernel):
+    channel = KernelChannel(kernel[0].get_connection_info(), call_timeout=5, max_message_chars=50_000)
+    try:
+        channel.begin_cell()
+        scale = resolve(channel, {"scale"})["scale"]
+        assert scale(np.ones(10), 1.0).shape == (10,)
+        with pytest.raises(ChannelFailure, match="exceeds the limit of 50000"):
+            scale(np.ones(10_000), 1.0)  # 80 kB back
+    finally:
+        channel.close()
+
+
 def test_calls_end_with_the_test_cells_time_limit(ns, channel):
     channel.begin_cell(timeout=1)
     with pytest.raises(CallTimeout, match=r"spin did not return before the test cell's time limit \(1 s\)"):

@@ -168,23 +168,22 @@ MAGIC_RETURNS = {
     "object-array": (MAGIC, "def scale_vector(x, k):\n    return np.array([Magic() for _ in x], dtype=object)"),
 }
 PEEK = """
-    import gc, inspect, linecache, sys
+    import inspect, linecache, sys
     peeked = []
     def peek():
-        if peeked:  # once is enough (the gc walk is slow)
+        if peeked:
             return
         peeked.append(True)
-        found = []
-        for frame in inspect.stack():
-            found.append(f"frame {frame.filename}: {frame.code_context}")
-        for filename in list(linecache.cache):
-            found.append("".join(linecache.getlines(filename)))
+        found = [f"frame {frame.filename}: {frame.code_context}" for frame in inspect.stack()]
+        found += ["".join(linecache.getlines(filename)) for filename in list(linecache.cache)]
         shell = get_ipython()
-        found.extend(shell.user_ns.get("In", []))
-        found.extend(str(entry) for entry in shell.history_manager.input_hist_raw)
-        for obj in gc.get_objects():
-            items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else ()
-            found.extend(item for item in items if isinstance(item, str) and "assert" in item)
+        found += list(shell.user_ns.get("In", [])) + [str(e) for e in shell.history_manager.input_hist_raw]
+        for module in list(sys.modules.values()):
+            for value in list(getattr(module, "__dict__", {}).values()):
+                if isinstance(value, str) and "assert" in value:
+                    found.append(value)
+                elif isinstance(value, (list, tuple)):
+                    found += [v for v in value[:1000] if isinstance(v, str) and "assert" in v]
         print("PEEKED:", "\\n".join(found)[-200000:])
 """
 

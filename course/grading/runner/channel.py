@@ -36,10 +36,11 @@ import zmq
 from jupyter_client.blocking.client import BlockingKernelClient
 
 from .agent import SERVE_CODE, install_code
-from .codec import BadMessage, dumps, loads
+from .codec import MAX_MESSAGE_CHARS, BadMessage, dumps, loads
 
 GRACE = 10.0  # s for the kernel to answer after an interrupt
 MAX_STREAM_CHARS = 1_000_000  # student output kept per call
+HEARTBEAT_LOST = 10.0  # s without heartbeat before the kernel counts as dead (a loaded machine misses beats)
 
 
 class ChannelFailure(Exception):
@@ -67,15 +68,20 @@ class KernelChannel:
 
     connection: the kernel's connection info (as in a connection file).
     call_timeout: seconds per top-level call (None: no limit).
+    max_message_chars: the largest answer accepted from the kernel.
     """
 
-    def __init__(self, connection: dict, call_timeout: float | None = 300.0):
-        self.client = BlockingKernelClient()
+    def __init__(self, connection: dict, call_timeout: float | None = 300.0,
+                 max_message_chars: int = MAX_MESSAGE_CHARS):
+        context = zmq.Context()
+        # a frame much bigger than the largest message drops the connection unread
+        context.setsockopt(zmq.MAXMSGSIZE, max_message_chars + (16 << 20))
+        self.max_message_chars = max_message_chars
+        self.client = BlockingKernelClient(context=context)
         self.client.load_connection_info(connection)
         self.client.start_channels()
         self.call_timeout = call_timeout
         self.callbacks: dict[int, object] = {}
-        self.sent_code: list[str] = []  # every execute_request's code, for audits
         self._active: str | None = None  # msg_id of the top-level request being served
         self._deadline: float | None = None
         self._broken: str | None = None
@@ -133,7 +139,7 @@ class KernelChannel:
         call = None if self.call_timeout is None else now + self.call_timeout
         if self.cell_deadline is not None and (call is None or self.cell_deadline < call):
             return self.cell_deadline, f"before the test cell's time limit ({self.cell_timeout:g} s)"
-        return call, f"within {self.call_timeout:g} s"
+        return call, "" if call is None else f"within {self.call_timeout:g} s"
 
     def begin_cell(self, timeout: float | None = None) -> None:
         """Before each test cell (which may run `timeout` s): (re)define the
@@ -153,7 +159,6 @@ class KernelChannel:
             self._active = None
 
     def _execute(self, code: str) -> str:
-        self.sent_code.append(code)
         return self.client.execute(code, silent=True, store_history=False,
                                    allow_stdin=True, stop_on_error=False)
 
@@ -208,7 +213,7 @@ class KernelChannel:
             poller.register(socket, zmq.POLLIN)
         names = {self.client.stdin_channel: "stdin", self.client.iopub_channel: "iopub",
                  self.client.shell_channel: "shell"}
-        last_beat_check = time.monotonic()
+        beating_at = time.monotonic()
         while True:
             remaining = None if self._deadline is None else self._deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
@@ -222,11 +227,11 @@ class KernelChannel:
                     raise ChannelFailure(f"{label}: unreadable message from the kernel ({type(err).__name__})") from None
                 if msg.get("parent_header", {}).get("msg_id") == self._active:
                     yield names[channel], msg
-            if time.monotonic() - last_beat_check > 1.0:
-                last_beat_check = time.monotonic()
-                if not self.client.is_alive():
-                    self._broken = "the kernel died"
-                    raise ChannelFailure(f"{label}: the kernel died")
+            if self.client.is_alive():
+                beating_at = time.monotonic()
+            elif time.monotonic() - beating_at > HEARTBEAT_LOST:
+                self._broken = "the kernel died"
+                raise ChannelFailure(f"{label}: the kernel died (no heartbeat for {HEARTBEAT_LOST:g} s)")
 
     def _next_prompt(self, label: str) -> dict:
         for where, msg in self._messages(label):
@@ -234,7 +239,7 @@ class KernelChannel:
                 self._stream(msg)
             elif where == "stdin" and msg["header"].get("msg_type") == "input_request":
                 try:
-                    return loads(msg["content"].get("prompt"))
+                    return loads(msg["content"].get("prompt"), self.max_message_chars)
                 except BadMessage as err:
                     raise ChannelFailure(f"{label}: the kernel's answer was refused: {err}") from None
             elif where == "shell" and msg["header"].get("msg_type") == "execute_reply":

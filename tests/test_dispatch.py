@@ -176,7 +176,7 @@ def test_a_run_that_changes_grading_files_stops_grading(class_folder, tmp_path, 
     for student in ("classmate-1", "classmate-2", "classmate-3", "classmate-4"):
         subs.write_submission(folder, student, NAME, subs.blank_submission(released))
     config_before = (layout.course_dir / "nbgrader_config.py").read_text()
-    with pytest.raises(CourseError, match="grading stopped.*attacker.*nbgrader_config.py") as stopped:
+    with pytest.raises(CourseError, match=r"(?s)grading stopped.*attacker.*nbgrader_config.py") as stopped:
         grade([NAME], submissions=folder, layout=layout, jobs=jobs, sandbox=False, export_csv=False)
     changed_here = (layout.course_dir / "nbgrader_config.py").read_text() != config_before
     assert changed_here == (jobs == 1)

@@ -71,7 +71,6 @@ class Where:
 
     jobs: int = 1
     client: object = None
-    scheduler: str = ""
 
 
 @contextmanager
@@ -92,7 +91,7 @@ def grading_on(jobs: int | None = None, scheduler: str | None = None):
                           f"(`dask scheduler`, then `dask worker {scheduler}` on each grading "
                           "machine) or check the address") from err
     try:
-        yield Where(0, client, scheduler)
+        yield Where(0, client)
     finally:
         client.close()
 

@@ -1,17 +1,21 @@
-"""The `course` command: thin shells over functions that the tests call directly.
+"""The course's command: run the notebooks, release them to students, grade, give feedback.
 
     course doctor                      what is installed, what is missing, what to do
     course data download NAME|all      fetch and verify a full data set
-    course data list                   the registry and what is present
+    course data list                   the data sets and which are present
     course data verify [NAME...]       re-hash the files against their published md5s
     course run [NAME...]               execute master notebooks headless
-    course release [NAME...]           make and verify the student versions
+    course release [NAME...]           make and verify the student versions and their install files
+    course validate NOTEBOOK           run a notebook and list which exercises pass their visible tests
     course collect NAME ZIP|FOLDER     take an LMS download into autograde/submitted/
     course grade [NAME...]             autograde new or changed submissions, export grades.csv
     course export                      grades.csv again from the gradebook
     course feedback [NAME...]          HTML feedback for every graded submission
     course submission NAME STUDENT     build a reference, blank or partial submission to grade
     course main                        run, release, grade a reference and a blank submission
+
+NAME is an assignment such as 01_linear_affine; without one, a command does
+every assignment. `course COMMAND --help` describes a command, with an example.
 """
 from __future__ import annotations
 
@@ -40,7 +44,14 @@ def _data(args):
             print(f"to replace them: course data download {' '.join(bad)} "
                   "(mnist10k: reinstall the course package)", file=sys.stderr)
         return 1 if bad else 0
-    return data.download_command(args.names, root=args.root)
+    embedded = [name for name in args.names if name in data.EMBEDDED]
+    for name in embedded:
+        print(f"{name}: embedded in the installed packages, no download needed "
+              f"(load_dataset({name!r}) works offline)")
+    rest = [name for name in args.names if name not in data.EMBEDDED]
+    if embedded and not rest:
+        return 0
+    return data.download_command(rest, root=args.root)
 
 
 def _run(args):
@@ -53,6 +64,14 @@ def _release(args):
     from course.grading.release import release
 
     return release(args.names)
+
+
+def _validate(args):
+    from course.validate import summary, validate
+
+    verdicts = validate(args.notebook)
+    print(summary(verdicts))
+    return 0 if all(v.passed for v in verdicts) else 1
 
 
 def _collect(args):
@@ -95,37 +114,83 @@ def _main_job(args):
     return main_job(args.names, fast=not args.full)
 
 
+def _command(sub, name, summary, description, examples):
+    """A subcommand whose --help shows its description and examples."""
+    return sub.add_parser(name, help=summary, description=description,
+                          epilog="examples:\n" + "\n".join(f"  {line}" for line in examples),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser():
+    from course.lib.data import EMBEDDED, REGISTRY
+
     parser = argparse.ArgumentParser(
         prog="course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("doctor", help="check the installation").set_defaults(func=_doctor)
+    _command(sub, "doctor", "check the installation",
+             "Report Python, the package versions, the Jupyter kernel, the grading sandbox and the "
+             "data sets,\nand say what to do about each problem.",
+             ["course doctor"]).set_defaults(func=_doctor)
 
-    data = sub.add_parser("data", help="download, list or verify the data sets")
+    sets = "\n".join([f"  {name:<9} embedded, no download needed" for name in EMBEDDED]
+                     + [f"  {name:<9} {entry.title}" for name, entry in REGISTRY.items()])
+    data = _command(sub, "data", "download, list or verify the data sets",
+                    "download: fetch full data sets and check their published md5s; list: every data "
+                    "set\nand whether it is present; verify: re-hash the files present.\n\n"
+                    f"data sets:\n{sets}",
+                    ["course data download cifar10", "course data download all",
+                     "course data list", "course data verify mnist"])
     data.add_argument("action", choices=["download", "list", "verify"])
-    data.add_argument("names", nargs="*", help="data set names, or 'all'")
+    data.add_argument("names", nargs="*", help="data set names (see above), or 'all'")
     data.add_argument("--root", help="data folder (default: $COURSE_DATA or datasets/)")
     data.set_defaults(func=_data)
 
     names_help = "assignments such as 01_linear_affine (default: every notebook)"
-    run = sub.add_parser("run", help="execute master notebooks headless")
+    run = _command(sub, "run", "execute master notebooks headless",
+                   "Execute each master notebook (with its solutions) top to bottom into executed/, "
+                   "printing\nits wall time; a failure names the cell that raised.",
+                   ["course run", "course run --fast 01_linear_affine 02_backprop"])
     run.add_argument("names", nargs="*", help=names_help)
-    run.add_argument("--fast", action="store_true", help="set COURSE_FAST=1 (CI's short trainings)")
+    run.add_argument("--fast", action="store_true", help="set COURSE_FAST=1 (the short trainings grading uses)")
     run.set_defaults(func=_run)
 
-    release = sub.add_parser("release", help="generate and verify the student versions")
+    release = _command(sub, "release", "generate and verify the student versions",
+                       "Stage each master in autograde/source/, run nbgrader generate_assignment and "
+                       "check that no\nsolution or hidden test reaches autograde/release/; also write "
+                       "there the students' wheel of\nthe support library, requirements.txt, "
+                       "nbgrader_config.py (Validate's time limit) and INSTALL.md.",
+                       ["course release", "course release 03_two_layer_net"])
     release.add_argument("names", nargs="*", help=names_help)
     release.set_defaults(func=_release)
 
-    collect = sub.add_parser("collect", help="take submissions as an LMS downloads them")
+    validate = _command(sub, "validate", "run a notebook and list the exercises that pass their visible tests",
+                        "Run a (student's) notebook as nbgrader's Validate does, with the nbgrader_config.py "
+                        "of the\ncurrent folder, and print one line per test cell: its points and whether "
+                        "its visible tests\npass. Exits 1 when one fails. Students run it as "
+                        "`python -m course.validate NOTEBOOK`.",
+                        ["cd autograde/release && course validate 01_linear_affine/01_linear_affine.ipynb"])
+    validate.add_argument("notebook", help="the notebook, NN_name.ipynb")
+    validate.set_defaults(func=_validate)
+
+    collect = _command(sub, "collect", "take submissions as an LMS downloads them",
+                       "Copy an LMS bulk download (a zip or folder of notebooks, zips or folders, the "
+                       "student id before\nthe first _ of each name) into autograde/submitted/STUDENT/NAME/, "
+                       "with each submission's time.",
+                       ["course collect 01_linear_affine submissions.zip",
+                        "course collect 01_linear_affine downloads/ --timezone Europe/Berlin"])
     collect.add_argument("name", help="the assignment, e.g. 01_linear_affine")
     collect.add_argument("source", help="a zip file or a folder of notebooks/zips, one per student")
     collect.add_argument("--timezone", help="IANA time zone of the zip's entry times when it stores "
                                             "no UTC times, e.g. Europe/Berlin (default: this machine's)")
     collect.set_defaults(func=_collect)
 
-    grade = sub.add_parser("grade", help="autograde every submission and export grades")
+    grade = _command(sub, "grade", "autograde every submission and export grades",
+                     "Autograde every new or changed submission in autograde/submitted/ with nbgrader, each "
+                     "student\nkernel in a sandbox, several at once; print a grade line per submission and "
+                     "write\nautograde/grades.csv.",
+                     ["course grade", "course grade 01_linear_affine --jobs 4",
+                      "course grade 01_linear_affine --student alice --force"])
     grade.add_argument("names", nargs="*", help=names_help)
     grade.add_argument("--submissions", help="a folder laid out like autograde/submitted/")
     grade.add_argument("--no-sandbox", action="store_true",
@@ -141,20 +206,35 @@ def build_parser():
                        help="grade this student's submissions, changed or not (repeatable)")
     grade.set_defaults(func=_grade)
 
-    sub.add_parser("export", help="write autograde/grades.csv").set_defaults(func=_export)
+    _command(sub, "export", "write autograde/grades.csv",
+             "Write autograde/grades.csv from the gradebook again, e.g. after manual grading in the "
+             "formgrader.",
+             ["course export"]).set_defaults(func=_export)
 
-    feedback = sub.add_parser("feedback", help="write HTML feedback for graded submissions")
+    feedback = _command(sub, "feedback", "write HTML feedback for graded submissions",
+                        "Write an HTML feedback page per graded submission to autograde/feedback/STUDENT/NAME/, "
+                        "without\nhidden-test source and with student HTML sanitized.",
+                        ["course feedback", "course feedback 02_backprop"])
     feedback.add_argument("names", nargs="*", help=names_help)
     feedback.set_defaults(func=_feedback)
 
-    submission = sub.add_parser("submission", help="build a submission from the release, to check grading")
+    submission = _command(sub, "submission", "build a submission from the release, to check grading",
+                          "File a submission built from the release under autograde/submitted/STUDENT/NAME/: "
+                          "the\nreference (every solution filled in from the master), a blank one, or only "
+                          "the exercises named;\nprints the points it should get.",
+                          ["course submission 01_linear_affine alice --fill all",
+                           "course submission 01_linear_affine bob --fill matvec_function,negation_matrix"])
     submission.add_argument("name", help="the assignment, e.g. 01_linear_affine")
     submission.add_argument("student", help="the student id to file it under in autograde/submitted/")
     submission.add_argument("--fill", default="all",
                             help="'all' (the reference), 'none' (blank) or exercise names a,b,c (partial)")
     submission.set_defaults(func=_submission)
 
-    main_job = sub.add_parser("main", help="run, release and grade reference and blank submissions")
+    main_job = _command(sub, "main", "run, release and grade reference and blank submissions",
+                        "Run the masters, release them, and grade a reference and a blank submission of each "
+                        "in\nautograde-demo/ (a course directory of its own): every reference should get full "
+                        "marks,\nevery blank one zero.",
+                        ["course main", "course main 01_linear_affine --full"])
     main_job.add_argument("names", nargs="*", help=names_help)
     main_job.add_argument("--full", action="store_true",
                           help="execute the masters in their default (longer) mode, not fast mode")

@@ -1,7 +1,8 @@
 """Make the student versions of the masters and check that nothing leaks.
 
 A release folder, release/NAME/, holds the student notebook NAME.ipynb and
-nothing else: nbgrader copies every file of source/NAME/ into it, so staging
+nothing else (release/ itself also holds what installs the support library,
+course/grading/studentlib.py): nbgrader copies every file of source/NAME/ into it, so staging
 leaves only the master there (a paired .py that JupyterLab wrote beside it
 would carry solutions and hidden tests), and verification fails on any other
 file that reaches release/NAME/.
@@ -14,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 from course.errors import CourseError
-from course.grading import masters
+from course.grading import masters, studentlib
 from course.grading.nbgrader_cli import nbgrader
 from course.grading.paths import CourseLayout
 
@@ -47,7 +48,8 @@ def stage(layout: CourseLayout, name: str) -> list[str]:
 
 
 def release(names=None, layout: CourseLayout | None = None) -> int:
-    """Stage each master into source/NAME/, run generate_assignment, verify the release.
+    """Stage each master into source/NAME/, run generate_assignment, verify the release;
+    then write and verify the student library's files in release/ (studentlib).
 
     Raises CourseError naming the assignment and what leaked or failed.
     """
@@ -63,6 +65,11 @@ def release(names=None, layout: CourseLayout | None = None) -> int:
         if problems:
             raise CourseError(f"the release of {name} is not safe to publish:\n  " + "\n  ".join(problems))
         print(f"{name:<24} released and verified: {release_path(layout, name)}")
+    studentlib.write_student_files(layout)
+    problems = studentlib.verify_student_files(layout)
+    if problems:
+        raise CourseError("the release folder is not safe to publish:\n  " + "\n  ".join(problems))
+    print(f"{'students install with':<24} {layout.course_dir / 'release' / 'INSTALL.md'}")
     return 0
 
 

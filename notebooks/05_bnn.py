@@ -25,7 +25,9 @@
 # 2. write a **binary dense layer** (BinaryConnect's $\operatorname{sign}(W)$ and
 #    XNOR-Net's scaled $\alpha \operatorname{sign}(W)$), **batch normalization**, the
 #    **squared hinge loss**, **Adam** and BinaryNet's clipped, scaled update;
-# 3. train a BinaryNet MLP and its full-precision twin on handwritten digits;
+# 3. train a BinaryNet MLP and its full-precision twin on handwritten digits, see
+#    which of BinaryNet's tricks matter on real MNIST images, and train a binarized
+#    convnet (conv, pool, batch norm, sign) there;
 # 4. run the trained BNN with **bit-packed** weights and activations (XOR and
 #    popcount), check that it predicts exactly what the float version predicts, and
 #    measure memory and speed;
@@ -211,9 +213,10 @@ show(show_image_grid(dataset.X_train[:20], dataset.y_train[:20], dataset.class_n
 # $-1$ otherwise. Its expectation is
 # $$\mathbb{E}[x_b] = (+1)\,p + (-1)(1 - p) = 2p - 1 = \operatorname{clip}(x, -1, 1),$$
 # so on average a stochastic bit carries the value of $x$ itself (clipped to
-# $[-1, 1]$). Draw the uniform numbers with the generator `rng` (a
-# `np.random.Generator`; make one with `np.random.default_rng()` when none is given),
-# e.g. `rng.random(x.shape)`, and compare them with $p$.
+# $[-1, 1]$). Draw the uniform numbers from `rng`, which is a `np.random.Generator`,
+# an integer seed or None: `np.random.default_rng(rng)` returns a generator for each
+# (the generator itself, a seeded one, or one seeded from fresh entropy). Then e.g.
+# `rng.random(x.shape)`, compared with $p$.
 #
 # ### Exercise 1: `binarize` (3 points; hidden tests at grading)
 
@@ -225,7 +228,8 @@ def binarize(x, stochastic=False, rng=None):
     - x: array of any shape.
     - stochastic: False: sign(x) with sign(0) = +1; True: +1 with probability
       hard_sigmoid(x) = clip((x + 1) / 2, 0, 1), else -1.
-    - rng: np.random.Generator for the stochastic draws (a fresh default_rng() if None).
+    - rng: a np.random.Generator, an int seed, or None (fresh entropy) for the
+      stochastic draws: the same seed gives the same bits.
 
     Returns x_b, a float64 array of x's shape holding only -1.0 and +1.0.
     """
@@ -233,7 +237,7 @@ def binarize(x, stochastic=False, rng=None):
     x = np.asarray(x, dtype=np.float64)
     if not stochastic:
         return np.where(x >= 0, 1.0, -1.0)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = np.random.default_rng(rng)   # a Generator passes through; a seed or None makes one
     return np.where(rng.random(x.shape) < hard_sigmoid(x), 1.0, -1.0)
     ### END SOLUTION
 
@@ -249,14 +253,14 @@ _expected = np.array([[-1.0, -1.0, 1.0], [1.0, 1.0, 1.0]])
 assert np.array_equal(_out, _expected), (
     f"binarize({_x.tolist()}) returned {_out.tolist()}, expected {_expected.tolist()}: "
     "the sign with sign(0) = +1 (np.sign(0) is 0, not a bit)")
-_draws = binarize(np.full((100_000,), 0.3), stochastic=True, rng=np.random.default_rng(0))
+_draws = binarize(np.full((100_000,), 0.3), stochastic=True, rng=0)
 assert set(np.unique(_draws)) <= {-1.0, 1.0}, (
     f"stochastic binarize returned values {np.unique(_draws)[:5]}, expected only -1 and +1")
 print(f"mean of 100,000 stochastic bits of x = 0.3: {_draws.mean():.4f} (expected 2p - 1 = 0.3)")
 assert 0.285 < _draws.mean() < 0.315, (
     f"the mean of stochastic bits of x = 0.3 is {_draws.mean():.4f}, expected about 0.3: "
     "+1 must come with probability p = hard_sigmoid(x) = 0.65")
-_sure = binarize(np.array([-1.5, -1.0, 1.0, 3.0] * 100), stochastic=True, rng=np.random.default_rng(1))
+_sure = binarize(np.array([-1.5, -1.0, 1.0, 3.0] * 100), stochastic=True, rng=1)
 assert np.array_equal(_sure, np.array([-1.0, -1.0, 1.0, 1.0] * 100)), (
     "for |x| >= 1 the stochastic bits are certain (p = 0 or 1): check that you compare "
     "uniform draws in [0, 1) with p = hard_sigmoid(x) using <")
@@ -270,26 +274,23 @@ _o = binarize(np.zeros((3, 4, 2)))
 assert _o.shape == (3, 4, 2) and _o.dtype == np.float64, "binarize must keep x's shape for 3-d inputs"
 assert np.all(_o == 1.0), "deterministic binarize of zeros must be +1 everywhere"
 for _v, _seed in ((0.3, 10), (-0.6, 11), (0.0, 12), (0.9, 13)):
-    _d = binarize(np.full((200_000,), _v), stochastic=True, rng=np.random.default_rng(_seed))
+    _d = binarize(np.full((200_000,), _v), stochastic=True, rng=_seed)
     assert _d.shape == (200_000,) and _d.dtype == np.float64, "stochastic binarize must return float64 of x's shape"
     assert np.all((_d == 1.0) | (_d == -1.0)), "stochastic binarize must return only -1.0 and +1.0"
     # 2p - 1 = v; the standard error of the mean of 200,000 bits is below 0.0023
     assert abs(_d.mean() - _v) < 0.012, "the mean of stochastic bits must be Htanh(x): +1 with probability hard_sigmoid(x)"
 _xs = np.linspace(-0.9, 0.9, 20)
-_d = binarize(np.repeat(_xs[None, :], 10_000, axis=0), stochastic=True, rng=np.random.default_rng(14))
+_d = binarize(np.repeat(_xs[None, :], 10_000, axis=0), stochastic=True, rng=14)
 assert _d.shape == (10_000, 20), "stochastic binarize must keep x's shape for 2-d inputs"
 assert np.abs(_d.mean(axis=0) - _xs).max() < 0.045, (
     "each entry's stochastic bit must be +1 with its own probability hard_sigmoid(x), elementwise")
 # the generator is honoured: the same seed gives the same bits, different seeds different bits
 _x = np.linspace(-0.8, 0.8, 4000)
-_a = binarize(_x, stochastic=True, rng=np.random.default_rng(123))
-_b = binarize(_x, stochastic=True, rng=np.random.default_rng(123))
-_c = binarize(_x, stochastic=True, rng=np.random.default_rng(124))
+_a = binarize(_x, stochastic=True, rng=123)
+_b = binarize(_x, stochastic=True, rng=123)
+_c = binarize(_x, stochastic=True, rng=124)
 assert np.array_equal(_a, _b), "stochastic binarize must draw from the given rng: the same seed must give the same bits"
 assert (_a != _c).sum() > 500, "stochastic binarize must draw from the given rng: different seeds must give different bits"
-_r = np.random.default_rng(5)
-_first, _second = binarize(_x, True, _r), binarize(_x, True, _r)
-assert (_first != _second).sum() > 500, "two calls with one generator must continue its stream, not restart it"
 _d1, _d2 = binarize(np.full((1000,), 0.2), stochastic=True), binarize(np.full((1000,), 0.2), stochastic=True)
 assert np.all((_d1 == 1.0) | (_d1 == -1.0)), "stochastic binarize without rng must return only -1.0 and +1.0"
 assert (_d1 == 1.0).any() and (_d1 == -1.0).any(), "stochastic binarize without rng must still draw random bits"
@@ -1239,6 +1240,215 @@ for name, c in ablation_counts.items():
               else f"{c[0] / num_mnist_test:.1%}")
     print(f"  {name:>16}: {', '.join(str(v) for v in c):>16}  {spread}")
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_convnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### A binarized convnet on real digits
+#
+# BinaryNet's CIFAR-10 and SVHN networks are convnets, built of the lab's block
+# **conv $\to$ max pool $\to$ batch norm $\to$ binary activation**. The cell below
+# provides notebook 04's `im2col` and `col2im` (its solution, same names and
+# signatures) and builds a binary convolution on them: im2col turns every $3 \times 3$
+# window into a row, and then the convolution *is* your binary dense layer on those
+# rows, `sign(W)` with the filters as columns (with `scale=True`, XNOR-Net's $\alpha$
+# per filter). The network: conv 16 $\to$ pool $\to$ BN $\to$ sign, conv 32 $\to$ pool
+# $\to$ BN $\to$ sign, dense $\to$ BN $\to$ squared hinge, on $28 \times 28$ `mnist10k`
+# images (the first convolution sees real pixels, the rest binary activations). Its
+# float twin uses real weights and Htanh. In numpy one epoch of 2,000 images takes
+# a few seconds, so the default mode trains each variant with 3 seeds on 2,000
+# training images for 3 epochs (a few minutes in all), far from BinaryNet's hundreds
+# of epochs; fast mode trains one seed of the float and binary nets on 300 images for
+# one epoch and tests them on 300, which only shows that the code runs.
+
+# %% nbgrader={"grade": false, "grade_id": "convnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def im2col(x, HH, WW, stride, pad):
+    """Every (HH, WW) window of the padded x, one window per column, image by image (notebook 04).
+
+    x: (N, C, H, W). Returns cols (N, C * HH * WW, H' * W'),
+    cols[n, (c, k, l), (i, j)] = x_pad[n, c, i * stride + k, j * stride + l].
+    """
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H_p, W_p)
+    windows = np.lib.stride_tricks.sliding_window_view(x_pad, (HH, WW), axis=(2, 3))  # view (N, C, H_p-HH+1, W_p-WW+1, HH, WW)
+    windows = windows[:, :, ::stride, ::stride]  # view (N, C, H', W', HH, WW)
+    N, C, H_out, W_out = windows.shape[:4]
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * HH * WW, H_out * W_out)  # the one copy
+
+
+def col2im(cols, x_shape, HH, WW, stride, pad):
+    """Add each column of cols back onto the window of x it came from (im2col's adjoint; notebook 04).
+
+    cols: (N, C * HH * WW, H' * W'); x_shape: (N, C, H, W). Returns dx (N, C, H, W).
+    """
+    N, C, H, W = x_shape
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    cols = cols.reshape(N, C, HH, WW, H_out, W_out)
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for k in range(HH):
+        for l in range(WW):
+            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
+    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+def conv_forward(x, w, b, binary, scale=False):
+    """3x3 convolution, stride 1, pad 1, as a dense layer on im2col's rows.
+
+    x: (N, C, H, W), w: (F, C, 3, 3), b: (F,). binary: sign(w) (your binary_dense_forward)
+    or real w (affine_forward). Returns out (N, F, H, W), cache.
+    """
+    N, C, H, W = x.shape
+    F = w.shape[0]
+    rows = im2col(x, 3, 3, 1, 1).transpose(0, 2, 1).reshape(N * H * W, C * 9)     # (N H W, C 9)
+    w_cols = w.reshape(F, C * 9).T                                                 # (C 9, F)
+    out, cache = binary_dense_forward(rows, w_cols, b, scale) if binary else affine_forward(rows, w_cols, b)
+    return out.reshape(N, H * W, F).transpose(0, 2, 1).reshape(N, F, H, W), (cache, x.shape, w.shape, binary)
+
+
+def conv_backward(dout, cache):
+    """dout: (N, F, H, W). Returns dx (N, C, H, W), dw (F, C, 3, 3), db (F,)."""
+    dense_cache, x_shape, w_shape, binary = cache
+    N, F, H, W = dout.shape
+    d_rows = dout.reshape(N, F, H * W).transpose(0, 2, 1).reshape(N * H * W, F)   # (N H W, F)
+    drows, dw_cols, db = (binary_dense_backward if binary else affine_backward)(d_rows, dense_cache)
+    dcols = drows.reshape(N, H * W, -1).transpose(0, 2, 1)                         # (N, C 9, H W)
+    return col2im(dcols, x_shape, 3, 3, 1, 1), dw_cols.T.reshape(w_shape), db
+
+
+def max_pool_forward(x):
+    """2x2 max pooling, stride 2. x: (N, C, H, W), H and W even. Returns out (N, C, H/2, W/2), cache."""
+    N, C, H, W = x.shape
+    windows = x.reshape(N, C, H // 2, 2, W // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H // 2, W // 2, 4)
+    first_max = windows.argmax(axis=-1)[..., None]                                 # ties: the first maximum
+    return np.take_along_axis(windows, first_max, axis=-1)[..., 0], (x.shape, first_max)
+
+
+def max_pool_backward(dout, cache):
+    """dout: (N, C, H/2, W/2). Returns dx (N, C, H, W): each window's gradient to its first maximum."""
+    (N, C, H, W), first_max = cache
+    dwindows = np.zeros((N, C, H // 2, W // 2, 4))
+    np.put_along_axis(dwindows, first_max, dout[..., None], axis=-1)
+    return dwindows.reshape(N, C, H // 2, W // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H, W)
+
+
+def spatial_batchnorm(x, gamma, beta, bn_param):
+    """Your batchnorm_forward over N, H, W per channel. x: (N, C, H, W). Returns out, cache."""
+    N, C, H, W = x.shape
+    out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, C), gamma, beta, bn_param)
+    return out.reshape(N, H, W, C).transpose(0, 3, 1, 2), cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    """dout: (N, C, H, W). Returns dx (N, C, H, W), dgamma (C,), dbeta (C,)."""
+    N, C, H, W = dout.shape
+    dx, dgamma, dbeta = batchnorm_backward(dout.transpose(0, 2, 3, 1).reshape(-1, C), cache)
+    return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
+
+
+class BinaryConvNet(BinaryMLP):
+    """[conv 3x3 -> max pool 2 -> BN -> binary tanh] x 2 -> dense -> BN -> squared hinge.
+
+    input_shape (C, H, W) with H, W divisible by 4; filters (F1, F2); the kinds, ablations,
+    params (W1 (F1, C, 3, 3), W2 (F2, F1, 3, 3), W3 (F2 H W / 16, classes), b, gamma, beta)
+    and update_rules as BinaryMLP's. loss(X (N, C, H, W), y=None).
+    """
+
+    def __init__(self, input_shape, filters=(16, 32), num_classes=10, kind="binary", seed=0, **ablations):
+        C, H, W = input_shape
+        super().__init__([C * 9, filters[0], filters[1] * 9, num_classes], kind=kind, seed=seed, **ablations)
+        # BinaryMLP drew W1 (C 9, F1), W2 (F1 9, F2)... with the right fans; reshape the conv ones
+        self.params["W1"] = self.params["W1"].T.reshape(filters[0], C, 3, 3)
+        rng = np.random.default_rng(seed + 1)
+        fan_in, fan_out = filters[0] * 9, filters[1]
+        limit = np.sqrt(6.0 / (fan_in + fan_out)) if kind == "float" else 1.0
+        self.params["W2"] = rng.uniform(-limit, limit, size=(filters[1], filters[0], 3, 3))
+        self.params["b2"], self.params["gamma2"], self.params["beta2"] = (np.zeros(filters[1]), np.ones(filters[1]),
+                                                                          np.zeros(filters[1]))
+        fan_in = filters[1] * H * W // 16
+        limit = np.sqrt(6.0 / (fan_in + num_classes)) if kind == "float" else 1.0
+        self.params["W3"] = rng.uniform(-limit, limit, size=(fan_in, num_classes))
+        self.lr_scales = {"W1": 1.0 / np.sqrt(1.5 / (C * 9 + filters[0] * 9)),
+                          "W2": 1.0 / np.sqrt(1.5 / (filters[0] * 9 + filters[1] * 9)),
+                          "W3": 1.0 / np.sqrt(1.5 / (fan_in + num_classes))}
+
+    def loss(self, X, y=None):
+        training, binary = y is not None, self.kind != "float"
+        h, caches = X, []
+        for i in (1, 2):
+            p = self.params
+            a, conv_cache = conv_forward(h, p[f"W{i}"], p[f"b{i}"], binary, self.scale)  # (N, F, H, W)
+            a, pool_cache = max_pool_forward(a)                                          # (N, F, H/2, W/2)
+            self.bn_params[i - 1]["mode"] = "train" if training else "test"
+            z, bn_cache = spatial_batchnorm(a, p[f"gamma{i}"], p[f"beta{i}"], self.bn_params[i - 1])
+            z_binary, act_cache = binary_tanh_forward(z)
+            h = z_binary if binary else hardtanh(z)
+            caches.append((conv_cache, pool_cache, bn_cache, act_cache))
+        flat = h.reshape(h.shape[0], -1)                                                 # (N, F2 H W / 16)
+        dense = (binary_dense_forward(flat, self.params["W3"], self.params["b3"], self.scale) if binary
+                 else affine_forward(flat, self.params["W3"], self.params["b3"]))
+        self.bn_params[2]["mode"] = "train" if training else "test"
+        scores, bn3_cache = batchnorm_forward(dense[0], self.params["gamma3"], self.params["beta3"], self.bn_params[2])
+        if not training:
+            return scores
+        loss, dscores = squared_hinge_loss(scores, plus_minus_one_targets(y, scores.shape[1]))
+        grads = {}
+        dz, grads["gamma3"], grads["beta3"] = batchnorm_backward(dscores, bn3_cache)
+        dflat, grads["W3"], grads["b3"] = (binary_dense_backward if binary else affine_backward)(dz, dense[1])
+        dh = dflat.reshape(h.shape)
+        for i in (2, 1):
+            conv_cache, pool_cache, bn_cache, act_cache = caches[i - 1]
+            if self.cancel or not binary:
+                dh = binary_tanh_backward(dh, act_cache)
+            dh, grads[f"gamma{i}"], grads[f"beta{i}"] = spatial_batchnorm_backward(dh, bn_cache)
+            dh = max_pool_backward(dh, pool_cache)
+            dh, grads[f"W{i}"], grads[f"b{i}"] = conv_backward(dh, conv_cache)
+        return loss, grads
+
+
+# The float twin's gradients against numerical ones, on a tiny network (float64).
+_check_net = BinaryConvNet((1, 8, 8), filters=(2, 3), num_classes=3, kind="float", seed=0)
+_Xc, _yc = np.random.default_rng(0).standard_normal((4, 1, 8, 8)), np.array([0, 1, 2, 1])
+_, _grads = _check_net.loss(_Xc, _yc)
+_errors = {}
+for _name in ("W1", "W2", "W3", "gamma1"):
+    def _f(_value, _name=_name):
+        _check_net.params[_name] = _value
+        return _check_net.loss(_Xc, _yc)[0]
+    _num = eval_numerical_gradient(_f, _check_net.params[_name].copy())
+    _errors[_name] = rel_error(_num, _grads[_name])
+print("float convnet gradient check, relative errors:", {k: f"{v:.1e}" for k, v in _errors.items()}, "(expect < 1e-6)")
+assert max(_errors.values()) < 1e-6, "the provided convnet's gradients disagree with numerical ones"
+
+# %% nbgrader={"grade": false, "grade_id": "train_convnets", "locked": true, "schema_version": 3, "solution": false, "task": false}
+num_conv_train, num_conv_eval = (300, 300) if P.fast else (2000, len(mnist.y_test))
+conv_data = {"X_train": scale_to_unit_interval(mnist.X_train[:num_conv_train], mnist.pixel_max),
+             "y_train": mnist.y_train[:num_conv_train],
+             "X_val": scale_to_unit_interval(mnist.X_val[:num_conv_eval], mnist.pixel_max),
+             "y_val": mnist.y_val[:num_conv_eval],
+             "X_test": scale_to_unit_interval(mnist.X_test[:num_conv_eval], mnist.pixel_max),
+             "y_test": mnist.y_test[:num_conv_eval]}
+CONV = dict(num_epochs=1 if P.fast else 3, lr_start=0.01, lr_fin=3e-4, batch_size=50)
+CONV_SEEDS = [P.seed] if P.fast else [P.seed, P.seed + 1, P.seed + 2]
+CONV_VARIANTS = ({"float": dict(kind="float"), "BinaryNet": dict(kind="binary")} if P.fast else
+                 {"float": dict(kind="float"), "BinaryNet": dict(kind="binary"),
+                  "no clipping": dict(kind="binary", clip=False), "no lr scale": dict(kind="binary", lr_scale=False),
+                  "no cancellation": dict(kind="binary", cancel=False), "XNOR alpha": dict(kind="binary", scale=True)})
+conv_counts = {name: [] for name in CONV_VARIANTS}
+start = time.perf_counter()
+for name, options in CONV_VARIANTS.items():
+    for seed in CONV_SEEDS:
+        net = BinaryConvNet((1, 28, 28), seed=seed, **options)
+        train(net.loss, net.params, conv_data, net.update_rules(), learning_rate=CONV["lr_start"],
+              lr_decay=lr_decay_rate(CONV["lr_start"], CONV["lr_fin"], CONV["num_epochs"]),
+              num_epochs=CONV["num_epochs"], batch_size=CONV["batch_size"], seed=seed, keep_best=False)
+        conv_counts[name].append(correct_count(net.loss, conv_data["X_test"], conv_data["y_test"]))
+print(f"binarized convnet on mnist10k: {num_conv_train} training images, {CONV['num_epochs']} epochs, seeds {CONV_SEEDS} "
+      f"({time.perf_counter() - start:.0f} s); correct of {len(conv_data['y_test'])} test images:")
+for name, c in conv_counts.items():
+    spread = (f"{np.mean(c) / len(conv_data['y_test']):.1%} +- {np.std(c, ddof=1) / len(conv_data['y_test']):.1%}"
+              if len(c) > 1 else f"{c[0] / len(conv_data['y_test']):.1%}")
+    print(f"  {name:>16}: {', '.join(str(v) for v in c):>16}  {spread}")
+if len(CONV_SEEDS) > 1:
+    gap = np.mean(conv_counts["float"]) - np.mean(conv_counts["BinaryNet"])
+    print(f"float minus BinaryNet: {100 * gap / len(conv_data['y_test']):.1f} points (mean over {len(CONV_SEEDS)} seeds)")
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_alpha_bn", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **XNOR-Net's $\alpha$ is redundant before batch normalization.** $\alpha_j$ multiplies
 # the whole pre-activation of unit $j$ (its bias aside, which the batch mean removes),
@@ -1765,8 +1975,9 @@ for label, X_part in (("1 image", data["X_test"][:1]), (f"{len(data['X_test'])} 
 # ### Exercise 10: `to_fixed_point` (3 points; hidden tests at grading)
 #
 # Scale by $1/\epsilon$, round to an integer, scale back, saturate (`np.clip`). For
-# stochastic rounding draw with `rng.random(shape)` (a fresh `np.random.default_rng()`
-# when `rng` is None). Ties of round-to-nearest may go either way.
+# stochastic rounding draw with `rng.random(shape)`, `rng` made by
+# `np.random.default_rng(rng)` as in exercise 1 (a generator, a seed or None). Ties of
+# round-to-nearest may go either way.
 
 # %% nbgrader={"grade": false, "grade_id": "to_fixed_point", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def to_fixed_point(x, IL, FL, rounding="nearest", rng=None):
@@ -1777,7 +1988,8 @@ def to_fixed_point(x, IL, FL, rounding="nearest", rng=None):
     - IL, FL: integer and fractional bits; eps = 2**-FL, range
       [-2**(IL - 1), 2**(IL - 1) - eps].
     - rounding: 'nearest' or 'stochastic' (up with probability (x - floor_eps(x)) / eps).
-    - rng: np.random.Generator for stochastic rounding (a fresh default_rng() if None).
+    - rng: a np.random.Generator, an int seed, or None (fresh entropy) for stochastic
+      rounding: the same seed gives the same result.
 
     Returns a float64 array of x's shape whose entries are multiples of eps in range.
     """
@@ -1787,7 +1999,7 @@ def to_fixed_point(x, IL, FL, rounding="nearest", rng=None):
     if rounding == "nearest":
         rounded = np.floor(scaled + 0.5)
     elif rounding == "stochastic":
-        rng = np.random.default_rng() if rng is None else rng
+        rng = np.random.default_rng(rng)
         low = np.floor(scaled)
         rounded = low + (rng.random(scaled.shape) < scaled - low)
     else:
@@ -1804,7 +2016,7 @@ assert np.shape(_out) == (6,), f"to_fixed_point returned shape {np.shape(_out)},
 assert np.array_equal(_out, _expected), (
     f"to_fixed_point({_x.tolist()}, IL=4, FL=2) returned {np.asarray(_out).tolist()}, expected "
     f"{_expected.tolist()}: multiples of eps = 0.25, saturated to [-8, 7.75]")
-_draws = to_fixed_point(np.full(100_000, 0.3), 4, 2, "stochastic", rng=np.random.default_rng(0))
+_draws = to_fixed_point(np.full(100_000, 0.3), 4, 2, "stochastic", rng=0)
 assert set(np.unique(_draws)) <= {0.25, 0.5}, (
     f"stochastic rounding of 0.3 with eps = 0.25 gave values {np.unique(_draws)[:5]}, expected 0.25 or 0.5")
 print(f"mean of 100,000 stochastic roundings of 0.3: {_draws.mean():.4f} (expected 0.3, unbiased)")
@@ -1822,23 +2034,22 @@ np.testing.assert_array_equal(_o, _e, err_msg=(
     "round to nearest must give the closest multiple of eps, saturated to [-2**(IL-1), 2**(IL-1) - eps]"))
 np.testing.assert_array_equal(to_fixed_point(np.array([5.3, -5.3]), 2, 14), [2.0 - 2.0 ** -14, -2.0],
                               err_msg="the range must depend on IL: saturate to [-2**(IL-1), 2**(IL-1) - eps]")
-_rng = np.random.default_rng(29)
-for _v in (0.1, 0.75, -0.4, -2.9, 0.02):
-    _o = to_fixed_point(np.full((200_000,), (_v + 3) * 2.0 ** -6), 10, 6, "stochastic", rng=_rng)
+for _seed, _v in enumerate((0.1, 0.75, -0.4, -2.9, 0.02), start=29):
+    _o = to_fixed_point(np.full((200_000,), (_v + 3) * 2.0 ** -6), 10, 6, "stochastic", rng=_seed)
     assert _o.shape == (200_000,) and _o.dtype == np.float64, "stochastic rounding must return float64 of x's shape"
     _low = (3 + np.floor(_v)) * 2.0 ** -6
     assert np.all((_o == _low) | (_o == _low + 2.0 ** -6)), "stochastic rounding must go to one of the two neighbouring multiples"
     assert abs((_o.mean() - (_v + 3) * 2.0 ** -6) / 2.0 ** -6) < 0.006, (
         "stochastic rounding must be unbiased: up with probability (x - floor_eps(x)) / eps")
-_o = to_fixed_point(np.array([1.25, -3.5, 0.0] * 1000), 4, 2, "stochastic", rng=np.random.default_rng(31))
+_o = to_fixed_point(np.array([1.25, -3.5, 0.0] * 1000), 4, 2, "stochastic", rng=31)
 np.testing.assert_array_equal(_o, [1.25, -3.5, 0.0] * 1000, err_msg="stochastic rounding must keep exact multiples of eps")
-_o = to_fixed_point(np.array([9.0, 7.9, -8.2] * 100), 4, 2, "stochastic", rng=np.random.default_rng(32))
+_o = to_fixed_point(np.array([9.0, 7.9, -8.2] * 100), 4, 2, "stochastic", rng=32)
 np.testing.assert_array_equal(_o, [7.75, 7.75, -8.0] * 100, err_msg="stochastic rounding must saturate too")
 # the generator is honoured
 _x = np.linspace(0.01, 0.99, 5000)
-_a = to_fixed_point(_x, 4, 2, "stochastic", rng=np.random.default_rng(7))
-_b = to_fixed_point(_x, 4, 2, "stochastic", rng=np.random.default_rng(7))
-_c = to_fixed_point(_x, 4, 2, "stochastic", rng=np.random.default_rng(8))
+_a = to_fixed_point(_x, 4, 2, "stochastic", rng=7)
+_b = to_fixed_point(_x, 4, 2, "stochastic", rng=7)
+_c = to_fixed_point(_x, 4, 2, "stochastic", rng=8)
 assert np.array_equal(_a, _b), "stochastic rounding must draw from the given rng: the same seed must give the same result"
 assert (_a != _c).sum() > 500, "stochastic rounding must draw from the given rng: different seeds must differ"
 _o = to_fixed_point(np.full((2, 3), 0.4), 4, 1, "stochastic")

@@ -17,7 +17,7 @@ from test_hidden_tests_catch_mistakes import NB05, Mistake, _caught
 
 pytestmark = pytest.mark.mutation
 
-STOCHASTIC = "rng = np.random.default_rng() if rng is None else rng"
+STOCHASTIC = "rng = np.random.default_rng(rng)"
 DRAW = "return np.where(rng.random(x.shape) < hard_sigmoid(x), 1.0, -1.0)"
 STEP = ("stepped, config = base_rule(w, dw, config)",
         'next_w = w + config.get("lr_scale", 1.0) * (stepped - w)')
@@ -31,11 +31,10 @@ MISTAKES = [
             "the given rng ignored (a fixed seed every call)"),
     Mistake(NB05, "binarize", DRAW, "return np.where(np.random.random(x.shape) < hard_sigmoid(x), 1.0, -1.0)",
             "numpy's global generator instead of rng"),
-    Mistake(NB05, "binarize", STOCHASTIC, "rng = np.random.default_rng(0) if rng is None else rng",
+    Mistake(NB05, "binarize", STOCHASTIC, "rng = np.random.default_rng(0 if rng is None else rng)",
             "a fixed seed when no rng is given"),
-    Mistake(NB05, "binarize", DRAW,
-            "return np.where(np.random.default_rng(rng.integers(2)).random(x.shape) < hard_sigmoid(x), 1.0, -1.0)",
-            "bits drawn from a generator seeded from only one bit of rng"),
+    Mistake(NB05, "binarize", STOCHASTIC, "rng = np.random.default_rng() if rng is None else rng",
+            "a seed not accepted (only a Generator or None)"),
     Mistake(NB05, "binarize", DRAW, "return np.where(rng.random(x.shape[-1:]) < hard_sigmoid(x), 1.0, -1.0)",
             "one uniform draw per column shared by every row"),
     # -- binary_tanh ---------------------------------------------------------------------------
@@ -95,7 +94,7 @@ MISTAKES = [
     Mistake(NB05, "fold_batchnorm_sign", "sigma = np.sqrt(running_var + eps)", "sigma = np.sqrt(running_var + 1e-4)",
             "eps ignored"),
     # -- to_fixed_point: the generator must be honoured ----------------------------------------
-    Mistake(NB05, "to_fixed_point", "rng = np.random.default_rng() if rng is None else rng",
+    Mistake(NB05, "to_fixed_point", "rng = np.random.default_rng(rng)",
             "rng = np.random.default_rng()", "the given rng ignored"),
     Mistake(NB05, "to_fixed_point", FIXED_DRAW, "rounded = low + (rng.random(scaled.shape) < 0.5 * (scaled - low))",
             "stochastic rounding biased down"),
@@ -145,6 +144,9 @@ CORRECT = [
             "rng.uniform and <="),
     Mistake(NB05, "binarize", DRAW, "return 2.0 * rng.binomial(1, hard_sigmoid(x)) - 1.0",
             "rng.binomial draws"),
+    Mistake(NB05, "binarize", STOCHASTIC,
+            "rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)",
+            "a Generator kept, anything else made into one"),
     Mistake(NB05, "binary_tanh_forward", "return dout * (np.abs(x) <= 1.0)",
             "return np.where((x >= -1) & (x <= 1), dout, 0.0)", "np.where mask"),
     Mistake(NB05, "binary_tanh_forward", "out = np.where(x >= 0, 1.0, -1.0)",

@@ -1210,8 +1210,15 @@ show(show_first_layer(best_model, P.seed + best_index, "best model: W1 - W1_init
 #
 # Now it is your turn, as in cs231n's "best net" task: choose the hyperparameters of
 # the final model. Use what the first run and the search showed you (the table, the
-# scatter plot, the curves), try settings of your own in the free cell below, and
-# write your choice into `tuned_settings`. Judge by **validation** accuracy only.
+# scatter plot, the curves), try settings of your own in cells you add (Insert a cell
+# below; your own cells run at grading but earn nothing), for example
+#
+# ```python
+# model, loss_fn, history = train_two_layer(hidden_size=100, learning_rate=0.05, reg=1e-3, num_epochs=10, seed=P.seed)
+# print(history.best_val_acc); show(plot_training_curves(history))
+# ```
+#
+# and write your choice into `tuned_settings`. Judge by **validation** accuracy only.
 #
 # The model is `train_two_layer(**tuned_settings(P.dataset), seed=P.seed)`: SGD with
 # momentum 0.9, the batch size, learning-rate decay and weight scale of `SETTINGS`.
@@ -1230,11 +1237,6 @@ Vert^2$;
 # validation-accuracy target of the settings section: 93.5% on MNIST (the default
 # mode), 95.5% on digits (fast mode, which the autograder runs). Give settings for
 # every data set you may be graded on: the autograder uses digits.
-
-# %% nbgrader={"grade": false, "grade_id": "explore_tuning", "locked": false, "schema_version": 3, "solution": false, "task": false}
-# A free cell for your own trials (not graded), e.g.
-# model, loss_fn, history = train_two_layer(hidden_size=100, learning_rate=0.05, reg=1e-3, num_epochs=10, seed=P.seed)
-# print(history.best_val_acc); show(plot_training_curves(history))
 
 # %% nbgrader={"grade": false, "grade_id": "tuned_settings", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def tuned_settings(dataset):

@@ -1,8 +1,9 @@
 """nbgrader configuration of the course.
 
 Run nbgrader's own commands from this folder (`nbgrader generate_assignment
-01_linear_affine`, `nbgrader autograde 01_linear_affine`, `nbgrader formgrader`)
-or use the `course` command, which runs them for every assignment.
+01_linear_affine`, `nbgrader autograde 01_linear_affine`; the formgrader: `jupyter
+lab` here, then Nbgrader > Formgrader) or use the `course` command, which runs
+them for every assignment.
 
 Generated here and git-ignored: source/ (staged masters), release/ (student
 versions), submitted/, autograded/, feedback/, gradebook.db, grades.csv.

@@ -48,12 +48,12 @@
 # provided), the sandwiches and the network about an hour. This is the authors'
 # estimate, not a measurement of students.
 #
-# **Time.** The last cell prints the wall time of your own run. Measured on a busy
-# shared 2-core machine (2026-12-01): 60 s in fast mode (`COURSE_FAST=1`, what CI and
-# the autograder use), a third of it in the loop layers (the benchmark and the image
-# demo), a quarter in training; 176 s in the default mode, which times the loops three
-# times on the classic 100-image benchmark (about 105 s) and trains 30 epochs instead
-# of 20.
+# **Time.** The last cell prints the wall time of your own run. Measured on a shared
+# 2-core machine that other jobs kept busy (2026-12-01, load average 7 to 14): 60 to
+# 81 s in fast mode (`COURSE_FAST=1`, what CI and the autograder use), about a third of
+# it in the loop layers (the benchmark and the image demo) and a quarter in training;
+# 176 s in the default mode, which times the loops three times on the classic
+# 100-image benchmark (about 105 s) and trains 30 epochs instead of 20.
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so CI and you run the same notebook.
@@ -76,7 +76,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from course.lib.data import load_dataset, load_sample_images, scale_to_unit_interval
-from course.lib.gradcheck import (check_gradients, eval_numerical_gradient,
+from course.lib.gradcheck import (check_gradients, check_layer, eval_numerical_gradient,
                                   eval_numerical_gradient_array, rel_error)
 from course.lib.train import accuracy, train
 from course.lib.vis import plot_training_curves, show, show_filters
@@ -115,10 +115,13 @@ threadpool_limits(limits=1)
 # backpropagation (notebook 02) organised so that no layer needs to know about any
 # other. Losses have their own two-in-one signature: `loss, dscores = softmax_loss(scores, y)`.
 #
-# Each backward pass is checked against centred differences from `course.lib.gradcheck`
-# (`eval_numerical_gradient_array(f, x, dout)` differentiates $\sum f(x) \odot
-# \text{dout}$). In float64 a correct layer gives a relative error around $10^{-9}$ or
-# below; above $10^{-2}$ something is wrong.
+# Each backward pass is checked against centred differences from `course.lib.gradcheck`:
+# `check_layer(forward, backward, {"x": x, "w": w, ...}, dout=dout)` runs the layer,
+# calls its backward pass, differentiates $\sum \text{forward}(\dots) \odot \text{dout}$
+# numerically with respect to every float64 input (`eval_numerical_gradient_array`) and
+# reports, per gradient, the largest relative error and the element where it sits. In
+# float64 a correct layer gives a relative error around $10^{-9}$ or below; above
+# $10^{-2}$ something is wrong.
 #
 # ### Exercise 1: the affine layer (3 points: forward 1, backward 2; hidden tests at grading)
 #
@@ -218,13 +221,9 @@ for name, grad, var in (("dx", dx, x), ("dw", dw, w), ("db", db, b)):
     assert isinstance(grad, np.ndarray) and grad.shape == var.shape, (
         f"affine_backward's {name} has shape {getattr(grad, 'shape', None)}, expected {var.shape} "
         "(a gradient has the shape of its variable; reshape dx back to x.shape)")
-dx_num = eval_numerical_gradient_array(lambda x: affine_forward(x, w, b)[0], x, dout)
-dw_num = eval_numerical_gradient_array(lambda w: affine_forward(x, w, b)[0], w, dout)
-db_num = eval_numerical_gradient_array(lambda b: affine_forward(x, w, b)[0], b, dout)
-for name, grad, num in (("dx", dx, dx_num), ("dw", dw, dw_num), ("db", db, db_num)):
-    err = rel_error(grad, num)
-    print(f"affine_backward {name} relative error: {err:.2e} (expect below 1e-9)")
-    assert err < 1e-7, f"affine_backward's {name} disagrees with the numerical gradient (relative error {err:.2e})"
+for name, check in check_layer(affine_forward, affine_backward, {"x": x, "w": w, "b": b}, dout=dout).items():
+    print(f"affine_backward {check} (expect below 1e-9)")
+    assert check.rel_error < 1e-7, f"affine_backward's {name} disagrees with the numerical gradient: {check}"
 ### BEGIN HIDDEN TESTS
 x = np.arange(6.0).reshape(3, 2) - 2.0
 w = np.array([[1.0, -2.0, 0.5, 3.0], [0.25, 4.0, -1.0, 2.0]])
@@ -327,10 +326,9 @@ dx = relu_backward(dout, cache)
 assert isinstance(dx, np.ndarray) and dx.shape == x.shape, (
     f"relu_backward returned {type(dx).__name__} of shape {getattr(dx, 'shape', None)}, "
     f"expected one array of x's shape {x.shape} (no tuple: ReLU has no parameters)")
-dx_num = eval_numerical_gradient_array(lambda x: relu_forward(x)[0], x, dout)
-err = rel_error(dx, dx_num)
-print(f"relu_backward relative error: {err:.2e} (expect below 1e-10)")
-assert err < 1e-8, f"relu_backward disagrees with the numerical gradient (relative error {err:.2e})"
+check = check_layer(relu_forward, relu_backward, {"x": x}, dout=dout)["dx"]
+print(f"relu_backward {check} (expect below 1e-10)")
+assert check.rel_error < 1e-8, f"relu_backward disagrees with the numerical gradient: {check}"
 ### BEGIN HIDDEN TESTS
 x = np.array([[-1.0, 0.0, 2.0], [3.0, -4.0, 1e-12]])
 dout = np.array([[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]])
@@ -592,11 +590,10 @@ dropout_param = {'mode': 'train', 'p': 0.2, 'seed': 123}
 _, cache = dropout_forward(x, dropout_param)
 dx = dropout_backward(dout, cache)
 assert isinstance(dx, np.ndarray) and dx.shape == x.shape, f"dx has shape {getattr(dx, 'shape', None)}, expected {x.shape}"
-dx_num = eval_numerical_gradient_array(lambda x: dropout_forward(x, dropout_param)[0], x, dout)
-err = rel_error(dx, dx_num)
-print(f"dropout_backward relative error: {err:.2e} (expect below 1e-10)")
-assert err < 1e-8, (f"dropout_backward disagrees with the numerical gradient (relative error {err:.2e}): "
-                    "multiply dout by the same mask / p as the forward pass")
+check = check_layer(dropout_forward, dropout_backward, {"x": x, "dropout_param": dropout_param}, dout=dout)["dx"]
+print(f"dropout_backward {check} (expect below 1e-10)")
+assert check.rel_error < 1e-8, (f"dropout_backward disagrees with the numerical gradient: {check}; "
+                                "multiply dout by the same mask / p as the forward pass")
 ### BEGIN HIDDEN TESTS
 x = np.arange(1.0, 2501.0).reshape(50, 50)
 dout = np.arange(2500.0).reshape(50, 50) / 100.0 + 1.0
@@ -613,6 +610,90 @@ out, cache = dropout_forward(x, {'mode': 'test', 'p': 0.6})
 dx = dropout_backward(dout, cache)
 assert np.array_equal(dx, dout), "in test mode dropout_backward must pass dout through unchanged"
 ### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_dropout_experiment", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Dropout in a network: on and off
+#
+# Your layers already make a network: affine, ReLU, dropout, affine, softmax. The next
+# cell (ungraded; it uses your `affine`, `relu`, `dropout` and `softmax_loss`) trains it
+# twice on only 200 digits, a training set small enough for a network with 500 hidden
+# units to memorise: once without dropout ($p = 1$) and once keeping half the hidden
+# units ($p = 0.5$), with the same seed, learning rate and number of steps. The model
+# applies dropout when it is given labels (training) and not when it only scores
+# (accuracy), as the train/test modes prescribe. Fast mode trains 30 epochs with one
+# seed, the default mode 60 epochs with two.
+#
+# What the runs show (the masks are seeded, so these are the figures you get with
+# `COURSE_SEED=0`): both runs fit all 200 training images, and dropout leaves the
+# training loss two to three times higher (after 60 epochs 0.049 and 0.059 against
+# 0.020 and 0.019 for seeds 0 and 1; after fast mode's 30 epochs 0.12 against 0.045):
+# it does make memorising harder, since no hidden unit can count on any other being
+# there. Validation accuracy moves little: after 60 epochs dropout is ahead by 0.9 and
+# 0.5 points (3 and 2 of the 360 validation images), after 30 epochs behind by 0.2 (one
+# image), differences of the size that changing the seed makes. On these easy 8x8
+# digits overfitting costs little, so the regularizer has little to correct; dropout
+# pays off in large networks trained long on harder data, where the gap between
+# training and validation is wide.
+
+# %% nbgrader={"grade": false, "grade_id": "dropout_experiment", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def dropout_net(params, keep, seed):
+    """loss_fn(X, y=None) of affine - ReLU - dropout(keep) - affine - softmax; X (N, 64), scores (N, 10).
+
+    Every training step draws its mask with a new seed from np.random.default_rng(seed):
+    a new mask per step, and the same run again for the same seed.
+    """
+    mask_seeds = np.random.default_rng(seed)
+
+    def loss_fn(X, y=None):
+        mode = 'test' if y is None else 'train'
+        hidden, cache1 = affine_forward(X, params['W1'], params['b1'])  # (N, 64) @ (64, H) -> (N, H)
+        relu, cache2 = relu_forward(hidden)
+        dropped, cache3 = dropout_forward(relu, {'p': keep, 'mode': mode, 'seed': int(mask_seeds.integers(2 ** 31))})
+        scores, cache4 = affine_forward(dropped, params['W2'], params['b2'])  # (N, H) @ (H, 10) -> (N, 10)
+        if y is None:
+            return scores
+        loss, dscores = softmax_loss(scores, y)
+        grads = {}
+        ddropped, grads['W2'], grads['b2'] = affine_backward(dscores, cache4)
+        drelu = relu_backward(dropout_backward(ddropped, cache3), cache2)
+        _, grads['W1'], grads['b1'] = affine_backward(drelu, cache1)
+        return loss, grads
+
+    return loss_fn
+
+
+def sgd_step(w, dw, config):
+    """Plain SGD, the update-rule contract of course.lib.train: (next_w, config)."""
+    return w - config['learning_rate'] * dw, config
+
+
+small_digits = load_dataset("digits")
+small = {'X_train': scale_to_unit_interval(small_digits.X_train[:200], small_digits.pixel_max).reshape(200, -1),
+         'y_train': small_digits.y_train[:200],
+         'X_val': scale_to_unit_interval(small_digits.X_val, small_digits.pixel_max).reshape(len(small_digits.y_val), -1),
+         'y_val': small_digits.y_val}
+DROPOUT_EPOCHS = 30 if P.fast else 60
+dropout_histories = {}
+for keep in (1.0, 0.5):
+    for seed in ((P.seed,) if P.fast else (P.seed, P.seed + 1)):
+        rng = np.random.default_rng(seed)
+        params = {'W1': rng.standard_normal((64, 500)) * np.sqrt(2.0 / 64), 'b1': np.zeros(500),
+                  'W2': rng.standard_normal((500, 10)) * np.sqrt(2.0 / 500), 'b2': np.zeros(10)}
+        h = train(dropout_net(params, keep, seed), params, small, sgd_step, learning_rate=0.05,
+                  num_epochs=DROPOUT_EPOCHS, batch_size=20, seed=seed, keep_best=False, progress=False)
+        dropout_histories.setdefault(keep, h)
+        last_epoch_loss = np.mean(h.loss_history[-10:])  # 10 steps per epoch
+        print(f"keep probability {keep}, seed {seed}: training accuracy {h.train_acc_history[-1]:.3f}, "
+              f"validation {h.val_acc_history[-1]:.3f} (gap {h.train_acc_history[-1] - h.val_acc_history[-1]:+.3f}), "
+              f"training loss in the last epoch {last_epoch_loss:.4f}, {h.seconds:.1f} s")
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+for keep, h in dropout_histories.items():
+    epochs = np.arange(1, len(h.val_acc_history) + 1)
+    line, = ax.plot(epochs, h.train_acc_history, "--", label=f"p = {keep}: training")
+    ax.plot(epochs, h.val_acc_history, "-", color=line.get_color(), label=f"p = {keep}: validation")
+ax.set(xlabel="epoch", ylabel="accuracy", title="200 training digits, 500 hidden units: dropout off and on")
+ax.legend()
+show(fig)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_conv", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 2. Convolution and pooling
@@ -790,25 +871,20 @@ for name, grad, var in (("dx", dx, x), ("dw", dw, w), ("db", db, b)):
     assert isinstance(grad, np.ndarray) and grad.shape == var.shape, (
         f"conv_backward_naive's {name} has shape {getattr(grad, 'shape', None)}, expected {var.shape}: "
         "dx is cropped back to the unpadded (N, C, H, W)")
-dx_num = eval_numerical_gradient_array(lambda x: conv_forward_naive(x, w, b, conv_param)[0], x, dout)
-dw_num = eval_numerical_gradient_array(lambda w: conv_forward_naive(x, w, b, conv_param)[0], w, dout)
-db_num = eval_numerical_gradient_array(lambda b: conv_forward_naive(x, w, b, conv_param)[0], b, dout)
-for name, grad, num in (("dx", dx, dx_num), ("dw", dw, dw_num), ("db", db, db_num)):
-    err = rel_error(grad, num)
-    print(f"conv_backward_naive {name} relative error (stride 1): {err:.2e} (expect below 1e-7)")
-    assert err < 1e-7, f"conv_backward_naive's {name} disagrees with the numerical gradient (relative error {err:.2e})"
+inputs = {"x": x, "w": w, "b": b, "conv_param": conv_param}
+for name, check in check_layer(conv_forward_naive, conv_backward_naive, inputs, dout=dout).items():
+    print(f"conv_backward_naive, stride 1: {check} (expect below 1e-7)")
+    assert check.rel_error < 1e-7, f"conv_backward_naive's {name} disagrees with the numerical gradient: {check}"
 conv_param = {'stride': 2, 'pad': 1}
 out, cache = conv_forward_naive(x, w, b, conv_param)
 dout = rng.standard_normal(out.shape)
 dx, dw, _ = conv_backward_naive(dout, cache)
-dx_num = eval_numerical_gradient_array(lambda x: conv_forward_naive(x, w, b, conv_param)[0], x, dout)
-dw_num = eval_numerical_gradient_array(lambda w: conv_forward_naive(x, w, b, conv_param)[0], w, dout)
-for name, grad, num in (("dx", dx, dx_num), ("dw", dw, dw_num)):
-    err = rel_error(grad, num)
-    print(f"conv_backward_naive {name} relative error (stride 2): {err:.2e}")
-    assert err < 1e-7, (f"with stride 2, conv_backward_naive's {name} disagrees with the numerical gradient "
-                        f"(relative error {err:.2e}): does the backward pass start window (i, j) at "
-                        "(i * stride, j * stride) like the forward pass?")
+inputs = {"x": x, "w": w, "b": b, "conv_param": conv_param}
+for name, check in check_layer(conv_forward_naive, conv_backward_naive, inputs, dout=dout).items():
+    print(f"conv_backward_naive, stride 2: {check}")
+    assert check.rel_error < 1e-7, (f"with stride 2, conv_backward_naive's {name} disagrees with the numerical "
+                                    f"gradient: {check}; does the backward pass start window (i, j) at "
+                                    "(i * stride, j * stride) like the forward pass?")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(8)
 x = rng.standard_normal((2, 3, 7, 6))
@@ -948,12 +1024,12 @@ for _col in (2, 3, 5):
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_image_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Your `conv_forward_naive` with your filters on the two sample images that ship
 # with matplotlib (a portrait of Grace Hopper and a gift box), resized to
-# $200 \times 200$: the first column is the input, the second filter 0's output (the
+# $200 \times 200$ ($120 \times 120$ in fast mode): the first column is the input, the second filter 0's output (the
 # blur), the third filter 1's (vertical edges: dark or bright where the brightness
 # changes from left to right, mid-grey elsewhere).
 
 # %% nbgrader={"grade": false, "grade_id": "image_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
-images = load_sample_images(size=200)  # (2, 3, 200, 200), 0..255
+images = load_sample_images(size=120 if P.fast else 200)  # (2, 3, size, size), 0..255
 filter_w, filter_b = image_filters()
 start = time.perf_counter()
 filtered, _ = conv_forward_naive(images, filter_w, filter_b, {'stride': 1, 'pad': 1})  # (2, 2, 200, 200)
@@ -1085,10 +1161,9 @@ pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
 _, cache = max_pool_forward_naive(x, pool_param)
 dx = max_pool_backward_naive(dout, cache)
 assert isinstance(dx, np.ndarray) and dx.shape == x.shape, f"dx has shape {getattr(dx, 'shape', None)}, expected {x.shape}"
-dx_num = eval_numerical_gradient_array(lambda x: max_pool_forward_naive(x, pool_param)[0], x, dout)
-err = rel_error(dx, dx_num)
-print(f"max_pool_backward_naive relative error: {err:.2e} (expect below 1e-10)")
-assert err < 1e-8, f"max_pool_backward_naive disagrees with the numerical gradient (relative error {err:.2e})"
+check = check_layer(max_pool_forward_naive, max_pool_backward_naive, {"x": x, "pool_param": pool_param}, dout=dout)["dx"]
+print(f"max_pool_backward_naive {check} (expect below 1e-10)")
+assert check.rel_error < 1e-8, f"max_pool_backward_naive disagrees with the numerical gradient: {check}"
 ties = np.zeros((1, 1, 2, 2))
 dx_ties = max_pool_backward_naive(np.ones((1, 1, 1, 1)), max_pool_forward_naive(ties, pool_param)[1])
 assert dx_ties.sum() == 1.0 and (dx_ties != 0).sum() == 1, (
@@ -1371,14 +1446,11 @@ for conv_param in ({'stride': 1, 'pad': 1}, {'stride': 2, 'pad': 1}):
     for name, grad, var in (("dx", dx, x), ("dw", dw, w), ("db", db, b)):
         assert isinstance(grad, np.ndarray) and grad.shape == var.shape, (
             f"conv_backward_fast's {name} has shape {getattr(grad, 'shape', None)}, expected {var.shape}")
-    dx_num = eval_numerical_gradient_array(lambda x: conv_forward_fast(x, w, b, conv_param)[0], x, dout)
-    dw_num = eval_numerical_gradient_array(lambda w: conv_forward_fast(x, w, b, conv_param)[0], w, dout)
-    db_num = eval_numerical_gradient_array(lambda b: conv_forward_fast(x, w, b, conv_param)[0], b, dout)
-    for name, grad, num in (("dx", dx, dx_num), ("dw", dw, dw_num), ("db", db, db_num)):
-        err = rel_error(grad, num)
-        print(f"conv_backward_fast {name} relative error (stride {conv_param['stride']}): {err:.2e} (expect below 1e-7)")
-        assert err < 1e-7, (f"conv_backward_fast's {name} disagrees with the numerical gradient (relative error "
-                            f"{err:.2e}) at stride {conv_param['stride']}: dw sums d_n cols[n]^T over the images, "
+    inputs = {"x": x, "w": w, "b": b, "conv_param": conv_param}
+    for name, check in check_layer(conv_forward_fast, conv_backward_fast, inputs, dout=dout).items():
+        print(f"conv_backward_fast, stride {conv_param['stride']}: {check} (expect below 1e-7)")
+        assert check.rel_error < 1e-7, (f"conv_backward_fast's {name} disagrees with the numerical gradient: "
+                            f"{check} at stride {conv_param['stride']}: dw sums d_n cols[n]^T over the images, "
                             "dcols = w_rows^T d_n goes to the provided col2im with the forward pass's stride and pad")
 ### BEGIN HIDDEN TESTS
 def _h_conv_grads(x, w, dout, stride, pad):
@@ -1612,11 +1684,10 @@ for shape, pool_param in (((3, 2, 8, 8), {'pool_height': 2, 'pool_width': 2, 'st
     dout = rng.standard_normal(out.shape)
     dx = max_pool_backward_fast(dout, cache)
     assert isinstance(dx, np.ndarray) and dx.shape == x.shape, f"dx has shape {getattr(dx, 'shape', None)}, expected {x.shape}"
-    dx_num = eval_numerical_gradient_array(lambda x: max_pool_forward_fast(x, pool_param)[0], x, dout)
-    err = rel_error(dx, dx_num)
-    print(f"max_pool_backward_fast relative error with {pool_param}: {err:.2e} (expect below 1e-10)")
-    assert err < 1e-8, (f"max_pool_backward_fast disagrees with the numerical gradient with {pool_param} "
-                        f"(relative error {err:.2e}); overlapping windows must add their gradients")
+    check = check_layer(max_pool_forward_fast, max_pool_backward_fast, {"x": x, "pool_param": pool_param}, dout=dout)["dx"]
+    print(f"max_pool_backward_fast with {pool_param}: {check} (expect below 1e-10)")
+    assert check.rel_error < 1e-8, (f"max_pool_backward_fast disagrees with the numerical gradient with {pool_param}: "
+                                    f"{check}; overlapping windows must add their gradients")
 ties = np.zeros((1, 1, 4, 4))
 for pool_param in ({'pool_height': 2, 'pool_width': 2, 'stride': 2}, {'pool_height': 2, 'pool_width': 2, 'stride': 1}):
     out, cache = max_pool_forward_fast(ties, pool_param)

@@ -293,3 +293,26 @@ def test_free_names_are_what_the_cell_uses_but_does_not_bind():
     ''')
     assert free_names(source, "<t>") == {"f", "x", "g", "W"}
     assert free_names(source, "<t>", notebook_names={"len"}) == {"f", "x", "g", "W", "len"}
+
+
+def test_the_plan_comes_from_the_source_notebook():
+    import nbformat
+
+    from course.grading.runner.plan import load_plan, runner_enabled
+
+    def cell(source, **meta):
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade_id": meta.pop("id"), **meta}})
+
+    nb = nbformat.v4.new_notebook(metadata={"course": {"trusted_runner": True}}, cells=[
+        cell("%matplotlib inline\nimport numpy as np\nimport os\nfrom course.lib.gradcheck import rel_error\n"
+             "import math\nlimit = 3", id="setup", locked=True),
+        cell("import numpy as np\nimport cmath as math\ndef f(x):\n    return x", id="f", solution=True),
+        cell("assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 2\n### END HIDDEN TESTS",
+             id="test_f", grade=True, points=1),
+    ])
+    plan = load_plan(nb)
+    assert runner_enabled(nb) and not runner_enabled(nbformat.v4.new_notebook())
+    assert plan.trusted == {"np": ("module", "numpy"), "rel_error": ("from", "course.lib.gradcheck", "rel_error")}
+    assert plan.protected == {"f"}  # os is not allow-listed, math is rebound by a solution cell
+    assert plan.tests["test_f"].hidden_lines == {3}
+    assert {"np", "f", "limit", "math"} <= plan.notebook_names

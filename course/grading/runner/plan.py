@@ -15,8 +15,9 @@ Everything here comes from the instructor's source notebook
   the student rebinds the kernel's `np` to a look-alike object or hooks
   `__import__` (a name that a provided cell also assigns otherwise is not
   trusted);
-- protected names: what the solution cells define at top level; these may
-  only arrive as data or handles, never as a module or library function;
+- protected names: what the solution cells define at top level (functions,
+  classes, assigned names; not their imports); these may only arrive as data
+  or handles, never as a module or library function;
 - notebook names: everything the notebook's code cells bind at top level,
   so that a test's free name shadowing a builtin (`input`, `max`) is looked
   up in the kernel when the notebook defines it.
@@ -132,7 +133,8 @@ def load_plan(source_nb) -> NotebookPlan:
     from course.grading.masters import cell_kind, grade_id  # jupytext: not needed in the runner process
 
     plan = NotebookPlan()
-    trusted, untrusted, protected, names = {}, set(), set(), set()
+    trusted, rebound, protected, names = {}, set(), set(), set()
+    other_imports = []  # (name, binding) imported by solution and free cells
     for cell in source_nb.cells:
         kind = cell_kind(cell)
         if kind == "test":
@@ -146,14 +148,15 @@ def load_plan(source_nb) -> NotebookPlan:
             continue
         imports, others = top_level_bindings(tree)
         names |= set(imports) | others
-        if kind == "solution":
-            protected |= set(imports) | others
-        elif kind == "provided":
+        rebound |= others
+        if kind == "solution":  # its imports are modules whoever writes them: not protected
+            protected |= others
+        if kind == "provided":
             trusted.update({n: b for n, b in imports.items() if allowed(b[1])})
-            untrusted |= others
         else:
-            untrusted |= set(imports) | others
-    plan.trusted = {n: b for n, b in trusted.items() if n not in untrusted and n not in protected}
+            other_imports += imports.items()
+    rebound |= {n for n, b in other_imports if trusted.get(n, b) != b}
+    plan.trusted = {n: b for n, b in trusted.items() if n not in rebound}
     plan.protected = frozenset(protected)
     plan.notebook_names = frozenset(names)
     return plan

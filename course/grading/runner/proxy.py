@@ -11,7 +11,10 @@ sends a request over the channel:
 Arguments go to the kernel as data (copies: a student function that changes
 an argument in place changes the kernel's copy, not the test's), handles of
 this channel as references, and the test's own callables as callbacks (they
-run here when the kernel calls them; see channel.py). Results come back as
+run here when the kernel calls them; see channel.py). A callback that raises
+fails the whole call with its exception, even if the student's code catches
+what the kernel sees: a RuntimeError naming only the exception's type, never
+its message (which could quote a hidden expected value). Results come back as
 data, or as handles where the agent's rules allow one (agent.py); anything
 else fails the test with NotDataError naming what came back.
 

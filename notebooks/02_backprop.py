@@ -17,21 +17,21 @@
 # applying the chain rule locally at every small operation ("gate"). In this
 # notebook you build it up from the bottom:
 #
-# 1. a **numerical derivative**, the tool that checks every analytic gradient;
-# 2. a **computational graph** by hand (and drawn), then **gates** with `forward`
-#    and `backward`, and a small **graph object** that runs them; the sigmoid
-#    built from primitive gates (exp, add, reciprocal);
-# 3. a **sigmoid neuron** and the classic **two-layer worked example**, whose
-#    published weights it reproduces to every printed digit;
-# 4. the **matrix-multiply gate**, the one operation inside every layer, and
-#    **Jacobians**: every backward pass is a product with a transposed Jacobian
-#    that is never formed;
-# 5. the **SVM and softmax losses** with their gradients, written with loops
-#    and then vectorized, checked numerically and timed;
-# 6. the payoff: your softmax classifier **trained with SGD** on handwritten
-#    digits, tuned on validation data, its weights shown as images;
-# 7. a **tiny two-layer network** that learns XOR in a dozen lines of numpy,
-#    and a **ReLU + softmax network** built from this notebook's gates.
+# - a **numerical derivative**, the tool that checks every analytic gradient;
+# - a **computational graph** by hand (and drawn), then **gates** with `forward`
+#   and `backward`, and a small **graph object** that runs them; the sigmoid
+#   built from primitive gates (exp, add, reciprocal);
+# - a **sigmoid neuron** and the classic **two-layer worked example**, whose
+#   published weights it reproduces to every printed digit;
+# - the **matrix-multiply gate**, the one operation inside every layer, and
+#   **Jacobians**: every backward pass is a product with a transposed Jacobian
+#   that is never formed;
+# - the **SVM and softmax losses** with their gradients, written with loops
+#   and then vectorized, checked numerically and timed;
+# - the payoff: your softmax classifier **trained with SGD** on handwritten
+#   digits, tuned on validation data, its weights shown as images;
+# - a **tiny two-layer network** that learns XOR in a dozen lines of numpy,
+#   and a **ReLU + softmax network** built from this notebook's gates.
 #
 # Fill in every cell marked `YOUR CODE HERE` and run the test cell below it.
 # Shapes are given in every docstring: `x: (N, D)` means a 2-d array with N
@@ -2160,7 +2160,8 @@ print(f"{num_steps} SGD steps in {seconds:.1f} s; validation accuracy {net_accur
 # - Loss gradients: average over the examples ($1/N$), add $\text{reg}\,W$ for
 #   $\frac12 \text{reg} \lVert W \rVert^2$, subtract the row max before a softmax,
 #   and vectorize. With SGD, the softmax gradient trains a digit classifier in
-#   about a second; the validation set, not the test set, chooses the settings.
+#   a fraction of a second (section 8 prints the time); the validation set, not
+#   the test set, chooses the settings.
 #
 # Notebook 03 puts these pieces together into a two-layer network trained on
 # real data.

@@ -228,14 +228,27 @@ def write_student_files(layout: CourseLayout) -> list[Path]:
     return written
 
 
+def solution_line_sets(layout: CourseLayout) -> dict[str, set[str]]:
+    """'NN_name: grade id' -> the stripped lines only that solution cell holds (beyond
+    what its release shows), for every solution cell of every master."""
+    found = {}
+    for name in layout.assignment_names():
+        master = masters.load_master(layout.master(name))
+        secret = masters.solution_only_lines(master)
+        for gid, source in masters.solution_sources(master).items():
+            lines = {line.strip() for line in source.splitlines()} & secret
+            if lines:
+                found[f"{name}: {gid}"] = lines
+    return found
+
+
 def wheel_problems(wheel: Path, layout: CourseLayout) -> list[str]:
     """Problems with the student wheel: a file outside the student library, or a
-    line that only a master's solutions or hidden tests hold."""
+    module holding every line of a master's solution (lines the library shares with
+    one, such as `rng = np.random.default_rng(seed)`, alone are not a solution)."""
     allowed = tuple(f"course/{name}" for name in PACKAGE_FILES) + \
         tuple(f"course/{name}/" for name in PACKAGE_DIRS)
-    secret = set()
-    for name in layout.assignment_names():
-        secret |= masters.solution_only_lines(masters.load_master(layout.master(name)))
+    solutions = solution_line_sets(layout)
     problems = []
     with zipfile.ZipFile(wheel) as archive:
         for entry in archive.namelist():
@@ -245,8 +258,8 @@ def wheel_problems(wheel: Path, layout: CourseLayout) -> list[str]:
                 problems.append(f"{wheel.name} holds {entry}, which is not the student library")
             elif entry.endswith(".py"):
                 lines = {line.strip() for line in archive.read(entry).decode().splitlines()}
-                problems += [f"{wheel.name}: {entry} holds the master's solution line {line!r}"
-                             for line in sorted(lines & secret)]
+                problems += [f"{wheel.name}: {entry} holds the solution of {where}"
+                             for where, secret in solutions.items() if secret <= lines]
     return problems
 
 

@@ -128,3 +128,21 @@ def test_references_need_a_resolver_and_go_through_it():
     assert decode([{"$handle": 5, "type": "t"}], ref=lambda tagged: seen.append(tagged) or "H") == ["H"]
     assert seen == [{"$handle": 5, "type": "t"}]
     assert encode([Magic], ref=lambda v: {"$handle": 1} if v is Magic else None) == [{"$handle": 1}]
+
+
+@pytest.mark.parametrize("bit_generator", ["PCG64", "MT19937", "Philox", "SFC64"])
+def test_a_generator_arrives_as_a_copy_that_draws_the_same_numbers(bit_generator):
+    rng = np.random.Generator(getattr(np.random, bit_generator)(5))
+    rng.normal(size=3)  # not at its start
+    copy = decode(loads(dumps(encode(rng))))
+    assert type(copy) is np.random.Generator and copy is not rng
+    np.testing.assert_array_equal(copy.normal(size=4), rng.normal(size=4))
+
+
+def test_a_forged_generator_state_is_refused():
+    state = encode(np.random.default_rng(0))
+    state["$generator"][1] = {"$dict": [["bit_generator", "PCG64"], ["state", "x"]]}
+    with pytest.raises(BadMessage, match="state"):
+        decode(state)
+    with pytest.raises(BadMessage):
+        decode({"$generator": ["RandomState", {}]})

@@ -12,12 +12,17 @@ Values travel as JSON text. What counts as data, and how each kind is written:
 | list                                    | a JSON list                                |
 | tuple                                   | {"$tuple": [...]}                          |
 | dict                                    | {"$dict": [[key, value], ...]}             |
+| np.random.Generator                     | {"$generator": [bit generator, its state]} |
 
 Numpy scalars come back as numpy scalars of the same dtype (not 0-d arrays,
 not Python floats): a hidden test that checks `type(loss)` or a dtype sees
 exactly what the student's function returned. Dict keys are any hashable
 data (str, int, float, bool, None, tuples of these): layers keyed by index
 are as common as parameters keyed by name.
+
+A Generator travels as its bit generator's name (PCG64, MT19937, ...) and
+state (plain ints and arrays): the other side gets a copy that draws the same
+numbers from where the original stood (the original does not advance).
 
 Arrays are read back with `np.load(..., allow_pickle=False)` after the
 `.npy` header has been checked: dtype kind one of bool, int, uint, float,
@@ -49,6 +54,7 @@ MAX_MESSAGE_CHARS = 256 * 1024 * 1024
 MAX_DEPTH = 64
 ARRAY_KINDS = "biufcUS"
 REFERENCE_TAGS = ("$handle", "$callback", "$module", "$library")
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class NotData(TypeError):
@@ -85,6 +91,9 @@ def encode(value, ref=None, depth=0):
         return {"$ndarray": _npy_bytes(value)}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
         return {"$npscalar": _npy_bytes(np.asarray(value))}
+    if kind is np.random.Generator:
+        bit_generator = value.bit_generator
+        return {"$generator": [type(bit_generator).__name__, encode(bit_generator.state, None, depth + 1)]}
     if kind is list:
         return [encode(item, ref, depth + 1) for item in value]
     if kind is tuple:
@@ -143,6 +152,8 @@ def decode(obj, ref=None, depth=0):
         if array.ndim != 0:
             raise BadMessage(f"a numpy scalar must be 0-d, got shape {array.shape}")
         return array[()]
+    if tag == "$generator" and type(body) is list and len(body) == 2 and body[0] in BIT_GENERATORS:
+        return load_generator(body[0], decode(body[1], None, depth + 1))
     if tag == "$tuple" and type(body) is list:
         return tuple(decode(item, ref, depth + 1) for item in body)
     if tag == "$dict" and type(body) is list:
@@ -158,6 +169,16 @@ def decode(obj, ref=None, depth=0):
             result[key] = decode(pair[1], ref, depth + 1)
         return result
     raise BadMessage(f"unknown or malformed tag {tag[:40]!r}")
+
+
+def load_generator(name: str, state) -> np.random.Generator:
+    """A Generator on a new `name` bit generator set to `state` (numpy checks it)."""
+    bit_generator = getattr(np.random, name)()
+    try:
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as err:
+        raise BadMessage(f"bad {name} state: {str(err)[:200]}") from None
+    return np.random.Generator(bit_generator)
 
 
 def load_npy(text: str) -> np.ndarray:

@@ -24,7 +24,7 @@ from course.errors import CourseError
 
 
 @dataclass(frozen=True)
-class TestVerdict:
+class CellVerdict:
     """One autograded test cell after the run: its grade id, the exercise it tests
     (the grade id without `test_`), its points, and the error's last line ('' if it passed)."""
 
@@ -57,10 +57,10 @@ def _last_error_line(cell) -> str:
     return ""
 
 
-def validate(path, config_folder=None) -> list[TestVerdict]:
+def validate(path, config_folder=None) -> list[CellVerdict]:
     """Execute the notebook at path (a copy in memory; the file is not changed) with
     nbgrader's Execute preprocessor and the settings of config_folder (default: the
-    current folder). Returns one TestVerdict per autograded test cell, in order."""
+    current folder). Returns one CellVerdict per autograded test cell, in order."""
     from nbgrader import utils
     from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, Execute
 
@@ -80,11 +80,11 @@ def validate(path, config_folder=None) -> list[TestVerdict]:
         gid = cell.metadata.nbgrader["grade_id"]
         score, max_score = utils.determine_grade(cell, logging.getLogger(__name__))
         error = _last_error_line(cell) or ("" if score == max_score else "the cell scored less than its points")
-        verdicts.append(TestVerdict(gid, gid.removeprefix("test_"), float(max_score), error))
+        verdicts.append(CellVerdict(gid, gid.removeprefix("test_"), float(max_score), error))
     return verdicts
 
 
-def summary(verdicts: list[TestVerdict]) -> str:
+def summary(verdicts: list[CellVerdict]) -> str:
     """The table `course validate` prints, a line per test cell and a total."""
     width = max([len(v.exercise) for v in verdicts] + [len("exercise")])
     lines = [f"{'exercise':<{width}}  points  visible tests"]

@@ -13,6 +13,7 @@ A failing check saves a screenshot in the test's tmp_path.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -28,12 +29,22 @@ from course.grading import submissions as subs
 from course.grading.autograde import gradebook_settings, grade
 from course.grading.release import release
 from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
-from test_browser import browser, free_port, screenshot_on_failure  # noqa: F401 (browser: its fixture, shared)
+from test_browser import browser, free_port  # noqa: F401 (browser: its fixture, shared)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # JupyterLab, nbgrader and Chromium: about two minutes
 
 NAME = "00_fixture"
 ADD_SOLUTION = 'def add(a, b):\n    """Return a + b."""\n    return a + b'
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(driver, path):
+    """Save a screenshot at path when the block fails (an assertion or a WebDriver error)."""
+    try:
+        yield
+    except Exception as failure:  # noqa: BLE001 (re-raised with the screenshot's path)
+        driver.save_screenshot(str(path))
+        raise AssertionError(f"{failure}\n(screenshot: {path})") from failure
 
 
 def wait_for(driver, script: str, timeout: float = 60, what: str = ""):
@@ -121,8 +132,9 @@ def test_student_runs_fills_validates_and_saves_no_other_file(released, browser,
         browser.get(f"{url}/lab/tree/{NAME}/{NAME}.ipynb?token={token}")
         with screenshot_on_failure(browser, tmp_path / "student.png"):
             print(f"screenshots go to {tmp_path}")
-            wait_for(browser, f"{NOTEBOOK_JS}.widgets.length > 5 && "
-                     "jupyterapp.shell.currentWidget.sessionContext.session.kernel", 120, "the notebook and its kernel")
+            wait_for(browser, f"!document.querySelector('#jupyterlab-splash') && {NOTEBOOK_JS}.widgets.length > 5"
+                     " && !!jupyterapp.shell.currentWidget.sessionContext.session.kernel", 240,
+                     "the notebook and its kernel")
             browser.execute_script("jupyterapp.commands.execute('notebook:run-all-cells')")
             time.sleep(1)
             deadline = time.monotonic() + 120
@@ -188,11 +200,10 @@ def test_instructor_grades_the_inline_question_in_the_formgrader(graded, browser
         browser.get(f"{url}/lab?token={token}")
         with screenshot_on_failure(browser, tmp_path / "formgrader.png"):
             print(f"screenshots go to {tmp_path}")
-            wait_for(browser, "window.jupyterapp && jupyterapp.commands.hasCommand('nbgrader:open-formgrader')",
-                     120, "JupyterLab with nbgrader's Formgrader command")
-            menu = browser.execute_script("return [...document.querySelectorAll('.lm-MenuBar-itemLabel')]"
-                                          ".map(e => e.innerText)")
-            assert "Nbgrader" in menu, menu
+            wait_for(browser, "!document.querySelector('#jupyterlab-splash') && "
+                     "jupyterapp.commands.hasCommand('nbgrader:open-formgrader') && "
+                     "[...document.querySelectorAll('.lm-MenuBar-item')].some(e => e.textContent === 'Nbgrader')",
+                     240, "JupyterLab with nbgrader's Nbgrader menu")
             browser.execute_script("jupyterapp.commands.execute('nbgrader:open-formgrader')")
             frame = wait_for(browser, "document.querySelector('iframe[src*=\"formgrader\"]')", 60, "the formgrader")
             browser.switch_to.frame(frame)

@@ -155,8 +155,9 @@ def test_fresh_env_installs_the_wheel_from_the_release_folder_only(fresh_env):
     python, env = fresh_env
     show = _run([str(python), "-m", "pip", "show", "-f", "linear-to-bnn-course"], env=env).stdout
     assert "Name: linear-to-bnn-course" in show and "course/lib/gradcheck.py" in show
-    probe = subprocess.run([str(python), "-c", "import course.lib, course.grading"], env=env,
-                           capture_output=True, text=True)
+    probe = subprocess.run([str(python), "-c", "import course.lib; print(course.lib.__file__); import course.grading"],
+                           env=env, cwd=python.parent, capture_output=True, text=True)
+    assert probe.stdout.startswith(str(python.parent.parent)), probe.stdout
     assert "No module named 'course.grading'" in probe.stderr, probe.stderr
 
 
@@ -185,7 +186,7 @@ def test_released_master_runs_its_provided_cells_in_the_fresh_env(fresh_env, stu
     script = tmp_path / "run_cells.py"
     script.write_text(NBCLIENT_SCRIPT)
     out = _run([str(python), str(script), str(notebook), env_line, str(notebook.parent)],
-               env=env, timeout=600).stdout
+               env=env, cwd=tmp_path, timeout=600).stdout
     assert f"fast={fast}" in out, out
     assert f"course.lib from {python.parent.parent}" in out, f"the kernel did not use the fresh environment:\n{out}"
 

@@ -56,8 +56,9 @@
 # **Time.** With `COURSE_FAST=1` (what the autograder uses) the notebook trains one
 # seed with short budgets and runs in about a minute on two CPU cores; the default
 # mode trains three seeds of each network (100 epochs on the digits) and runs the
-# ablations on the full `mnist10k` training set, which takes several minutes. The last
-# cell prints the time of your own run. To run fast mode in JupyterLab, put
+# ablations and the convnet on `mnist10k`: about a quarter of an hour on one core,
+# most of it in those two (an estimate from the cells' CPU times). The ablation and
+# convnet cells print their own times, and the last cell the time of your run. To run fast mode in JupyterLab, put
 # `%env COURSE_FAST=1` in a new cell above the parameters cell and run it first (or
 # restart the kernel with the variable set).
 
@@ -1207,7 +1208,7 @@ for kind, target in TARGETS.items():
 # **clipping**, the per-layer **learning-rate scale**, the STE's **gradient
 # cancellation** (here $\text{d}x = \text{dout}$ everywhere), and with XNOR-Net's
 # $\alpha$ added; the float twin beside them. The default mode trains every variant
-# with 3 seeds (a few minutes); fast mode trains one seed on a 1,000-image subset for a
+# with 3 seeds (about 8 minutes); fast mode trains one seed on a 1,000-image subset for a
 # few epochs, enough to run the code, not to rank the variants.
 
 # %% nbgrader={"grade": false, "grade_id": "ablations", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1254,7 +1255,7 @@ for name, c in ablation_counts.items():
 # images (the first convolution sees real pixels, the rest binary activations). Its
 # float twin uses real weights and Htanh. In numpy one epoch of 2,000 images takes
 # a few seconds, so the default mode trains each variant with 3 seeds on 2,000
-# training images for 3 epochs (a few minutes in all), far from BinaryNet's hundreds
+# training images for 3 epochs (about 3 minutes in all), far from BinaryNet's hundreds
 # of epochs; fast mode trains one seed of the float and binary nets on 300 images for
 # one epoch and tests them on 300, which only shows that the code runs.
 

@@ -35,9 +35,10 @@
 #
 # **Time.** The last cell prints the wall time of your own run. Fast mode
 # (`COURSE_FAST=1`, what CI and the autograder use) trains on the small 8x8 digits
-# and searches 12 settings: 40 s measured on a busy shared 2-core machine (2026-12-01). The default mode trains on the 8,000 MNIST
+# and searches 12 settings: 40 to 47 s measured on a shared 2-core machine that other jobs kept busy (2026-12-01). The default mode trains on the 8,000 MNIST
 # training images and searches 8 settings, then checks the tuned settings with three
-# seeds: 145 s on the same machine. On CIFAR-10 the default mode takes much longer.
+# seeds: 51 s on the same machine when it was quieter, 145 s at its busiest. On CIFAR-10
+# the default mode takes much longer.
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so CI and you run the same notebook.

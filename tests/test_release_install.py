@@ -225,9 +225,9 @@ def test_nbgrader_validate_from_the_release_folder_has_the_grading_time_limit(fr
                             capture_output=True, text=True, timeout=600)
     took = time.perf_counter() - start
     assert "Success! Your notebook passes all the tests." in inside.stdout, inside.stdout + inside.stderr
-    assert took > 40
+    assert "Timeout waiting for execute reply" not in inside.stderr and took > 40, inside.stderr
     (tmp_path / "elsewhere").mkdir()
     outside = subprocess.run([nbgrader, "validate", str(slow)], env=env, cwd=tmp_path / "elsewhere",
                              capture_output=True, text=True, timeout=600)
-    assert "Success!" not in outside.stdout and "timed out" in (outside.stdout + outside.stderr).lower(), \
-        outside.stdout + outside.stderr
+    # nbgrader's own 30 s interrupt the cell, and (it is not a test cell) still say Success!
+    assert "Timeout waiting for execute reply (30s)" in outside.stderr, outside.stdout + outside.stderr

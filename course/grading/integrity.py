@@ -11,11 +11,14 @@ student whose run changed it. Watched:
 - the installed `course` package (its bytecode caches aside, which Python
   rewrites itself);
 - the `.pth` files of every site-packages folder (run at every interpreter start);
-- the grader's IPython startup folder (run by every unsandboxed kernel).
+- the grader's IPython startup folder (run by every unsandboxed kernel);
+- the Jupyter config folders' files (another nbgrader_config.py there is
+  read by every nbgrader run) and sitecustomize/usercustomize modules.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import site
 import sys
 from pathlib import Path
@@ -26,11 +29,24 @@ Snapshot = dict  # {path (str): sha256 hex digest}
 
 
 def _ipython_startup() -> Path:
-    try:
-        from IPython.paths import get_ipython_dir
-        return Path(get_ipython_dir()) / "profile_default" / "startup"
-    except Exception:  # IPython absent or its folder unreadable: nothing to watch
-        return Path.home() / ".ipython" / "profile_default" / "startup"
+    """The grader's IPython startup folder (IPYTHONDIR, else ~/.ipython)."""
+    folder = os.environ.get("IPYTHONDIR") or Path.home() / ".ipython"
+    return Path(folder) / "profile_default" / "startup"
+
+
+def _jupyter_configs() -> list[Path]:
+    """Every nbgrader and Jupyter config file an nbgrader run reads besides
+    the course's own, and the interpreter's start-up hooks."""
+    from jupyter_core.paths import jupyter_config_path
+
+    files = []
+    for folder in jupyter_config_path():
+        files += [p for p in Path(folder).glob("*.py")] + [p for p in Path(folder).glob("*.json")]
+    for folder in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
+        for hook in ("sitecustomize.py", "usercustomize.py"):
+            if folder and (Path(folder) / hook).is_file():
+                files.append(Path(folder) / hook)
+    return files
 
 
 def watched_files(course_dir: Path) -> list[Path]:
@@ -46,7 +62,7 @@ def watched_files(course_dir: Path) -> list[Path]:
     for folder in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
         if folder and Path(folder).is_dir():
             files += sorted(Path(folder).glob("*.pth"))
-    return sorted(set(files))
+    return sorted(set(files + _jupyter_configs()))
 
 
 def snapshot(course_dir: Path) -> Snapshot:

@@ -46,12 +46,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
+from traitlets import DottedObjectName
 
 from course.errors import CourseError
+from course.grading.ipc import ipc_sockets_problem
+from course.grading.masters import HIDDEN_BEGIN, HIDDEN_END
 
 SANDBOX_SWITCH = "COURSE_SANDBOX"
 HOME = "/home/student"
@@ -68,6 +73,8 @@ PASSED_VARIABLES = ("COURSE_FAST", "COURSE_SEED", "COURSE_DATASET", "COURSE_DATA
                     "NBGRADER_EXECUTION", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                     "PYTHONHASHSEED", "LANG", "LC_ALL", "TZ")
+# A hidden block as it stands inside a notebook's JSON (one string per line).
+HIDDEN = re.compile(rf"{re.escape(HIDDEN_BEGIN)}.*?{re.escape(HIDDEN_END)}", re.S)
 SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
@@ -144,10 +151,22 @@ def require_sandbox() -> None:
         raise CourseError(f"cannot sandbox student kernels: {problem}. Fix: {INSTALL_HINT}")
 
 
+# What of /etc a Python kernel needs; the rest (shadow, keys, tokens in config
+# files, jupyter and ipython configuration) stays out. Grading as root maps the
+# sandbox's user to root for permission checks, so owner-only files must not
+# be bound at all.
+ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "nsswitch.conf",
+               "passwd", "group", "hosts", "host.conf", "fonts", "alternatives", "mime.types",
+               "os-release", "debian_version")
+
+
 def _system_binds() -> list[str]:
-    """bwrap arguments for the system: /usr and /etc read-only, the merged-/usr
-    links (/bin -> usr/bin ...) as links, kernel filesystems fresh."""
-    args = ["--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc", "/etc"]
+    """bwrap arguments for the system: /usr and the ETC_ENTRIES of /etc
+    read-only, the merged-/usr links (/bin -> usr/bin ...) as links, kernel
+    filesystems fresh (/dev/shm a size-limited tmpfs, see sandbox_argv)."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ETC_ENTRIES:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / name
         if path.is_symlink():
@@ -186,7 +205,8 @@ def sandbox_argv(kernel_cmd: list[str], files: dict, env: dict, limits: Limits) 
     # The scratch tmpfs first: the binds below may lie under /tmp (a checkout
     # or virtual environment there) and must not be hidden by it.
     argv += ["--size", str(limits.scratch), "--tmpfs", "/tmp",
-             "--size", str(limits.scratch), "--tmpfs", HOME]
+             "--size", str(limits.scratch), "--tmpfs", HOME,
+             "--size", str(limits.scratch), "--tmpfs", "/dev/shm"]
     for path in python_paths():
         argv += ["--ro-bind", str(path), str(path)]
     data = env.get("COURSE_DATA")
@@ -195,7 +215,9 @@ def sandbox_argv(kernel_cmd: list[str], files: dict, env: dict, limits: Limits) 
     argv += ["--size", str(2**20), "--tmpfs", SOCKETS]
     for host, inside in files.items():
         argv += ["--ro-bind", str(host), str(inside)]
-    argv += ["--chdir", HOME, "--clearenv"]
+    # bwrap's own root (where /home, /run ... are made) is a tmpfs of no size
+    # limit: read-only once everything is mounted.
+    argv += ["--remount-ro", "/", "--chdir", HOME, "--clearenv"]
     inner_env = {"HOME": HOME, "USER": "student", "TMPDIR": "/tmp",
                  "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin",
                                           "/usr/bin", "/bin"]),
@@ -218,6 +240,16 @@ def font_cache() -> dict:
     return {path: f"{INNER_MPLCONFIGDIR}/{path.name}" for path in sorted(folder.glob("fontlist-v*.json"))}
 
 
+class SandboxedKernelClient(AsyncKernelClient):
+    """A client whose sockets never reconnect when the kernel is sandboxed
+    (see SandboxedKernelManager._async_post_start_kernel)."""
+
+    def _create_connected_socket(self, channel, identity=None):
+        if sandbox_enabled():
+            self.context.setsockopt(zmq.RECONNECT_IVL, -1)
+        return super()._create_connected_socket(channel, identity)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs in the bubblewrap sandbox (unless
     COURSE_SANDBOX is off).
@@ -231,6 +263,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     signal to bwrap would not reach the kernel)."""
 
     _private_dir: Path | None = None
+    client_class = DottedObjectName("course.grading.sandbox.SandboxedKernelClient")
 
     @property
     def kernel_spec(self):
@@ -257,13 +290,37 @@ class SandboxedKernelManager(AsyncKernelManager):
                                   Limits.from_environment(kw.get("env", {})))
         kw["cwd"] = str(self._private_dir)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        # What the kernel writes to its own stdout/stderr (os.write(2, ...)
+        # bypasses ZMQ) goes to a log in the private folder, which the
+        # kernel's file size limit caps, never into the grader's memory.
+        log = open(self._private_dir / "kernel.log", "ab")
+        kw.update(stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         return kernel_cmd, kw
 
     async def _async_post_start_kernel(self, **kw):
         if sandbox_enabled():
-            # from here on, clients connect to the sockets inside the sandbox
-            self.ip = f"/proc/{await self._sandbox_pid()}/root{SOCKETS}/kernel"
+            # From here on clients reach the sockets inside the sandbox. They
+            # connect once the kernel has made them (before any student code
+            # runs) and never reconnect: a student could otherwise swap a
+            # socket for a symlink that /proc resolves on the host.
+            root = f"/proc/{await self._sandbox_pid()}/root{SOCKETS}/kernel"
+            await self._wait_for_sockets(root)
+            self.ip = root
+            self.context.setsockopt(zmq.RECONNECT_IVL, -1)
         await super()._async_post_start_kernel(**kw)
+
+    async def _wait_for_sockets(self, prefix: str, wait: float = 60.0) -> None:
+        """Until every port's ipc path PREFIX-N is a socket (not a link)."""
+        info = {**self.get_connection_info(), "ip": prefix}
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if ipc_sockets_problem(info) is None:
+                return
+            if self.provisioner.process.poll() is not None:
+                break
+            await asyncio.sleep(0.02)
+        log = (self._private_dir / "kernel.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the sandboxed kernel did not start: {log.strip() or 'no output'}")
 
     async def _sandbox_pid(self, wait: float = 10.0) -> int:
         """The sandbox's first process (bwrap's child, PID 1 inside), whose
@@ -284,15 +341,34 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def _copy_notebooks(self, folder: Path) -> list[Path]:
         """Copies of the notebooks in the kernel's would-be cwd (the notebook
-        being graded), in the private folder."""
+        being graded), in the private folder, without their hidden tests (the
+        graded copy holds the source's test cells, hidden blocks included)."""
         copies = self._private_dir / "notebooks"
         copies.mkdir(exist_ok=True)
         result = []
         for notebook in sorted(folder.glob("*.ipynb")):
             target = copies / notebook.name
-            shutil.copyfile(notebook, target)
+            target.write_text(HIDDEN.sub("", notebook.read_text(errors="replace")))
             result.append(target)
         return result
+
+    def _connect_control_socket(self) -> None:
+        super()._connect_control_socket()
+        if sandbox_enabled() and self._control_socket is not None:
+            # it never reconnects: a send to a dead kernel gives up, not blocks
+            self._control_socket.setsockopt(zmq.SNDTIMEO, 2000)
+
+    async def _async_interrupt_kernel(self) -> None:
+        try:
+            await super()._async_interrupt_kernel()
+        except zmq.Again:
+            self.log.warning("the kernel's control socket is gone (the kernel died): no interrupt sent")
+
+    async def _async_request_shutdown(self, restart: bool = False) -> None:
+        try:
+            await super()._async_request_shutdown(restart=restart)
+        except zmq.Again:
+            self.log.warning("the kernel's control socket is gone (the kernel died): no shutdown request sent")
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

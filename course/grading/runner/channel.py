@@ -35,6 +35,8 @@ import time
 import zmq
 from jupyter_client.blocking.client import BlockingKernelClient
 
+from course.grading.ipc import ipc_sockets_problem
+
 from .agent import SERVE_CODE, install_code
 from .codec import MAX_MESSAGE_CHARS, BadMessage, dumps, loads
 
@@ -73,9 +75,14 @@ class KernelChannel:
 
     def __init__(self, connection: dict, call_timeout: float | None = 300.0,
                  max_message_chars: int = MAX_MESSAGE_CHARS):
+        problem = ipc_sockets_problem(connection)
+        if problem:
+            raise ChannelFailure(f"the kernel's sockets are not safe to connect to: {problem}")
         context = zmq.Context()
         # a frame much bigger than the largest message drops the connection unread
         context.setsockopt(zmq.MAXMSGSIZE, max_message_chars + (16 << 20))
+        # never reconnect: a sandboxed kernel could swap a socket for a link to the host
+        context.setsockopt(zmq.RECONNECT_IVL, -1)
         self.max_message_chars = max_message_chars
         self.client = BlockingKernelClient(context=context)
         self.client.load_connection_info(connection)

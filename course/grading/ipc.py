@@ -1,0 +1,34 @@
+"""Whether a kernel's ipc sockets are safe for a grader to connect to.
+
+A sandboxed kernel's sockets live in the sandbox's own tmpfs, which graders
+reach through /proc/PID/root. The kernel can replace a socket file with a
+symlink, and an absolute symlink there resolves on the host: a grader that
+then connected (or reconnected) would reach any socket of the host. So
+graders connect only when every path is a socket, and never reconnect
+(zmq.RECONNECT_IVL -1). Kept apart from sandbox.py so the trusted runner
+imports it without nbgrader.
+"""
+from __future__ import annotations
+
+import os
+import stat
+
+PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+
+
+def ipc_sockets_problem(connection: dict) -> str | None:
+    """For an ipc connection, why its paths are not safe to connect to (one
+    missing, or not a socket: a symlink a kernel planted would lead a
+    grader's connection to the host); None when every path is a socket, and
+    for tcp. Connect only with reconnection off (zmq.RECONNECT_IVL -1)."""
+    if connection.get("transport") != "ipc":
+        return None
+    for port in PORTS:
+        path = f"{connection['ip']}-{connection[port]}"
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as err:
+            return f"{path}: {err.strerror}"
+        if not stat.S_ISSOCK(mode):
+            return f"{path} is not a socket"
+    return None

@@ -179,6 +179,34 @@ def test_student_runs_fills_validates_and_saves_no_other_file(released, browser,
         stop_lab(server, log)
 
 
+def test_control_a_paired_notebook_gets_a_py_on_save(released, browser, tmp_path):  # noqa: F811
+    """The control: with jupytext pairing metadata (as masters have it), saving in this
+    JupyterLab writes NN_name.py beside the notebook, so the check above can see one."""
+    import nbformat
+
+    folder = tmp_path / "paired"
+    shutil.copytree(released.course_dir / "release" / NAME, folder)
+    notebook = nbformat.read(folder / f"{NAME}.ipynb", as_version=4)
+    notebook.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
+    nbformat.write(notebook, folder / f"{NAME}.ipynb")
+    server, url, token, log, log_path = start_lab(folder, tmp_path)
+    try:
+        browser.get(f"{url}/lab/tree/{NAME}.ipynb?token={token}")
+        with screenshot_on_failure(browser, tmp_path / "paired.png"):
+            wait_for(browser, f"!document.querySelector('#jupyterlab-splash') && {NOTEBOOK_JS}.widgets.length > 5",
+                     240, "the notebook")
+            browser.execute_script(f"{NOTEBOOK_JS}.model.sharedModel.insertCell(0, "
+                                   "{cell_type: 'markdown', source: 'edited'})")
+            browser.execute_script("jupyterapp.commands.execute('docmanager:save')")
+            wait_for(browser, "!jupyterapp.shell.currentWidget.context.model.dirty", 60, "the save")
+            deadline = time.monotonic() + 20
+            while not (folder / f"{NAME}.py").exists() and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert (folder / f"{NAME}.py").exists(), sorted(p.name for p in folder.iterdir())
+    finally:
+        stop_lab(server, log)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """The fixture released, graded for a reference and a blank student."""

@@ -225,3 +225,41 @@ def test_sanitize_preprocessor_on_cells():
     assert nb.cells[0].source == '<div class="sanitized-markdown"><p>answer <img></p>&#10;</div>'
     assert nb.cells[1].source == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert nb.cells[2].outputs[0].metadata == {"image/png": {"width": 10}}
+
+
+def test_image_sizes_must_be_whole_numbers():
+    """nbconvert writes width and height unquoted: anything else could be an attribute."""
+    from course.grading.feedback import safe_metadata
+
+    hostile = {"image/png": {"width": "1 onerror=top.document.title=1", "height": "2", "alt": "x",
+                             "unconfined": "yes"}, "text/html": {"width": 3}}
+    assert safe_metadata(hostile) == {"image/png": {"height": "2"}}
+    assert safe_metadata({"image/png": {"width": 640, "unconfined": True}}) == {
+        "image/png": {"width": 640, "unconfined": True}}
+
+
+def test_a_students_exception_name_is_not_shown():
+    """A class named after the hidden inputs must not reach the page."""
+    from course.grading.feedback import failure_message
+
+    source = "x = 1\n### BEGIN HIDDEN TESTS\nassert add(-5, 5) == 0\n### END HIDDEN TESTS\n"
+    error = {"ename": "inputs=(-5, 5)", "evalue": "", "traceback": [
+        "Cell In[3], line 3\n", "Cell In[2], line 2, in add(a, b)\n"]}
+    message, _ = failure_message(error, [(2, 4)])
+    assert "-5" not in message and "an exception of its own" in message
+    builtin = dict(error, ename="ValueError")
+    assert failure_message(builtin, [(2, 4)])[0] == "hidden test failed: your code raised ValueError"
+    runner = {"ename": "HiddenTestFailed", "evalue": "add must be symmetric", "traceback": ["x"]}
+    assert failure_message(runner, [(2, 4)])[0] == "hidden test failed: add must be symmetric"
+
+
+def test_deeply_nested_html_is_shown_as_text_quickly():
+    import time
+
+    from course.grading.feedback import clean_html, markdown_to_html
+
+    start = time.perf_counter()
+    for text in ("<div>" * 20000, "<b>" * 20000 + "<script>alert(1)</script>"):
+        for page in (clean_html(text), markdown_to_html(text)):
+            assert "<script" not in page and "<div><div>" not in page
+    assert time.perf_counter() - start < 20  # quadratic sanitizing took minutes

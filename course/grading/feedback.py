@@ -21,8 +21,10 @@ each assignment, then a check that no page holds a hidden-test line.
 """
 from __future__ import annotations
 
+import builtins
 import html
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import bleach
@@ -117,6 +119,19 @@ def where_it_failed(error) -> tuple[int | None, bool]:
     return int(top.group(2)), len(frames) > 1
 
 
+RUNNER_HIDDEN_FAILURE = "HiddenTestFailed"  # ename of course.grading.runner.outcome's hidden failures
+GRADING_ERRORS = {"CellTimeoutError", "DeadKernelError"}  # what nbgrader and the sandbox write
+
+
+def builtin_exception_name(name: str) -> str:
+    """name when it is one of Python's own exceptions (a student can name a
+    class after the hidden inputs), else a neutral phrase."""
+    kind = getattr(builtins, name, None)
+    if name in GRADING_ERRORS or isinstance(kind, type) and issubclass(kind, BaseException):
+        return name
+    return "an exception of its own"
+
+
 def exception_line(ename: str, evalue: str) -> str:
     return f"{ename}: {evalue}" if evalue else ename
 
@@ -128,15 +143,17 @@ def failure_message(error, ranges) -> tuple[str, bool | None]:
     the student's own exception message, which could carry the hidden
     inputs); a visible one its exception line."""
     ename, evalue = error.get("ename", "Error"), error.get("evalue", "")
+    if ename == RUNNER_HIDDEN_FAILURE:  # the trusted runner's verdict, already safe to show
+        return f"hidden test failed: {evalue}", True
     if not ranges:
         return exception_line(ename, evalue), None
     line, deeper = where_it_failed(error)
     if line is None:
-        return f"a test failed: {ename}", None
+        return f"a test failed: {builtin_exception_name(ename)}", None
     if not any(begin < line < end for begin, end in ranges):
         return exception_line(ename, evalue), line > ranges[0][0]
-    if deeper:
-        return f"hidden test failed: your code raised {ename}", True
+    if deeper:  # the student's exception: its type name is theirs to choose
+        return f"hidden test failed: your code raised {builtin_exception_name(ename)}", True
     if ename == "AssertionError":
         return f"hidden test failed: {evalue or 'AssertionError'}", True
     return f"hidden test failed: {exception_line(ename, evalue)}", True
@@ -219,10 +236,40 @@ def allowed_attribute(tag: str, name: str, value: str) -> bool:
     return name == "class" and tag in ("span", "div", "pre", "code")  # pygments highlighting
 
 
+MAX_NESTING = 100  # deeper HTML is shown as text: sanitizing it costs time quadratic in depth
+MAX_HTML_CHARS = 1_000_000
+
+
+class _Depth(HTMLParser):
+    """The deepest tag nesting of an HTML text, in one linear pass."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += 1
+        self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag):
+        self.depth = max(0, self.depth - 1)
+
+
+def too_deep(text: str) -> bool:
+    """Whether text is too long or too deeply nested to sanitize quickly."""
+    if len(text) > MAX_HTML_CHARS:
+        return True
+    parser = _Depth()
+    parser.feed(text)
+    return parser.deepest > MAX_NESTING
+
+
 def clean_html(text: str) -> str:
     """text with every tag outside the allowlist escaped (so the instructor
     sees what a student tried), every attribute outside it and every comment
-    removed."""
+    removed; text too deep to sanitize quickly is shown escaped, as text."""
+    if too_deep(text):
+        return f"<pre>{html.escape(text[:MAX_HTML_CHARS])}</pre>"
     return bleach.clean(text, tags=ALLOWED_TAGS, attributes=allowed_attribute,
                         protocols={"http", "https", "mailto", "data"}, strip=False,
                         strip_comments=True)
@@ -231,6 +278,8 @@ def clean_html(text: str) -> str:
 def markdown_to_html(source: str, attachments=None) -> str:
     """Markdown (with math and cell attachments) rendered as nbconvert's HTML
     exporter renders it, then sanitized."""
+    if too_deep(source):
+        return f"<pre>{html.escape(source[:MAX_HTML_CHARS])}</pre>"
     renderer = IPythonRenderer(escape=False, attachments=attachments or {}, embed_images=False,
                                path="", anchor_link_text="", exclude_anchor_links=True)
     return clean_html(MarkdownWithMath(renderer=renderer).render(source))
@@ -246,7 +295,6 @@ def as_markdown(safe_html: str) -> str:
 
 # Output mimetypes shown as they are: nbconvert's templates escape or base64 them.
 INERT_MIMETYPES = {"text/plain", "text/latex", "image/png", "image/jpeg"}
-IMAGE_METADATA = {"width", "height", "unconfined", "alt"}
 
 
 def safe_data(data: dict) -> dict:
@@ -266,9 +314,18 @@ def safe_data(data: dict) -> dict:
     return safe
 
 
+def _safe_image_entry(key, value) -> bool:
+    """Templates write width and height unquoted into the img tag: only
+    whole numbers pass; unconfined only as a boolean."""
+    if key in ("width", "height"):
+        return isinstance(value, int) and not isinstance(value, bool) or \
+            isinstance(value, str) and value.isdigit() and len(value) < 6
+    return key == "unconfined" and isinstance(value, bool)
+
+
 def safe_metadata(metadata: dict) -> dict:
-    """Output metadata the templates use safely: image sizes and alt text."""
-    return {mime: {k: v for k, v in meta.items() if k in IMAGE_METADATA}
+    """Output metadata the templates use safely: whole-number image sizes."""
+    return {mime: {k: v for k, v in meta.items() if _safe_image_entry(k, v)}
             for mime, meta in metadata.items()
             if mime in ("image/png", "image/jpeg") and isinstance(meta, dict)}
 

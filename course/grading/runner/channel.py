@@ -58,7 +58,7 @@ class StudentError(Exception):
 
     def __init__(self, label: str, type_name: str, message: str):
         super().__init__(f"{label} raised {type_name}: {message}" if message else f"{label} raised {type_name}")
-        self.type_name = type_name
+        self.label, self.type_name = label, type_name
 
 
 class NotDataError(TypeError):

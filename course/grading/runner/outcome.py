@@ -18,6 +18,8 @@ output whose traceback is a single line:
 """
 from __future__ import annotations
 
+import builtins
+
 import traceback
 
 from .channel import ChannelFailure, NotDataError, StudentError
@@ -52,6 +54,12 @@ def without_report(message: str) -> str:
     return " ".join(kept)
 
 
+def builtin_exception_name(name: str) -> str:
+    """name when it is one of Python's own exceptions, else a neutral phrase."""
+    kind = getattr(builtins, name, None)
+    return name if isinstance(kind, type) and issubclass(kind, BaseException) else "an exception of its own"
+
+
 def error_output(exc: BaseException, cell: TestCell) -> dict:
     """The nbformat error output of a failed test cell."""
     line, raised_in_cell = cell_line(exc, cell)
@@ -62,6 +70,12 @@ def error_output(exc: BaseException, cell: TestCell) -> dict:
             if not raised_in_cell:
                 message = without_report(message)
             message = message or f"the assertion on line {line} of the test cell failed"
+        elif isinstance(exc, StudentError):
+            # the student's exception type and message are the student's to
+            # choose, and could spell out the hidden inputs
+            message = f"{exc.label} raised {builtin_exception_name(exc.type_name)}"
+        elif isinstance(exc, NotDataError):
+            message = "the code under test returned something that is not data"
         elif not isinstance(exc, SELF_DESCRIBING):
             message = f"{name}: {message}" if message else name
         text = f"hidden test failed: {message[:MAX_MESSAGE]}"

@@ -243,3 +243,16 @@ def test_nbgrader_autograde_records_the_collected_time_and_lateness(layout, tmp_
         assert late.timestamp == due + timedelta(hours=2)
         assert late.total_seconds_late == 7200
         assert ontime.timestamp == due - timedelta(minutes=1) and ontime.total_seconds_late == 0
+
+
+def test_a_dot_dot_name_writes_nothing_outside_submitted(layout, tmp_path):
+    when = datetime(2026, 11, 30, 12, 0, 0)
+    download = make_zip(tmp_path / "download.zip", {
+        member(".._1_x.ipynb", when): notebook_bytes("escape"),
+        member("erin_2_x.ipynb", when): notebook_bytes("erin"),
+    })
+    result = collect(NAME, download, layout=layout)
+    assert {s.student for s in result.students} == {"erin"}
+    assert ".._1_x.ipynb" in result.skipped
+    assert not (layout.course_dir / NAME).exists()
+    assert sorted(p.name for p in (layout.course_dir / "submitted").iterdir()) == ["erin"]

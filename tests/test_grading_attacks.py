@@ -299,3 +299,19 @@ def test_grading_refuses_without_a_sandbox_and_marks_unsandboxed_lines(course_wi
     line = next(t for t in capsys.readouterr().out.splitlines() if " aa-classmate " in t)
     assert line.endswith("UNSANDBOXED")
     assert {s.student: s.auto_score for s in scores(layout.course_dir, [NAME])}["aa-classmate"] == 9
+
+
+def test_a_symlinked_submission_earns_nothing(course_with_classmates, tmp_path, capsys):
+    """A submission that is a link to the source (or a classmate's file) is
+    refused, whether it arrives through --submissions or sits in submitted/."""
+    layout = course_with_classmates[0]
+    course_dir = layout.course_dir
+    folder = tmp_path / "incoming" / "linker" / NAME
+    folder.mkdir(parents=True)
+    (folder / f"{NAME}.ipynb").symlink_to(course_dir / "source" / NAME / f"{NAME}.ipynb")
+    assert grade([NAME], submissions=tmp_path / "incoming", students=["linker"], layout=layout,
+                 export_csv=False) == 0
+    line = next(t for t in capsys.readouterr().out.splitlines() if " linker " in t)
+    assert "symbolic link" in line
+    assert {s.student: s.auto_score for s in scores(course_dir, [NAME])}["linker"] == 0
+    assert (course_dir / "submitted" / "linker" / NAME / f"{NAME}.ipynb").is_symlink()

@@ -133,6 +133,12 @@ def grade_one(course_dir: Path, name: str, student: str, sandbox=True, db_url=No
     this process's environment. The outcome names the sandbox limits that
     cells of the submission hit."""
     start = time.perf_counter()
+    links = symbolic_links(course_dir / "submitted" / student, name)
+    if links:
+        record_missing_notebook(course_dir, name, student, db_url)
+        return GradeOutcome(name, student, True, time.perf_counter() - start,
+                            f"{links[0]} is a symbolic link, not a file of the student's: zero points; "
+                            "ask for the file itself", sandbox)
     if not (course_dir / "submitted" / student / name / f"{name}.ipynb").is_file():
         record_missing_notebook(course_dir, name, student, db_url)
         return GradeOutcome(name, student, True, time.perf_counter() - start,
@@ -147,6 +153,17 @@ def grade_one(course_dir: Path, name: str, student: str, sandbox=True, db_url=No
         return GradeOutcome(name, student, True, seconds, sandboxed=sandbox, limits_hit=limits_hit)
     problem = explain_failure(run.log)
     return GradeOutcome(name, student, False, seconds, problem[:300], sandbox, limits_hit)
+
+
+def symbolic_links(student_dir: Path, name: str) -> list[Path]:
+    """Symbolic links in a student's submission of `name` (the folder itself
+    included): a link could make nbgrader grade or copy a file that is not
+    the student's (the source, a classmate's)."""
+    folder = student_dir / name
+    found = [p for p in (student_dir, folder) if p.is_symlink()]
+    if folder.is_dir() and not found:
+        found = [p for p in folder.rglob("*") if p.is_symlink()]
+    return found
 
 
 def limits_reached(course_dir: Path, name: str, student: str, env=None) -> list[str]:
@@ -245,4 +262,5 @@ def _merge_submissions(source: Path, submitted: Path) -> None:
     if not source.is_dir():
         raise CourseError(f"--submissions {source}: no such folder (expected STUDENT/ASSIGNMENT/*.ipynb)")
     for student_dir in sorted(p for p in source.iterdir() if p.is_dir()):
-        shutil.copytree(student_dir, submitted / student_dir.name, dirs_exist_ok=True)
+        # links stay links (grade_one refuses them), never the files they point to
+        shutil.copytree(student_dir, submitted / student_dir.name, dirs_exist_ok=True, symlinks=True)

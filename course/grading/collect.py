@@ -199,7 +199,9 @@ def _student_id(entry_name: str, pattern: str) -> str:
     match = re.match(pattern, entry_name)
     if not match or not match.group("student").strip():
         return ""
-    return re.sub(r"[^A-Za-z0-9.@-]+", "-", match.group("student").strip()).strip("-")
+    student = re.sub(r"[^A-Za-z0-9.@-]+", "-", match.group("student").strip()).strip("-")
+    # a folder name under submitted/: never "." or "..", never hidden
+    return student.lstrip(".")
 
 
 def _gather(entries: list[Path], name: str, scratch: Path, zone) -> _Found:

@@ -134,3 +134,20 @@ def test_a_dying_or_stuck_cell_loses_only_itself(tmp_path):
     texts = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells]
     assert errors == [[], ["DeadKernelError"], [], ["CellTimeoutError"], []]
     assert texts[2] == "after death 1\n" and texts[4] == "after hang 1\n"
+
+
+def test_outputs_are_bounded_and_counts_kept_valid():
+    from course.grading.sandbox import MAX_DATA_CHARS, MAX_TEXT_CHARS, bound_outputs
+
+    cell = nbformat.v4.new_code_cell("x")
+    cell.execution_count = "<script>"
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * (MAX_TEXT_CHARS + 10)),
+                    nbformat.v4.new_output("display_data", data={"image/png": "A" * (MAX_DATA_CHARS + 1),
+                                                                 "text/html": "<b>ok</b>"}),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=3)]
+    bound_outputs(cell)
+    assert cell.execution_count is None and cell.outputs[2].execution_count == 3
+    assert len(cell.outputs[0].text) < MAX_TEXT_CHARS + 100 and "cut" in cell.outputs[0].text
+    assert "image/png" not in cell.outputs[1].data and cell.outputs[1].data["text/html"] == "<b>ok</b>"
+    assert "removed" in cell.outputs[1].data["text/plain"]
+    nbformat.validate(nbformat.v4.new_notebook(cells=[cell]))

@@ -122,3 +122,13 @@ def test_garbage_cells_do_not_stop_the_rebuild():
     rebuilt, notes = rebuild(nbformat.from_dict(garbage), SOURCE)
     assert grade_ids(rebuilt)[:len(SOURCE.cells) + 2].count("add") == 1
     nbformat.validate(rebuilt)
+
+
+def test_a_flood_of_own_cells_is_cut():
+    from course.grading.sanitize import MAX_OWN_CELLS
+
+    notebook = student_copy()
+    notebook.cells += [nbformat.v4.new_code_cell("pass") for _ in range(MAX_OWN_CELLS + 50)]
+    rebuilt, notes = rebuild(notebook, SOURCE)
+    assert len(rebuilt.cells) == len(SOURCE.cells) + MAX_OWN_CELLS
+    assert any("only the first" in n for n in notes)

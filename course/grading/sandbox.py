@@ -377,6 +377,37 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._private_dir = None
 
 
+MAX_TEXT_CHARS = 200_000  # of one text output (LimitOutput also cuts by lines)
+MAX_DATA_CHARS = 4_000_000  # of one rich output entry (a plot is about 50-500 kB)
+
+
+def _count(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def bound_outputs(cell) -> None:
+    """Keep what the kernel sent a cell to a size the graded copy and the
+    feedback can hold: long texts cut, oversized rich outputs (a 40 MB
+    image) replaced by a note, execution counts that are not whole numbers
+    (a forged message) dropped, so the notebook stays valid."""
+    if cell.cell_type != "code":
+        return
+    cell.execution_count = _count(cell.get("execution_count"))
+    for output in cell.get("outputs", []):
+        if "execution_count" in output:
+            output.execution_count = _count(output.get("execution_count"))
+        text = output.get("text")
+        if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+            output.text = text[:MAX_TEXT_CHARS] + f"\n[output cut at {MAX_TEXT_CHARS:,} characters]\n"
+        data = output.get("data")
+        if isinstance(data, dict):
+            big = [mime for mime, value in data.items() if len(str(value)) > MAX_DATA_CHARS]
+            for mime in big:
+                del data[mime]
+            if big:
+                data["text/plain"] = f"[{', '.join(big)} output over {MAX_DATA_CHARS:,} characters removed]"
+
+
 LOST_CELL = {
     CellTimeoutError: "this cell did not stop when it was interrupted at its time limit",
     DeadKernelError: "the kernel died in this cell (os._exit, a crash or a resource limit)",
@@ -405,6 +436,7 @@ class SandboxedExecute(Execute):
         except tuple(LOST_CELL) as err:
             self._lose(cell, index, err)
             self._restart_and_replay(index)
+        bound_outputs(cell)
         return cell, self.resources
 
     def _lose(self, cell, index, err) -> None:

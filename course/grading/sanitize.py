@@ -16,7 +16,7 @@ rebuilt from the staged source (autograde/source/NAME/NAME.ipynb):
   is graded as unanswered (its stub, never the master's solution);
 - a student's own cells, and cells whose grade id is a duplicate or unknown,
   keep their place (after the source cell they followed) as plain cells with
-  no metadata: they run and earn nothing;
+  no metadata: they run and earn nothing (the first MAX_OWN_CELLS of them);
 - notebook metadata: the source's kernelspec and language only (no jupytext
   pairing, no widget state).
 
@@ -37,6 +37,8 @@ from course.grading.masters import cell_kind
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
+# A student's own cells kept at most (10^5 empty cells would take hours to run).
+MAX_OWN_CELLS = 300
 
 
 def _nbgrader_meta(cell) -> dict:
@@ -140,6 +142,9 @@ def rebuild(submission, source) -> tuple[nbformat.NotebookNode, list[str]]:
     notes = [f"missing answer cell {_nbgrader_meta(c).get('grade_id')!r}: graded as unanswered"
              for i, c in enumerate(source_cells)
              if i not in matched and _nbgrader_meta(c).get("solution")]
+    if len(unmatched) > MAX_OWN_CELLS:
+        notes.append(f"{len(unmatched)} cells of the student's own: only the first {MAX_OWN_CELLS} are kept")
+        unmatched = unmatched[:MAX_OWN_CELLS]
     if unmatched:
         notes.append(f"{len(unmatched)} cell(s) of the student's own kept as plain cells (no points)")
     extra = {}

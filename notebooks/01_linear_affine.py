@@ -1,5 +1,7 @@
 # ---
 # jupyter:
+#   course:
+#     trusted_runner: true
 #   jupytext:
 #     formats: ipynb,py:percent
 #   kernelspec:

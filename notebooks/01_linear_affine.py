@@ -49,7 +49,12 @@
 # To set one in JupyterLab, run `%env COURSE_FAST=1` in a new cell above this one, then this cell.
 import time
 
-from course.lib.params import notebook_params
+try:
+    from course.lib.params import notebook_params
+except ModuleNotFoundError:
+    raise ModuleNotFoundError(
+        "the course's support library is not installed for this kernel: in a terminal in the release "
+        "folder (the one with INSTALL.md) run  pip install -r requirements.txt  then restart the kernel") from None
 
 NOTEBOOK_START = time.perf_counter()
 P = notebook_params()

@@ -64,7 +64,12 @@
 #   COURSE_DATASET       only 'digits' here (any other name is refused, not ignored)
 import time
 
-from course.lib.params import notebook_params
+try:
+    from course.lib.params import notebook_params
+except ModuleNotFoundError:
+    raise ModuleNotFoundError(
+        "the course's support library is not installed for this kernel: in a terminal in the release "
+        "folder (the one with INSTALL.md) run  pip install -r requirements.txt  then restart the kernel") from None
 
 NOTEBOOK_START = time.perf_counter()
 P = notebook_params(default_dataset="digits", datasets=("digits",))  # the convnet trains on the 8x8 digits

@@ -11,6 +11,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 
 from course.grading.paths import CourseLayout
 
@@ -57,12 +58,16 @@ def execute_notebook(path: Path, output: Path, timeout: int = 600, fast: bool = 
     start = time.perf_counter()
     error = None
     with tempfile.TemporaryDirectory(prefix="course-run-") as sockets:
-        client = NotebookClient(nb, timeout=timeout, km=kernel_manager(Path(sockets)),
+        km = kernel_manager(Path(sockets))
+        client = NotebookClient(nb, timeout=timeout, km=km,
                                 resources={"metadata": {"path": str(path.parent)}})
         try:
             client.execute(env=notebook_env(fast))
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
             error = _describe_failure(nb, err)
+        finally:  # a client given its manager leaves the kernel running
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
     seconds = time.perf_counter() - start
     output.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, output)

@@ -20,26 +20,15 @@ Every test here carries the marker `mutation`: `pytest -m "not mutation"` skips 
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
+import mistakes_0102
+import mistakes_0304
+import mistakes_05
 from exercise_runner import apply_mutation, master
+from mistake import NB01, NB02, NB03, NB04, NB05, NOTEBOOKS, Mistake
 
 pytestmark = pytest.mark.mutation
-
-NB01, NB02, NB03, NB04, NB05 = ("01_linear_affine", "02_backprop", "03_two_layer_net",
-                                "04_modular_conv", "05_bnn")
-NOTEBOOKS = (NB01, NB02, NB03, NB04, NB05)
-
-
-class Mistake(NamedTuple):
-    notebook: str
-    stem: str
-    old: object  # str, or a tuple of str replaced in turn
-    new: object
-    why: str
-
 
 MISTAKES = [
     # -- 01 linear and affine functions ------------------------------------------------------
@@ -327,24 +316,41 @@ def test_master_solution_passes_hidden_tests_alone(name, stem):
 
 
 def test_every_notebook_has_enough_cases():
-    per_notebook = {name: sum(m.notebook == name for m in MISTAKES) for name in NOTEBOOKS}
+    per_notebook = {name: sum(m.notebook == name for m in WRONG) for name in NOTEBOOKS}
     assert all(count >= 4 for count in per_notebook.values()), per_notebook
-    assert len(MISTAKES) >= 25
+    assert len(WRONG) >= 100 and len(CORRECT) >= 25
 
 
-@pytest.mark.parametrize("mistake", [_param(m) for m in MISTAKES])
-def test_mutation_applies_once(mistake):
-    source = master(mistake.notebook).solution_source(mistake.stem)
-    assert apply_mutation(source, mistake.old, mistake.new) != source
+# The per-notebook tables of the second editions, with their correct variants.
+WRONG = MISTAKES + mistakes_0102.WRONG + mistakes_0304.MISTAKES + mistakes_05.MISTAKES
+CORRECT = mistakes_0102.CORRECT + mistakes_0304.CORRECT + mistakes_05.CORRECT
 
 
-@pytest.mark.parametrize("mistake", [_param(m) for m in MISTAKES])
+@pytest.mark.parametrize("case", [_param(m) for m in WRONG + CORRECT])
+def test_mutation_applies_once(case):
+    source = master(case.notebook).solution_source(case.stem)
+    assert apply_mutation(source, case.old, case.new) != source
+
+
+@pytest.mark.parametrize("mistake", [_param(m) for m in WRONG])
 def test_test_cells_catch_mistake(mistake):
     result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new)
     assert _caught(result), f"{mistake.why}: every test cell of {mistake.stem} passes: {result.describe()}"
 
 
-@pytest.mark.parametrize("mistake", [_param(m) for m in MISTAKES])
+@pytest.mark.parametrize("mistake", [_param(m) for m in WRONG])
 def test_hidden_tests_catch_mistake(mistake):
     result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new, hidden_only=True)
     assert _caught(result), f"{mistake.why}: every hidden block of {mistake.stem} passes: {result.describe()}"
+
+
+@pytest.mark.parametrize("variant", [_param(m) for m in CORRECT])
+def test_correct_variant_passes(variant):
+    result = master(variant.notebook).run(variant.stem, variant.old, variant.new)
+    assert result.passed, f"{variant.why} is correct but loses points: {result.describe()}"
+
+
+@pytest.mark.parametrize("variant", [_param(m) for m in CORRECT])
+def test_correct_variant_passes_hidden_tests_alone(variant):
+    result = master(variant.notebook).run(variant.stem, variant.old, variant.new, hidden_only=True)
+    assert result.passed, f"{variant.why} is correct but fails the hidden tests: {result.describe()}"

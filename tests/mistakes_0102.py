@@ -11,16 +11,12 @@ Two tables, run with the machinery of test_hidden_tests_catch_mistakes.py
   integer matrix, another null-space basis, ...); every test cell must pass,
   whole and hidden block alone.
 
-Marked `mutation` like the shared table: `pytest -m "not mutation"` skips them.
+Gathered and run by test_hidden_tests_catch_mistakes.py (marked `mutation`).
 """
 from __future__ import annotations
 
-import pytest
+from mistake import NB01, NB02, Mistake
 
-from exercise_runner import apply_mutation, master
-from test_hidden_tests_catch_mistakes import NB01, NB02, Mistake, _caught
-
-pytestmark = pytest.mark.mutation
 
 WRONG = [
     # -- 01 -----------------------------------------------------------------------------------
@@ -189,37 +185,3 @@ CORRECT = [
     Mistake(NB02, "train_xor_network", "loss_history.append(float(np.sum(0.5 * (out - y) ** 2)))",
             "loss_history.append(np.sum(0.5 * (out - y) ** 2, axis=0))", "each loss a (1,) array"),
 ]
-
-
-def _param(mistake: Mistake):
-    return pytest.param(mistake, id=f"{mistake.notebook[:2]}-{mistake.stem}-{mistake.why}")
-
-
-@pytest.mark.parametrize("mistake", [_param(m) for m in WRONG + CORRECT])
-def test_mutation_applies_once(mistake):
-    source = master(mistake.notebook).solution_source(mistake.stem)
-    assert apply_mutation(source, mistake.old, mistake.new) != source
-
-
-@pytest.mark.parametrize("mistake", [_param(m) for m in WRONG])
-def test_wrong_answer_fails_a_test_cell(mistake):
-    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new)
-    assert _caught(result), f"{mistake.why}: every test cell of {mistake.stem} passes: {result.describe()}"
-
-
-@pytest.mark.parametrize("mistake", [_param(m) for m in WRONG])
-def test_wrong_answer_fails_the_hidden_tests(mistake):
-    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new, hidden_only=True)
-    assert _caught(result), f"{mistake.why}: every hidden block of {mistake.stem} passes: {result.describe()}"
-
-
-@pytest.mark.parametrize("mistake", [_param(m) for m in CORRECT])
-def test_correct_variant_passes(mistake):
-    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new)
-    assert result.passed, f"{mistake.why} is allowed by the docstring but fails: {result.describe()}"
-
-
-@pytest.mark.parametrize("mistake", [_param(m) for m in CORRECT])
-def test_correct_variant_passes_the_hidden_tests_alone(mistake):
-    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new, hidden_only=True)
-    assert result.passed, f"{mistake.why} is allowed by the docstring but fails the hidden tests: {result.describe()}"

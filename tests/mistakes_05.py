@@ -10,12 +10,8 @@ cells), which also keeps the older 05 cases:
 """
 from __future__ import annotations
 
-import pytest
+from mistake import NB05, Mistake
 
-from exercise_runner import apply_mutation, master
-from test_hidden_tests_catch_mistakes import NB05, Mistake, _caught
-
-pytestmark = pytest.mark.mutation
 
 STOCHASTIC = "rng = np.random.default_rng(rng)"
 DRAW = "return np.where(rng.random(x.shape) < hard_sigmoid(x), 1.0, -1.0)"
@@ -203,37 +199,3 @@ CORRECT = [
     Mistake(NB05, "dynamic_fixed_point", "k = np.clip(np.floor(x / eps + 0.5),", "k = np.clip(np.round(x / eps),",
             "round to nearest with ties to even"),
 ]
-
-
-def _param(case: Mistake):
-    return pytest.param(case, id=f"{case.notebook[:2]}-{case.stem}-{case.why}")
-
-
-@pytest.mark.parametrize("case", [_param(m) for m in MISTAKES + CORRECT])
-def test_case_applies_once(case):
-    source = master(case.notebook).solution_source(case.stem)
-    assert apply_mutation(source, case.old, case.new) != source
-
-
-@pytest.mark.parametrize("mistake", [_param(m) for m in MISTAKES])
-def test_test_cells_catch_mistake(mistake):
-    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new)
-    assert _caught(result), f"{mistake.why}: every test cell of {mistake.stem} passes: {result.describe()}"
-
-
-@pytest.mark.parametrize("mistake", [_param(m) for m in MISTAKES])
-def test_hidden_tests_catch_mistake(mistake):
-    result = master(mistake.notebook).run(mistake.stem, mistake.old, mistake.new, hidden_only=True)
-    assert _caught(result), f"{mistake.why}: every hidden block of {mistake.stem} passes: {result.describe()}"
-
-
-@pytest.mark.parametrize("variant", [_param(m) for m in CORRECT])
-def test_correct_variant_passes(variant):
-    result = master(variant.notebook).run(variant.stem, variant.old, variant.new)
-    assert result.passed, f"{variant.why} is correct but loses points: {result.describe()}"
-
-
-@pytest.mark.parametrize("variant", [_param(m) for m in CORRECT])
-def test_correct_variant_passes_hidden_tests_alone(variant):
-    result = master(variant.notebook).run(variant.stem, variant.old, variant.new, hidden_only=True)
-    assert result.passed, f"{variant.why} is correct but fails the hidden tests: {result.describe()}"

@@ -70,7 +70,8 @@ def test_blank_runs_to_the_end_with_stubs_raising(graded, name):
     path = layout.course_dir / "autograded" / "blank" / name / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.execution_count is not None for c in code), "a cell of the blank release did not run"
+    # a test cell run by the trusted runner has no execution count, but its outcome as output
+    assert all(c.execution_count is not None or c.outputs for c in code), "a cell of the blank release did not run"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert errors and all(o.ename != "CellTimeoutError" for o in errors)
     assert any(o.ename == "NotImplementedError" for o in errors)

@@ -164,23 +164,41 @@ def package_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def read_tree(root: Path) -> dict[str, bytes]:
-    """{relative path: bytes} of every file under root (empty when absent)."""
+@dataclass(frozen=True)
+class Link:
+    """A symbolic link met in a tree: carried as a link (never the file it
+    points to), so that grade_one refuses it wherever the tree is written."""
+
+    target: str
+
+
+def read_tree(root: Path) -> dict:
+    """{relative path: bytes, or a Link} of every file and link under root
+    (empty when absent)."""
     root = Path(root)
-    if not root.is_dir():
+    if not root.is_dir() or root.is_symlink():
         return {}
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink():
+            found[str(path.relative_to(root))] = Link(os.readlink(path))
+        elif path.is_file():
+            found[str(path.relative_to(root))] = path.read_bytes()
+    return found
 
 
-def write_tree(files: dict[str, bytes], root: Path) -> None:
-    """Replace the folder root by exactly these files."""
+def write_tree(files: dict, root: Path) -> None:
+    """Replace the folder root by exactly these files (and links)."""
     root = Path(root)
     if root.exists():
         shutil.rmtree(root)
     for relative, data in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if isinstance(data, Link):
+            path.symlink_to(data.target)
+        else:
+            path.write_bytes(data)
 
 
 def assignment_pieces(course_dir: Path, name: str, sandbox: bool, scratch: Path) -> AssignmentPieces:

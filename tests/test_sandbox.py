@@ -151,3 +151,28 @@ def test_outputs_are_bounded_and_counts_kept_valid():
     assert "image/png" not in cell.outputs[1].data and cell.outputs[1].data["text/html"] == "<b>ok</b>"
     assert "removed" in cell.outputs[1].data["text/plain"]
     nbformat.validate(nbformat.v4.new_notebook(cells=[cell]))
+
+
+def test_whole_sandbox_memory_is_limited_where_cgroups_can_be_made(tmp_path, monkeypatch):
+    """Four children of 600 MB each under a 1 GiB limit: the limit holds for
+    them together (some are killed), and the kernel lives on."""
+    from course.grading.cgroups import sandbox_cgroups
+    from course.grading.sandbox import SandboxedExecute
+
+    probe = sandbox_cgroups(2**30, 64)
+    if probe is None:
+        pytest.skip("this grader cannot create cgroups (not root, no delegation): rlimits only")
+    probe.remove()
+    if sandbox_problem() is not None:
+        pytest.skip(f"no sandbox here: {sandbox_problem()}")
+    monkeypatch.setenv("COURSE_MEMORY_LIMIT", "1G")
+    hog = ("import subprocess, sys\n"
+           "children = [subprocess.Popen([sys.executable, '-c', 'a = b\"x\" * (600 * 2**20); "
+           "import time; time.sleep(5)']) for _ in range(4)]\n"
+           "print(sorted(c.wait() for c in children))")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(hog), nbformat.v4.new_code_cell("print('alive')")])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    SandboxedExecute(timeout=60).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    codes = eval(nb.cells[0].outputs[0].text)  # the printed list of exit codes
+    assert -9 in codes, codes
+    assert nb.cells[1].outputs[0].text == "alive\n"

@@ -23,6 +23,8 @@ student code at grading time starts through `bwrap` (Debian/Ubuntu package
   (COURSE_SCRATCH_LIMIT). A limit that is hit fails the cell that hit it
   (MemoryError, "Resource temporarily unavailable", "File too large", "No
   space left on device"); `describe_limit_errors` names it for the grade line.
+  Where the grader may create cgroups (cgroups.py), memory and processes are
+  also limited for the whole sandbox together.
 
 `SandboxedExecute` is nbgrader's Execute preprocessor with the sandboxed
 kernel manager; autograde/nbgrader_config.py puts it in the autograde
@@ -55,6 +57,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import DottedObjectName
 
 from course.errors import CourseError
+from course.grading.cgroups import sandbox_cgroups
 from course.grading.ipc import ipc_sockets_problem
 from course.grading.masters import HIDDEN_BEGIN, HIDDEN_END
 
@@ -263,6 +266,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     signal to bwrap would not reach the kernel)."""
 
     _private_dir: Path | None = None
+    _cgroups = None  # SandboxCgroups, False where none can be made, None before the first start
     client_class = DottedObjectName("course.grading.sandbox.SandboxedKernelClient")
 
     @property
@@ -286,8 +290,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         files = {self.connection_file: CONNECTION_FILE, **font_cache()}
         files.update({copy: f"{HOME}/{copy.name}"
                       for copy in self._copy_notebooks(Path(kw.get("cwd") or os.getcwd()))})
-        kernel_cmd = sandbox_argv(kernel_cmd, files, kw.get("env", {}),
-                                  Limits.from_environment(kw.get("env", {})))
+        limits = Limits.from_environment(kw.get("env", {}))
+        kernel_cmd = sandbox_argv(kernel_cmd, files, kw.get("env", {}), limits)
+        if self._cgroups is None:
+            self._cgroups = sandbox_cgroups(limits.memory, limits.processes) or False
+        if self._cgroups:  # the limits for the whole sandbox, where they can be set
+            kernel_cmd = self._cgroups.join_command(kernel_cmd)
         kw["cwd"] = str(self._private_dir)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         # What the kernel writes to its own stdout/stderr (os.write(2, ...)
@@ -375,6 +383,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not restart and self._private_dir is not None:
             shutil.rmtree(self._private_dir, ignore_errors=True)
             self._private_dir = None
+        if not restart and self._cgroups:
+            self._cgroups.remove()
+            self._cgroups = None
 
 
 MAX_TEXT_CHARS = 200_000  # of one text output (LimitOutput also cuts by lines)

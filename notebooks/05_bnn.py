@@ -70,7 +70,12 @@
 #   COURSE_SEED=...      seeds initialisation, shuffling and the random draws
 import time
 
-from course.lib.params import notebook_params
+try:
+    from course.lib.params import notebook_params
+except ModuleNotFoundError:
+    raise ModuleNotFoundError(
+        "the course's support library is not installed for this kernel: in a terminal in the release "
+        "folder (the one with INSTALL.md) run  pip install -r requirements.txt  then restart the kernel") from None
 
 NOTEBOOK_START = time.perf_counter()
 P = notebook_params(default_dataset="digits", datasets=("digits", "mnist10k", "mnist"))

@@ -26,7 +26,7 @@ from course.grading import submissions as subs
 from course.grading.autograde import grade, scores
 from course.grading.release import release
 from course.grading.sandbox import sandbox_problem
-from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
+from grading_helpers import FIXTURE_NOTEBOOKS, with_cells, read_master, read_release, scratch_layout, submit
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(sandbox_problem() is not None,
@@ -43,13 +43,6 @@ SITE = Path(site.getsitepackages()[0])
 PACKAGE = Path(course.__path__[0])
 
 
-def edit(notebook, **sources):
-    """A copy with the cells of these grade ids given new sources."""
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") in sources:
-            cell.source = sources[cell.metadata["nbgrader"]["grade_id"]]
-    return notebook
 
 
 def graded_test_cells(notebook):
@@ -60,7 +53,7 @@ def graded_test_cells(notebook):
 def attacks(released, course_dir: Path, port: int):
     """{student: (notebook, deserved score)}: each a real attack."""
     blank = copy.deepcopy(released)
-    right = edit(released, **CORRECT)
+    right = with_cells(released, **CORRECT)
     cases = {}
 
     tagged = copy.deepcopy(blank)
@@ -74,10 +67,10 @@ def attacks(released, course_dir: Path, port: int):
               "    for cell in json.load(open(path))['cells']:\n"
               "        if cell['cell_type'] == 'code':\n"
               "            exec(''.join(cell['source']), globals())\n")
-    cases["reads-source"] = (edit(blank, add=stolen), 0)
+    cases["reads-source"] = (with_cells(blank, add=stolen), 0)
     copied = stolen.replace("/source/*/*.ipynb", "/submitted/*/*/*.ipynb").replace(
         "../../../source/*/*.ipynb", "../../../submitted/*/*/*.ipynb")
-    cases["copies-classmate"] = (edit(blank, add=copied), 0)
+    cases["copies-classmate"] = (with_cells(blank, add=copied), 0)
 
     gradebook = ("import sqlite3\n"
                  f"for path in [{str(course_dir / 'gradebook.db')!r}, '../../../gradebook.db']:\n"
@@ -87,7 +80,7 @@ def attacks(released, course_dir: Path, port: int):
                  "        db.commit()\n"
                  "    except Exception as err:\n"
                  "        print('gradebook', path, err)\n")
-    cases["writes-gradebook"] = (edit(blank, add=gradebook), 0)
+    cases["writes-gradebook"] = (with_cells(blank, add=gradebook), 0)
 
     detached = ("import subprocess, sys\n"
                 "subprocess.Popen([sys.executable, '-c', 'import time, sqlite3; time.sleep(8); "
@@ -95,7 +88,7 @@ def attacks(released, course_dir: Path, port: int):
                 f"'{MARKER}'], start_new_session=True)\n"
                 + "".join(f"subprocess.Popen(['sleep', '{MARKER}'], start_new_session=True)\n"
                           for _ in range(5)))
-    cases["detached-process"] = (edit(blank, add=detached), 0)
+    cases["detached-process"] = (with_cells(blank, add=detached), 0)
 
     targets = [course_dir / "nbgrader_config.py", course_dir / "source" / NAME / "course" / "__init__.py",
                course_dir / "submitted" / "aa-classmate" / NAME / f"{NAME}.ipynb",
@@ -111,20 +104,20 @@ def attacks(released, course_dir: Path, port: int):
                  "            handle.write('\\nimport os; os._exit(3)\\n')\n"
                  "    except OSError as err:\n"
                  "        print('write', path, err)\n")
-    cases["overwrites-files"] = (edit(blank, add=overwrite), 0)
+    cases["overwrites-files"] = (with_cells(blank, add=overwrite), 0)
 
     network = ("import socket\n"
                f"socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'leak')\n")
-    cases["network"] = (edit(blank, add="try:\n" + "".join("    " + line + "\n" for line in network.splitlines())
+    cases["network"] = (with_cells(blank, add="try:\n" + "".join("    " + line + "\n" for line in network.splitlines())
                              + "except OSError as err:\n    print(err)\n"), 0)
 
     memory = ("import numpy as np\n"
               "hog = np.ones(2 * 2**30 // 8)\n")
-    cases["memory-hog"] = (edit(right, scale_vector=memory + CORRECT["scale_vector"]), 6)
+    cases["memory-hog"] = (with_cells(right, scale_vector=memory + CORRECT["scale_vector"]), 6)
 
     forks = ("import subprocess\n"
              f"children = [subprocess.Popen(['sleep', '{MARKER}']) for _ in range(50)]\n")
-    cases["many-processes"] = (edit(right, count_positive=forks + CORRECT["count_positive"]), 9)
+    cases["many-processes"] = (with_cells(right, count_positive=forks + CORRECT["count_positive"]), 9)
 
     disk = ("block = b'x' * 2**20\n"
             "for name in ['big.bin', '/tmp/big.bin']:\n"
@@ -134,7 +127,7 @@ def attacks(released, course_dir: Path, port: int):
             "                handle.write(block)\n"
             "    except OSError as err:\n"
             "        print(name, err)\n")
-    cases["fills-disk"] = (edit(right, add=disk + CORRECT["add"]), 9)
+    cases["fills-disk"] = (with_cells(right, add=disk + CORRECT["add"]), 9)
 
     stripped = copy.deepcopy(right)
     for cell in stripped.cells:
@@ -167,8 +160,8 @@ def attacks(released, course_dir: Path, port: int):
                "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                "    while True:\n"
                "        pass\n")
-    cases["ignores-interrupt"] = (edit(right, add=ignores), 7)
-    cases["kernel-dies"] = (edit(right, scale_vector="import os\nos._exit(1)\n" + CORRECT["scale_vector"]), 6)
+    cases["ignores-interrupt"] = (with_cells(right, add=ignores), 7)
+    cases["kernel-dies"] = (with_cells(right, scale_vector="import os\nos._exit(1)\n" + CORRECT["scale_vector"]), 6)
     return cases
 
 

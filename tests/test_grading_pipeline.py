@@ -3,7 +3,6 @@ release, collect, and every kind of bad submission graded without stopping
 the others. Exercise points: add 2, scale_vector 3, count_positive 4 (9 in all)."""
 from __future__ import annotations
 
-import copy
 import io
 import json
 import os
@@ -19,7 +18,7 @@ from course.grading.collect import collect
 from course.grading.execute import run_masters
 from course.grading.feedback import feedback
 from course.grading.release import release, release_path, verify_release
-from grading_helpers import (FIXTURE_NOTEBOOKS, exported_grades, read_master, read_release,
+from grading_helpers import (with_cells, FIXTURE_NOTEBOOKS, exported_grades, read_master, read_release,
                              scratch_layout, submit)
 
 pytestmark = pytest.mark.slow  # real nbgrader runs: about two minutes
@@ -32,14 +31,6 @@ CORRECT = {
 }
 
 
-def with_cells(notebook, **sources):
-    """A copy of the notebook with the cells of these grade ids given new sources."""
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in sources:
-            cell.source = sources[grade_id]
-    return notebook
 
 
 def all_correct(release_nb, **overrides):

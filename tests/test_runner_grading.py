@@ -4,7 +4,6 @@ issue 12 as a submission that earns nothing it did not earn. Exercise points:
 scale_vector 2, running_mean 3, numerical_gradient 4 (9 in all)."""
 from __future__ import annotations
 
-import copy
 import json
 import os
 import textwrap
@@ -16,7 +15,7 @@ from course.grading import submissions as subs
 from course.grading.autograde import grade_one, scores
 from course.grading.masters import hidden_blocks
 from course.grading.release import release
-from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
+from grading_helpers import with_cells, FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
 
 pytestmark = pytest.mark.slow  # real nbgrader runs: a few minutes
 
@@ -36,13 +35,6 @@ WRONG = {
 CORRECT_SCALE = "def scale_vector(x, k):\n    return k * np.asarray(x, dtype=np.float64)"
 
 
-def with_cells(notebook, **sources):
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in sources:
-            cell.source = sources[grade_id]
-    return notebook
 
 
 def attack(release_nb, code, **solutions):

@@ -27,7 +27,6 @@ source notebook to read) are executed exactly as nbgrader's Execute does.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import nbformat
 from nbclient.util import ensure_async, run_sync
@@ -35,17 +34,10 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 from traitlets.config import Configurable
 
+from course.grading.sanitize import source_notebook_path
+
 from .launcher import RunnerProcess, connection_json
 from .plan import NotebookPlan, load_plan, runner_enabled
-
-
-def source_notebook(config, assignment: str, notebook: str) -> Path:
-    """autograde/source/ASSIGNMENT/NOTEBOOK.ipynb as nbgrader's CourseDirectory places it."""
-    from nbgrader.coursedir import CourseDirectory
-
-    coursedir = CourseDirectory(config=config)
-    folder = coursedir.format_path(coursedir.source_directory, ".", assignment)
-    return Path(folder) / f"{notebook}.ipynb"
 
 
 class TrustedRunner(Configurable):
@@ -71,7 +63,7 @@ class TrustedRunner(Configurable):
         info = (resources or {}).get("nbgrader") or {}
         if not info.get("assignment") or not info.get("notebook"):
             return None
-        path = source_notebook(self.config, info["assignment"], info["notebook"])
+        path = source_notebook_path(self.config, info["assignment"], info["notebook"])
         if not path.is_file():
             self.log.warning("No source notebook %s: test cells run in the kernel", path)
             return None

@@ -70,6 +70,29 @@ def careless(f):
 def make_adder(k):
     return lambda v: v + k
 
+def update_running_mean(x, bn_param):
+    bn_param["running_mean"] = 0.9 * bn_param.get("running_mean", 0.0) + 0.1 * x.mean(axis=0)
+    bn_param["calls"] = bn_param.get("calls", 0) + 1
+    return x - bn_param["running_mean"]
+
+def scale_in_place(x, k=2.0):
+    x *= k
+
+def append_to(items, value):
+    items.append(value)
+
+def draw(rng, n):
+    return rng.standard_normal(n)
+
+def stash_function(config):
+    config["f"] = scale_in_place
+
+def layer(x):
+    return x + 1.0
+
+def network(x):
+    return 2.0 * layer(x)
+
 generator = (i for i in range(3))
 data = {"X": np.arange(4.0), "n": 3}
 '''
@@ -95,7 +118,8 @@ def channel(kernel):
 @pytest.fixture
 def ns(channel):
     names = {"scale", "Net", "np", "m", "rel_error", "magic", "subclass", "objects", "boom", "spin",
-             "careless", "make_adder", "generator", "data", "not_defined"}
+             "careless", "make_adder", "generator", "data", "not_defined", "update_running_mean",
+             "scale_in_place", "append_to", "draw", "stash_function", "layer", "network"}
     return resolve(channel, names)
 
 
@@ -149,6 +173,74 @@ def test_a_callback_failure_fails_the_call_even_if_the_student_swallows_it(ns):
 
     with pytest.raises(AssertionError, match="the callback saw"):
         ns["careless"](check)
+
+
+def test_arguments_changed_in_place_change_alike_in_the_runner(ns):
+    bn_param = {"mode": "train", "momentum": 0.9}
+    mode = bn_param["mode"]
+    out = ns["update_running_mean"](np.ones((2, 3)), bn_param)
+    assert out.shape == (2, 3) and bn_param["calls"] == 1 and bn_param["mode"] is mode
+    np.testing.assert_allclose(bn_param["running_mean"], 0.1 * np.ones(3))
+    ns["update_running_mean"](np.ones((2, 3)), bn_param=bn_param)  # as a keyword, too
+    assert bn_param["calls"] == 2
+    x = np.arange(3.0)
+    same = x
+    assert ns["scale_in_place"](x, k=3.0) is None
+    assert same is x
+    np.testing.assert_array_equal(x, [0.0, 3.0, 6.0])
+    items = [1]
+    ns["append_to"](items, np.zeros(2))
+    assert len(items) == 2 and items[0] == 1 and type(items[1]) is np.ndarray
+
+
+def test_a_generator_argument_advances_as_in_one_process(ns):
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    first = ns["draw"](rng, 3)
+    np.testing.assert_array_equal(first, twin.standard_normal(3))
+    np.testing.assert_array_equal(ns["draw"](rng, 3), twin.standard_normal(3))
+    assert rng.standard_normal() == twin.standard_normal()
+
+
+def test_an_argument_changed_into_something_that_is_not_data_fails_the_call(ns):
+    config = {}
+    with pytest.raises(NotDataError, match="function'> in argument 0 after the call"):
+        ns["stash_function"](config)
+    assert config == {}
+    frozen = np.ones(2)
+    frozen.flags.writeable = False
+    with pytest.raises(NotDataError, match="cannot take in place"):
+        ns["scale_in_place"](frozen)
+
+
+def test_replaced_names_reach_the_kernel_for_the_block_only(ns, channel):
+    from course.grading.runner.proxy import KernelNames
+    from course.lib import testing
+
+    calls = []
+
+    def stand_in_layer(x):  # runs here, called back by the kernel's network()
+        calls.append(x.shape)
+        return x * 10.0
+
+    namespace = {"layer": ns["layer"]}
+    testing.kernel_names = KernelNames(channel)
+    try:
+        with testing.replaced_names({"layer": stand_in_layer}, namespace):
+            assert namespace["layer"] is stand_in_layer
+            np.testing.assert_array_equal(ns["network"](np.ones(2)), [20.0, 20.0])
+        assert isinstance(namespace["layer"], Handle)
+        np.testing.assert_array_equal(ns["network"](np.ones(2)), [4.0, 4.0])
+        assert calls == [(2,)]
+        with pytest.raises(RuntimeError, match="left the block"):
+            with testing.replaced_names({"layer": stand_in_layer, "new_name": 1.0}, namespace):
+                raise RuntimeError("left the block")
+        assert "new_name" not in namespace
+        np.testing.assert_array_equal(ns["network"](np.ones(2)), [4.0, 4.0])
+        testing.kernel_names.replace({"layer": stand_in_layer})  # a block the test never closed:
+        channel.request({"op": "forget"}, "end of cell")  # the cell's end restores the kernel
+        np.testing.assert_array_equal(resolve(channel, {"network"})["network"](np.ones(2)), [4.0, 4.0])
+    finally:
+        testing.kernel_names = None
 
 
 def test_a_returned_closure_is_a_handle(ns):

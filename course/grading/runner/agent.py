@@ -35,6 +35,8 @@ import functools
 import sys
 import types
 
+import numpy as np
+
 from .codec import NotData, decode, describe_type, dumps, encode, loads
 
 FUNCTION_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
@@ -124,6 +126,48 @@ def callback_stub(number, name):
     return stub
 
 
+MUTABLE_TYPES = (dict, list, np.ndarray, np.random.Generator)
+
+
+def changed_arguments(op, args, kwargs):
+    """[[position, new value], ...] for the arguments a call changed in place
+    (dicts, lists, arrays, generators whose data differs from what arrived;
+    position: an int for args, a str for kwargs), so that the runner can
+    change its own objects alike. Changed arguments are sent as data only."""
+    changed = []
+    for position, value, sent in [*zip(range(len(args)), args, op["args"]),
+                                  *((k, v, op["kwargs"].get(k)) for k, v in kwargs.items())]:
+        if isinstance(value, MUTABLE_TYPES):
+            try:
+                now = encode(value)
+            except NotData as err:
+                raise NotData(f"{err} in argument {position!r} after the call") from None
+            if now != sent:
+                changed.append([position, now])
+    return changed
+
+
+_replaced = []  # stack of {name: (was it there, its value)} of replace_names
+
+
+def replace_names(values):
+    """Bind notebook names to `values` (a dict: name -> value, e.g. the
+    runner's stand-in functions as callback stubs) until restore_names."""
+    namespace = user_namespace()
+    _replaced.append({name: (name in namespace, namespace.get(name)) for name in values})
+    namespace.update(values)
+
+
+def restore_names():
+    """Undo the last replace_names."""
+    namespace = user_namespace()
+    for name, (present, value) in _replaced.pop().items():
+        if present:
+            namespace[name] = value
+        else:
+            namespace.pop(name, None)
+
+
 def perform(op):
     """Carry out one request; the answer is a message for the runner."""
     try:
@@ -139,11 +183,21 @@ def perform(op):
                         value[name] = {"$unavailable": str(err)}
             return {"kind": "result", "value": value}
         if kind == "forget":
+            while _replaced:
+                restore_names()
             _handles.clear()
             return {"kind": "result", "value": None}
+        if kind == "replace_names":
+            replace_names(decode(op["names"], incoming))
+            return {"kind": "result", "value": None}
+        if kind == "restore_names":
+            restore_names()
+            return {"kind": "result", "value": None}
         target = decode(op["target"], incoming)
+        arguments = None
         if kind == "call":
-            result = target(*decode(op["args"], incoming), **decode(op["kwargs"], incoming))
+            arguments = decode(op["args"], incoming), decode(op["kwargs"], incoming)
+            result = target(*arguments[0], **arguments[1])
             policy = ref_for_instance if isinstance(target, type) else ref_for_result
         elif kind == "getattr":
             result, policy = getattr(target, op["name"]), ref_for_name
@@ -162,7 +216,11 @@ def perform(op):
     except Exception as err:  # the student's code raised: report it as data
         return {"kind": "error", "type": type(err).__name__, "message": str(err)[:4000]}
     try:
-        return {"kind": "result", "value": encode(result, policy)}
+        answer = {"kind": "result", "value": encode(result, policy)}
+        changed = changed_arguments(op, *arguments) if arguments else None
+        if changed:
+            answer["changed"] = changed
+        return answer
     except NotData as err:
         return {"kind": "notdata", "what": str(err)}
     except Exception as err:  # e.g. np.save failing on a broken array

@@ -32,7 +32,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from .channel import KernelChannel
 from .outcome import error_output
 from .plan import TestCell, free_names
-from .proxy import import_allowed, resolve
+from .proxy import KernelNames, import_allowed, resolve
 
 
 def bind_trusted(binding) -> object:
@@ -104,6 +104,9 @@ def main() -> int:
     audit = os.environ.get("COURSE_RUNNER_AUDIT")
     channel = (AuditedChannel(init["connection"], init["call_timeout"], audit_path=audit) if audit
                else KernelChannel(init["connection"], init["call_timeout"]))
+    from course.lib import testing
+
+    testing.kernel_names = KernelNames(channel)  # test cells' replaced_names reach the kernel
     try:
         for line in lines:
             request = json.loads(line)

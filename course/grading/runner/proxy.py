@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
+
 from .channel import ChannelFailure, KernelChannel, NotDataError, StudentError
-from .codec import BadMessage, NotData, decode, encode
+from .codec import BadMessage, NotData, decode, describe_type, encode
 
 # Modules the runner imports in place of the kernel's: roots, submodules included.
 ALLOWED_MODULES = ("numpy", "math", "cmath", "itertools", "functools", "collections",
@@ -57,10 +59,13 @@ class Handle:
 
     def __call__(self, *args, **kwargs):
         label = self._label
-        return self._ask({"op": "call",
-                          "args": encode_for_kernel(self._channel, list(args), f"the arguments of {label}"),
-                          "kwargs": encode_for_kernel(self._channel, kwargs, f"the arguments of {label}")},
-                         label, "returned")
+        answer = self._channel.request(
+            {"op": "call", "target": self._ref,
+             "args": encode_for_kernel(self._channel, list(args), f"the arguments of {label}"),
+             "kwargs": encode_for_kernel(self._channel, kwargs, f"the arguments of {label}")}, label)
+        value = answer_value(self._channel, answer, label, "returned")
+        take_back_changes(self._channel, answer.get("changed"), args, kwargs, label)
+        return value
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
@@ -137,6 +142,83 @@ def answer_value(channel: KernelChannel, answer: dict, label: str, what: str):
     if kind == "notdata":
         raise NotDataError(f"{label} {what} {str(answer.get('what'))[:300]}, not data")
     return decode_from_kernel(channel, answer.get("value"), label)
+
+
+def take_back_changes(channel: KernelChannel, changed, args: tuple, kwargs: dict, label: str) -> None:
+    """Change the test's own arguments as the kernel's copies were changed in
+    place by the call (the agent sends [[position, new value], ...] for
+    dicts, lists, arrays and generators whose data changed): a `bn_param` or
+    `config` dict gains its new entries, an array its new values, a
+    Generator its new state, as they would in one process."""
+    if changed is None:
+        return
+    if type(changed) is not list:
+        raise ChannelFailure(f"{label}: the kernel's answer was refused: malformed changed arguments")
+    for item in changed:
+        if type(item) is not list or len(item) != 2:
+            raise ChannelFailure(f"{label}: the kernel's answer was refused: malformed changed arguments")
+        position, obj = item
+        if type(position) is int and 0 <= position < len(args):
+            old = args[position]
+        elif type(position) is str and position in kwargs:
+            old = kwargs[position]
+        else:
+            raise ChannelFailure(f"{label}: the kernel's answer was refused: no argument {str(position)[:40]!r}")
+        new = decode_from_kernel(channel, obj, f"argument {position!r} of {label}")
+        if not update_in_place(old, new):
+            raise NotDataError(f"{label} changed argument {position!r} into {describe_type(new)}, "
+                               f"which the test's {describe_type(old)} cannot take in place")
+
+
+def update_in_place(old, new) -> bool:
+    """Make `old` hold `new`'s data without replacing it (False where it
+    cannot: a new shape or dtype, another type). In dicts and lists, values
+    whose data did not change stay the same objects; changed ones are
+    replaced (in one process, `d['m'] = ...` replaces them too)."""
+    if type(old) is dict and type(new) is dict:
+        for key in [key for key in old if key not in new]:
+            del old[key]
+        for key, value in new.items():
+            if key not in old or not same_data(old[key], value):
+                old[key] = value
+        return True
+    if type(old) is list and type(new) is list:
+        if len(old) != len(new):
+            old[:] = new
+        for index, value in enumerate(new):
+            if not same_data(old[index], value):
+                old[index] = value
+        return True
+    if isinstance(old, np.ndarray) and type(new) is np.ndarray:
+        if old.shape != new.shape or old.dtype != new.dtype or not old.flags.writeable:
+            return False
+        old[...] = new
+        return True
+    if isinstance(old, np.random.Generator) and type(new) is np.random.Generator \
+            and type(old.bit_generator) is type(new.bit_generator):
+        old.bit_generator.state = new.bit_generator.state
+        return True
+    return False
+
+
+def same_data(a, b) -> bool:
+    """Whether two data values are equal in type and content (arrays: shape,
+    dtype and values, nan equal to nan)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is np.ndarray:
+        return a.shape == b.shape and a.dtype == b.dtype and bool(
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if type(a) is float:
+        return a == b or (a != a and b != b)
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 def encode_for_kernel(channel: KernelChannel, value, label: str):
@@ -230,3 +312,25 @@ def resolve(channel: KernelChannel, names, protected=frozenset()) -> dict:
         else:
             values[name] = decode_from_kernel(channel, obj, name)
     return values
+
+
+class KernelNames:
+    """`course.lib.testing.kernel_names` in the runner process: a test's
+    `replaced_names` block also binds the names in the student's kernel (the
+    runner's functions as callbacks, so that the student's code calling
+    `affine_forward` by name calls the test's stand-in back here), and
+    restores them at the block's end (the agent restores what is left at
+    the end of the cell, too)."""
+
+    def __init__(self, channel: KernelChannel):
+        self.channel = channel
+
+    def replace(self, values: dict) -> None:
+        label = f"replacing {', '.join(sorted(values))[:200]} in the kernel"
+        answer = self.channel.request({"op": "replace_names",
+                                       "names": encode_for_kernel(self.channel, values, label)}, label)
+        answer_value(self.channel, answer, label, "gave")
+
+    def restore(self) -> None:
+        label = "restoring the kernel's replaced names"
+        answer_value(self.channel, self.channel.request({"op": "restore_names"}, label), label, "gave")

@@ -213,7 +213,7 @@ def perform(op):
             result, policy = len(target), None
         else:
             raise ValueError(f"unknown runner request {kind!r}")
-    except Exception as err:  # the student's code raised: report it as data
+    except Exception as err:  # noqa: BLE001 -- the student's code raised: report it as data
         return {"kind": "error", "type": type(err).__name__, "message": str(err)[:4000]}
     try:
         answer = {"kind": "result", "value": encode(result, policy)}
@@ -223,7 +223,7 @@ def perform(op):
         return answer
     except NotData as err:
         return {"kind": "notdata", "what": str(err)}
-    except Exception as err:  # e.g. np.save failing on a broken array
+    except Exception as err:  # noqa: BLE001 -- e.g. np.save failing on a broken array
         return {"kind": "notdata", "what": f"{describe_type(result)} ({type(err).__name__}: {err})"[:1000]}
 
 

@@ -198,7 +198,7 @@ class KernelChannel:
             return {"op": "return", "value": encode_for_kernel(self, value, f"the value {name} returned")}
         except ChannelFailure:
             raise
-        except Exception as err:  # the test's own callback failed: the call fails with it
+        except Exception as err:  # noqa: BLE001 -- the test's own callback failed: the call fails with it
             if self._callback_error is None:
                 self._callback_error = err
             return {"op": "raise", "message": f"{type(err).__name__}"}
@@ -230,7 +230,7 @@ class KernelChannel:
                 channel = channels[socket]
                 try:
                     msg = channel.get_msg(timeout=0)
-                except Exception as err:  # a frame that does not deserialize or verify
+                except Exception as err:  # noqa: BLE001 -- a frame that does not deserialize or verify
                     raise ChannelFailure(f"{label}: unreadable message from the kernel ({type(err).__name__})") from None
                 if msg.get("parent_header", {}).get("msg_id") == self._active:
                     yield names[channel], msg

@@ -215,10 +215,7 @@ def same_data(a, b) -> bool:
         return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
     if type(a) is float:
         return a == b or (a != a and b != b)
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
+    return bool(a == b)  # the other data types: scalars, str, None, Generators (by identity)
 
 
 def encode_for_kernel(channel: KernelChannel, value, label: str):

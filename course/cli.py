@@ -26,7 +26,9 @@ import sys
 def _doctor(args):
     from course.doctor import doctor
 
-    return doctor()
+    report = doctor()
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
 
 
 def _data(args):

@@ -1,17 +1,22 @@
 """`course doctor`: what is installed, what is missing, and what to do about it.
 
 Each check returns a Check: a status ('ok', 'warn' or 'fail'), what was
-found, and the fix. `doctor()` prints them and returns 0 when nothing needed
-failed (a full data set that is not downloaded is optional: a note, no failure).
+found, and the fix. `doctor()` returns them all in a Report, whose `ok` is
+false when something needed failed (a full data set that is not downloaded is
+optional: a note, no failure); `course doctor` prints it and owns the exit code.
+Requirements are read and compared as pip does, with `packaging`.
 """
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 MIN_PYTHON = (3, 10)
 LAB_EXTENSION = "@jupyter/nbgrader"
@@ -30,11 +35,6 @@ class Check:
         return line + (f"\n        fix: {self.fix}" if self.fix else "")
 
 
-def _version_tuple(text):
-    """'2.4.6' -> (2, 4, 6); pre-release tails are ignored ('2.0.0rc1' -> (2, 0, 0))."""
-    return tuple(int(part) for part in re.findall(r"\d+", text.split("+")[0])[:3])
-
-
 def check_python(version_info=None, executable=None) -> Check:
     version_info = tuple(version_info or sys.version_info[:3])
     found = f"{'.'.join(map(str, version_info))} ({executable or sys.executable})"
@@ -45,33 +45,43 @@ def check_python(version_info=None, executable=None) -> Check:
     return Check("Python", "ok", found)
 
 
-def requirements():
-    """The course's dependencies as (name, minimum version or None), from its metadata."""
+def requirements() -> list[tuple[str, SpecifierSet]]:
+    """The course's dependencies (not its extras) as (name, specifier set), from
+    its installed metadata: ('nbgrader', SpecifierSet('>=0.9.5,<0.10'))."""
     reqs = []
     for text in metadata.requires("course") or []:
-        if "extra ==" in text:
-            continue
-        match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(?:>=\s*([\w.]+))?", text)
-        reqs.append((match.group(1), match.group(2)))
+        requirement = Requirement(text)
+        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            continue  # an extra's requirement (test), or one for another platform
+        reqs.append((requirement.name, requirement.specifier))
     return reqs
 
 
-def check_package(name, minimum, installed=None) -> Check:
-    """Is `name` installed at `minimum` or newer? installed: the version, for tests."""
+def check_package(name, specifier: SpecifierSet | str = "", installed=None) -> Check:
+    """Is `name` installed at a version the specifier allows ('>=2.0',
+    '>=0.9.5,<0.10'; empty: any), as pip would judge it? installed: the
+    version, for tests ('' when not installed)."""
+    specifier = SpecifierSet(str(specifier))
     if installed is None:
         try:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
             installed = ""
-    wanted = f">={minimum}" if minimum else "any version"
-    upgrade = f'pip install --upgrade "{name}>={minimum}"' if minimum else f"pip install {name}"
+    wanted = str(specifier) or "any version"
+    install = f'pip install "{name}{specifier}"'
     if not installed:
         return Check(name, "fail", f"not installed (needs {wanted})",
-                     f"{upgrade}, or reinstall the course: pip install -e '.[test]'")
-    if minimum and _version_tuple(installed) < _version_tuple(minimum):
+                     f"{install}, or reinstall the course: pip install -e '.[test]'")
+    try:
+        version = Version(installed)
+    except InvalidVersion:
+        return Check(name, "fail", f"version {installed!r} is not a version pip understands (needs {wanted})",
+                     f"{install} inside the course's environment")
+    if not specifier.contains(version, prereleases=True):
+        too_old = any(s.operator in {">=", ">", "~=", "=="} and version < Version(s.version) for s in specifier)
         why = " (np.bitwise_count, used by notebook 05, arrived in numpy 2.0)" if name == "numpy" else ""
-        return Check(name, "fail", f"{installed} is too old: the course needs {wanted}{why}",
-                     f"{upgrade} inside the course's environment")
+        return Check(name, "fail", f"{installed} is too {'old' if too_old else 'new'}: the course needs "
+                     f"{wanted}{why}", f"{install} inside the course's environment")
     return Check(name, "ok", f"{installed} ({wanted})")
 
 
@@ -81,7 +91,7 @@ def check_packages() -> list:
     except metadata.PackageNotFoundError:
         return [Check("course package", "fail", "not installed",
                       "pip install -e '.[test]' in the repository (or run ./run.sh)")]
-    return [check_package(name, minimum) for name, minimum in reqs]
+    return [check_package(name, specifier) for name, specifier in reqs]
 
 
 def check_kernel(manager=None) -> Check:
@@ -92,7 +102,7 @@ def check_kernel(manager=None) -> Check:
 
             manager = KernelSpecManager()
         specs = manager.find_kernel_specs()
-    except Exception as err:  # jupyter_client missing or broken
+    except Exception as err:  # noqa: BLE001 (jupyter_client missing or broken: reported, whatever it raised)
         return Check("Jupyter kernel python3", "fail", f"cannot list kernels ({err})",
                      "pip install jupyterlab ipykernel, then python -m ipykernel install --user")
     if "python3" not in specs:
@@ -135,7 +145,7 @@ def check_nbgrader(extension_dirs=None) -> list:
 
     # Its version is checked with the other packages; importing it takes seconds.
     if importlib.util.find_spec("nbgrader") is None:
-        return [Check("nbgrader", "fail", "not installed", "pip install 'nbgrader>=0.9.5'")]
+        return [Check("nbgrader", "fail", "not installed", "pip install 'nbgrader>=0.9.5,<0.10'")]
     checks = []
     dirs = _lab_extension_dirs() if extension_dirs is None else extension_dirs
     found = [d for d in dirs if (d / LAB_EXTENSION / "package.json").is_file()]
@@ -157,7 +167,7 @@ def check_embedded_data() -> Check:
         from course.lib.data import load_dataset
 
         ds = load_dataset("digits")
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 (scikit-learn missing or broken: reported, whatever it raised)
         return Check("embedded data (digits)", "fail", f"cannot load ({type(err).__name__}: {err})",
                      "pip install --upgrade scikit-learn (it ships the 8x8 digits)")
     return Check("embedded data (digits)", "ok",
@@ -201,18 +211,31 @@ def run_checks(root=None) -> list:
             check_sandbox(), check_embedded_data(), *check_datasets(root)]
 
 
-def doctor(root=None) -> int:
-    """Print every check; return 0 when everything needed is fine, 1 otherwise."""
+@dataclass
+class Report:
+    """Every check of `course doctor`, and the data folder they looked in."""
+
+    data_folder: Path
+    checks: list[Check]
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "fail"]
+
+    @property
+    def ok(self) -> bool:
+        """Everything the course needs is in place (notes allowed)."""
+        return not self.failed
+
+    def lines(self) -> list[str]:
+        """What `course doctor` prints: a header, each check with its fix, a verdict."""
+        verdict = (f"{len(self.failed)} problem(s): {', '.join(c.name for c in self.failed)}; "
+                   "each has its fix above") if self.failed else "everything the course needs is in place"
+        return [f"course doctor (data folder: {self.data_folder})", *map(str, self.checks), verdict]
+
+
+def doctor(root=None) -> Report:
+    """Run every check (root: the data folder, default $COURSE_DATA or datasets/)."""
     from course.lib.data import data_root
 
-    print(f"course doctor (data folder: {data_root(root)})")
-    checks = run_checks(root)
-    for check in checks:
-        print(check)
-    failed = [c for c in checks if c.status == "fail"]
-    if failed:
-        print(f"{len(failed)} problem(s): {', '.join(c.name for c in failed)}; "
-              "each has its fix above")
-        return 1
-    print("everything the course needs is in place")
-    return 0
+    return Report(data_root(root), run_checks(root))

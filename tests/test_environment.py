@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -168,21 +169,36 @@ def test_shell_scripts_check_out_with_lf_line_endings():
 # --- course doctor -------------------------------------------------------------------
 
 def test_old_numpy_is_a_problem_with_its_fix():
-    check = doc.check_package("numpy", "2.0", installed="1.26.4")
-    assert check.status == "fail"
-    assert 'pip install --upgrade "numpy>=2.0"' in check.fix and "bitwise_count" in check.found
-    assert doc.check_package("numpy", "2.0", installed="2.0.0rc1").status == "ok"
-    assert doc.check_package("numpy", "2.0", installed="2.4.6").status == "ok"
-    assert doc.check_package("scipy", "1.10", installed="1.9.3").status == "fail"  # not string order
-    missing = doc.check_package("pooch", "1.8", installed="")
+    check = doc.check_package("numpy", ">=2.0", installed="1.26.4")
+    assert check.status == "fail" and "too old" in check.found
+    assert 'pip install "numpy>=2.0"' in check.fix and "bitwise_count" in check.found
+    assert doc.check_package("numpy", ">=2.0", installed="2.0.0").status == "ok"
+    assert doc.check_package("numpy", ">=2.0", installed="2.4.6").status == "ok"
+    assert doc.check_package("scipy", ">=1.10", installed="1.9.3").status == "fail"  # not string order
+    missing = doc.check_package("pooch", ">=1.8", installed="")
     assert missing.status == "fail" and "not installed" in missing.found
 
 
+def test_versions_are_judged_as_pip_judges_them():
+    # a release candidate comes before its release: pip would not take 2.0.0rc1 for >=2.0
+    assert doc.check_package("numpy", ">=2.0", installed="2.0.0rc1").status == "fail"
+    assert doc.check_package("numpy", ">=2.0", installed="2.1.0rc1").status == "ok"
+    # upper bounds count too: the grading relies on nbgrader 0.9
+    too_new = doc.check_package("nbgrader", ">=0.9.5,<0.10", installed="0.10.0")
+    assert too_new.status == "fail" and "too new" in too_new.found, too_new
+    assert 'pip install "nbgrader<0.10,>=0.9.5"' in too_new.fix
+    assert doc.check_package("nbgrader", ">=0.9.5,<0.10", installed="0.9.6").status == "ok"
+    assert doc.check_package("tqdm", "", installed="4.0").status == "ok"
+    odd = doc.check_package("numpy", ">=2.0", installed="two point oh")
+    assert odd.status == "fail" and "not a version" in odd.found
+
+
 def test_requirements_come_from_the_package_metadata():
-    names = dict(doc.requirements())
-    assert names["numpy"] == "2.0" and "pytest" not in names  # the test extra is not needed
-    assert set(names) == {name for name, _ in pyproject_requirements(extras=False)}, (
-        "the installed metadata differs from pyproject.toml: reinstall with pip install -e '.[test]'")
+    specifiers = dict(doc.requirements())
+    assert specifiers["numpy"] == SpecifierSet(">=2.0") and "pytest" not in specifiers  # not the test extra
+    assert specifiers["nbgrader"] == SpecifierSet(">=0.9.5,<0.10")
+    assert {normalize(f"{name}{spec}") for name, spec in specifiers.items()} == pyproject_requirements(
+        extras=False), "the installed metadata differs from pyproject.toml: reinstall with pip install -e '.[test]'"
 
 
 def test_old_python_is_a_problem():
@@ -229,13 +245,31 @@ def test_datasets_missing_are_notes_corrupt_ones_say_the_fix(tmp_path):
     assert "t10k-labels-idx1-ubyte.gz wrong size" in check.found and "course data download mnist" in check.fix
 
 
-def test_doctor_returns_0_without_optional_data_and_1_on_a_problem(tmp_path, monkeypatch, capsys):
-    assert doc.doctor(root=tmp_path) == 0, capsys.readouterr().out  # this environment is complete
-    out = capsys.readouterr().out
-    assert "numpy" in out and "Jupyter kernel python3" in out and "course data download svhn" in out
+def test_doctor_passes_without_optional_data_and_fails_on_a_problem(tmp_path, monkeypatch):
+    report = doc.doctor(root=tmp_path)
+    assert report.ok, "\n".join(report.lines())  # this environment is complete
+    names = {c.name: c for c in report.checks}
+    assert names["numpy"].status == "ok" and names["Jupyter kernel python3"].status == "ok"
+    assert names["data set svhn"].status == "warn" and names["data set svhn"].fix == "course data download svhn"
+    assert report.data_folder == tmp_path and report.lines()[-1] == "everything the course needs is in place"
     monkeypatch.setattr(doc, "check_kernel",
                         lambda: doc.Check("Jupyter kernel python3", "fail", "not found",
                                           "python -m ipykernel install --user"))
-    assert doc.doctor(root=tmp_path) == 1
+    report = doc.doctor(root=tmp_path)
+    assert not report.ok and [c.name for c in report.failed] == ["Jupyter kernel python3"]
+    assert report.lines()[-1].startswith("1 problem(s): Jupyter kernel python3")
+
+
+def test_course_doctor_prints_every_check_and_exits_1_on_a_problem(tmp_path, monkeypatch, capsys):
+    from course.cli import main
+
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    assert main(["doctor"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"data folder: {tmp_path}" in out and "numpy" in out and "course data download svhn" in out
+    monkeypatch.setattr(doc, "check_kernel",
+                        lambda: doc.Check("Jupyter kernel python3", "fail", "not found",
+                                          "python -m ipykernel install --user"))
+    assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "FAIL  Jupyter kernel python3" in out and "fix: python -m ipykernel install --user" in out

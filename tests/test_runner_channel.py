@@ -238,6 +238,7 @@ def test_replaced_names_reach_the_kernel_for_the_block_only(ns, channel):
         np.testing.assert_array_equal(ns["network"](np.ones(2)), [4.0, 4.0])
         testing.kernel_names.replace({"layer": stand_in_layer})  # a block the test never closed:
         channel.request({"op": "forget"}, "end of cell")  # the cell's end restores the kernel
+        channel.end_cell()
         np.testing.assert_array_equal(resolve(channel, {"network"})["network"](np.ones(2)), [4.0, 4.0])
     finally:
         testing.kernel_names = None
@@ -317,6 +318,7 @@ def test_an_agent_replaced_by_the_student_is_refused(kernel, channel):
         with pytest.raises(ChannelFailure, match="refused"):
             resolve(channel, {"scale"})
     finally:
+        channel.end_cell()  # the kernel serves one test cell at a time: end it before using the kernel
         kernel[1].execute_interactive("agent.perform = saved", timeout=30)
     assert resolve(channel, {"data"})["data"]["n"] == 3  # the kernel serves the next request
 

@@ -89,7 +89,8 @@ class KernelChannel:
         self.client.start_channels()
         self.call_timeout = call_timeout
         self.callbacks: dict[int, object] = {}
-        self._active: str | None = None  # msg_id of the top-level request being served
+        self._active: str | None = None  # msg_id of the execute_request the agent serves in
+        self._calling = False  # a top-level call is under way (callbacks nest in it)
         self._deadline: float | None = None
         self._broken: str | None = None
         self._callback_error: BaseException | None = None  # first exception of a test callback
@@ -101,15 +102,23 @@ class KernelChannel:
         self._stream_chars = 0
 
     def close(self) -> None:
-        self.client.stop_channels()
+        """End the agent's serve loop (the kernel must not wait for us) and disconnect."""
+        try:
+            self.end_cell()
+        finally:
+            self.client.stop_channels()
 
     # -- requests -----------------------------------------------------------------
     def request(self, op: dict, label: str):
         """Send one op to the agent; return its answer message (a dict with
-        kind result/error/notdata). Runs the test's callbacks meanwhile."""
+        kind result/error/notdata). Runs the test's callbacks meanwhile.
+
+        The agent serves the requests of a whole test cell in one
+        execute_request (started by the first, ended by `end_cell`), so a
+        call costs one round trip on the stdin channel, not a cell execution."""
         if self._broken:
             raise ChannelFailure(self._broken)
-        if self._active is not None:  # inside a callback: the kernel waits in input()
+        if self._calling:  # inside a callback: the kernel waits in input() for it
             if self._failure is not None:
                 raise self._failure
             try:
@@ -121,23 +130,42 @@ class KernelChannel:
         self._callback_error = self._failure = None
         self._stream_chars = 0
         self._deadline, self._limit = self._call_deadline()
-        self._active = self._execute(SERVE_CODE)
-        self._replied = False
+        self._calling = True
         try:
-            if self._next_prompt(label).get("kind") != "ready":
-                raise ChannelFailure(f"{label}: the kernel's agent did not ask for the request")
+            if self._active is None:
+                self._start_serving(label)
             self._reply(op)
             answer = self._serve_until_answer(label)
-            self._reply({"op": "done"})
-            self._finish(label)
         except ChannelFailure as err:
             self._recover(label)
             raise (self._failure or err) from None
         finally:
-            self._active = None
+            self._calling = False
         if self._callback_error is not None:
             raise self._callback_error
         return answer
+
+    def _start_serving(self, label: str) -> None:
+        """Start the agent's serve loop in the kernel; it asks for the first request."""
+        self._active = self._execute(SERVE_CODE)
+        self._replied = False
+        if self._next_prompt(label).get("kind") != "ready":
+            raise ChannelFailure(f"{label}: the kernel's agent did not ask for the request")
+
+    def end_cell(self) -> None:
+        """End the agent's serve loop (after a test cell's last request)."""
+        if self._active is None or self._broken:
+            self._active = None
+            return
+        label = "ending the test cell's requests"
+        self._deadline, self._limit = time.monotonic() + GRACE, f"within {GRACE:g} s"
+        try:
+            self._reply({"op": "done"})
+            self._finish(label)
+        except ChannelFailure:
+            self._recover(label)
+        finally:
+            self._active = None
 
     def _call_deadline(self) -> tuple[float | None, str]:
         """(deadline, how to name it) of a call starting now: its own limit or
@@ -152,6 +180,7 @@ class KernelChannel:
         """Before each test cell (which may run `timeout` s): (re)define the
         agent in the kernel if it is not there (a new kernel after a restart),
         and forget past failures."""
+        self.end_cell()
         self._broken = None
         self.cell_timeout = timeout
         self.cell_deadline = None if timeout is None else time.monotonic() + timeout
@@ -293,14 +322,17 @@ class KernelChannel:
         interrupt sent to a kernel that has just finished would hit the next
         request, hence EOF first.)"""
         self._stream_chars = MAX_STREAM_CHARS + 1  # no more student output for this call
-        if self._replied:  # the kernel has already left the request
-            return
-        self.client.input("\x04")
-        if self._wait_for_reply(1.0, label):
-            return
-        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
-        if not self._wait_for_reply(GRACE, label):
-            self._broken = f"the kernel did not recover after {label} failed"
+        try:
+            if self._replied or self._active is None:  # the kernel has already left the request
+                return
+            self.client.input("\x04")
+            if self._wait_for_reply(1.0, label):
+                return
+            self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+            if not self._wait_for_reply(GRACE, label):
+                self._broken = f"the kernel did not recover after {label} failed"
+        finally:
+            self._active = None  # the next request starts a new serve loop
 
     def _wait_for_reply(self, seconds: float, label: str) -> bool:
         self._deadline = time.monotonic() + seconds

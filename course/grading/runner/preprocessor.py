@@ -27,6 +27,7 @@ source notebook to read) are executed exactly as nbgrader's Execute does.
 """
 from __future__ import annotations
 
+import queue
 
 import nbformat
 from nbclient.util import ensure_async, run_sync
@@ -76,6 +77,16 @@ class TrustedRunner(Configurable):
     async def _interrupt_kernel(self):
         await ensure_async(self.km.interrupt_kernel())
 
+    async def _drop_runner_messages(self):
+        """Drop what the runner's requests published on iopub (their status
+        messages, the student's prints during calls): nbclient would read
+        through all of them for the next cell within its iopub_timeout."""
+        while True:
+            try:
+                await ensure_async(self.kc.iopub_channel.get_msg(timeout=0))
+            except queue.Empty:
+                return
+
     def preprocess_cell(self, cell, resources, index):
         test = None
         if self._plan is not None and cell.cell_type == "code":
@@ -93,6 +104,7 @@ class TrustedRunner(Configurable):
         result = self._runner.run_cell(test, timeout)
         if not self._runner.alive:  # killed mid-call: the kernel may still be busy with it
             run_sync(self._interrupt_kernel)()
+        run_sync(self._drop_runner_messages)()
         cell.outputs = [nbformat.from_dict(output) for output in result["outputs"]]
         cell.execution_count = None
         return cell, resources

@@ -75,6 +75,7 @@ def run_cell(channel: KernelChannel, cell: TestCell, plan: dict, timeout: float 
                 channel.request({"op": "forget"}, "cleaning up after the test cell")
             except ChannelFailure:  # a broken kernel has nothing left to clean up
                 pass
+            channel.end_cell()
     outputs = [{"output_type": "stream", "name": name, "text": text}
                for name, text in (("stdout", stdout.getvalue()), ("stderr", stderr.getvalue())) if text]
     if error:

@@ -240,17 +240,19 @@ def test_image_sizes_must_be_whole_numbers():
 
 def test_a_students_exception_name_is_not_shown():
     """A class named after the hidden inputs must not reach the page."""
-    from course.grading.feedback import failure_message
+    from course.grading.feedback import failure_message, hidden_ranges
 
     source = "x = 1\n### BEGIN HIDDEN TESTS\nassert add(-5, 5) == 0\n### END HIDDEN TESTS\n"
     error = {"ename": "inputs=(-5, 5)", "evalue": "", "traceback": [
         "Cell In[3], line 3\n", "Cell In[2], line 2, in add(a, b)\n"]}
-    message, _ = failure_message(error, [(2, 4)])
+    ranges = hidden_ranges(source)
+    assert ranges == [(2, 4)]  # line 3, where the traceback says it failed, is hidden
+    message, _ = failure_message(error, ranges)
     assert "-5" not in message and "an exception of its own" in message
     builtin = dict(error, ename="ValueError")
-    assert failure_message(builtin, [(2, 4)])[0] == "hidden test failed: your code raised ValueError"
+    assert failure_message(builtin, ranges)[0] == "hidden test failed: your code raised ValueError"
     runner = {"ename": "HiddenTestFailed", "evalue": "add must be symmetric", "traceback": ["x"]}
-    assert failure_message(runner, [(2, 4)])[0] == "hidden test failed: add must be symmetric"
+    assert failure_message(runner, ranges)[0] == "hidden test failed: add must be symmetric"
 
 
 def test_deeply_nested_html_is_shown_as_text_quickly():

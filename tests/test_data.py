@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import http.server
 import io
 import json
 import os
@@ -16,7 +15,6 @@ import struct
 import subprocess
 import sys
 import tarfile
-import threading
 import zipfile
 from pathlib import Path
 
@@ -400,51 +398,32 @@ def test_data_folder_precedence(tmp_path, monkeypatch):
 # --- downloads from a local HTTP server ---------------------------------------------
 
 class FileServer:
-    """Serves `files` (URL path -> bytes) on 127.0.0.1 and records every GET."""
+    """Published files on pytest-httpserver's real local HTTP server: a GET of
+    a published path gets its bytes, any other path a 404; `requests` is the
+    path of every request so far."""
 
-    def __init__(self):
-        self.files, self.requests = {}, []
-        server = self
+    def __init__(self, httpserver):
+        self.http = httpserver
+        self.http.no_handler_status_code = 404  # an unpublished file, as a real mirror answers
+        self.url = httpserver.url_for("/")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the stdlib's name)
-                server.requests.append(self.path)
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
+    @property
+    def requests(self) -> list[str]:
+        return [request.path for request, _ in self.http.log]
 
     def publish(self, folder, prefix=""):
         for path in Path(folder).iterdir():
             if path.is_file():
-                self.files[f"/{prefix}{path.name}"] = path.read_bytes()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+                self.http.expect_request(f"/{prefix}{path.name}", method="GET").respond_with_data(
+                    path.read_bytes(), content_type="application/octet-stream")
 
 
 @pytest.fixture
-def server(monkeypatch):
+def server(httpserver, monkeypatch):
     for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    srv = FileServer()
-    yield srv
-    srv.close()
+    return FileServer(httpserver)
 
 
 @pytest.fixture

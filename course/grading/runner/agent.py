@@ -2,11 +2,11 @@
 
 The runner installs this module's source (and codec.py's) in the kernel once
 per notebook, as the modules `_course_runner.codec` and `_course_runner.agent`
-(see `install_code`). Every top-level request is then one silent
-execute_request of the fixed code `SERVE_CODE`; the agent asks for the
-request and answers it through the Jupyter stdin channel, by calling
+(see `install_code`). The requests of one test cell are then served by one
+silent execute_request of the fixed code `SERVE_CODE`; the agent asks for
+each request and answers it through the Jupyter stdin channel, by calling
 `input(<JSON>)`, and the runner's reply to each input is the next
-instruction. (The request never travels as code: a megabyte array in a
+instruction, until `done`. (The request never travels as code: a megabyte array in a
 string literal would cost IPython seconds to transform and parse.) The same loop carries callbacks: a test's function passed
 to a student function arrives here as a stub that calls `input(<callback
 request>)` and serves the runner's requests (calls into the kernel, made by
@@ -182,11 +182,6 @@ def perform(op):
                     except NotData as err:
                         value[name] = {"$unavailable": str(err)}
             return {"kind": "result", "value": value}
-        if kind == "forget":
-            while _replaced:
-                restore_names()
-            _handles.clear()
-            return {"kind": "result", "value": None}
         if kind == "replace_names":
             replace_names(decode(op["names"], incoming))
             return {"kind": "result", "value": None}
@@ -227,11 +222,22 @@ def perform(op):
         return {"kind": "notdata", "what": f"{describe_type(result)} ({type(err).__name__}: {err})"[:1000]}
 
 
+def forget():
+    """At a test cell's end: the names it replaced are restored, its objects dropped."""
+    while _replaced:
+        restore_names()
+    _handles.clear()
+
+
 def serve():
-    """Serve the runner's requests, from the first (the answer to `ready`) to `done`."""
+    """Serve the runner's requests, from the first (the answer to `ready`)
+    to `done`, which ends the test cell: then forget the cell's objects. (A
+    failed call ends a serve loop early; the cell's next request starts
+    another, with the same objects.)"""
     instruction = ask({"kind": "ready"})
     while instruction.get("op") != "done":
         instruction = ask(perform(instruction))
+    forget()
 
 
 def install_code() -> str:

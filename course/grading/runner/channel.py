@@ -91,6 +91,7 @@ class KernelChannel:
         self.callbacks: dict[int, object] = {}
         self._active: str | None = None  # msg_id of the execute_request the agent serves in
         self._calling = False  # a top-level call is under way (callbacks nest in it)
+        self._cell_started = False  # requests were made since the last end_cell
         self._deadline: float | None = None
         self._broken: str | None = None
         self._callback_error: BaseException | None = None  # first exception of a test callback
@@ -130,7 +131,7 @@ class KernelChannel:
         self._callback_error = self._failure = None
         self._stream_chars = 0
         self._deadline, self._limit = self._call_deadline()
-        self._calling = True
+        self._calling = self._cell_started = True
         try:
             if self._active is None:
                 self._start_serving(label)
@@ -146,26 +147,49 @@ class KernelChannel:
         return answer
 
     def _start_serving(self, label: str) -> None:
-        """Start the agent's serve loop in the kernel; it asks for the first request."""
-        self._active = self._execute(SERVE_CODE)
-        self._replied = False
-        if self._next_prompt(label).get("kind") != "ready":
-            raise ChannelFailure(f"{label}: the kernel's agent did not ask for the request")
+        """Start the agent's serve loop in the kernel; it asks for the first
+        request. A kernel without the agent (a new one, after a restart)
+        gets it installed first, and one more try."""
+        for attempt in ("first", "after installing the agent"):
+            self._active = self._execute(SERVE_CODE)
+            self._replied = False
+            try:
+                prompt = self._next_prompt(label)
+            except ChannelFailure:
+                if attempt != "first" or not self._replied:
+                    raise
+                self._install(label)
+                continue
+            if prompt.get("kind") != "ready":
+                raise ChannelFailure(f"{label}: the kernel's agent did not ask for the request")
+            return
+
+    def _install(self, label: str) -> None:
+        """Define the agent in the kernel (install_code keeps one that is there)."""
+        self._active = self._execute(install_code())
+        try:
+            self._finish(f"installing the runner's agent in the kernel for {label}")
+        except ChannelFailure as err:
+            self._broken = f"the runner's agent could not be installed in the kernel: {err}"
+            raise ChannelFailure(self._broken) from None
 
     def end_cell(self) -> None:
-        """End the agent's serve loop (after a test cell's last request)."""
-        if self._active is None or self._broken:
-            self._active = None
+        """End the test cell: `done` makes the agent restore the names the
+        cell replaced and drop its objects, and ends its serve loop."""
+        if self._broken or (self._active is None and not self._cell_started):
+            self._active, self._cell_started = None, False
             return
         label = "ending the test cell's requests"
         self._deadline, self._limit = time.monotonic() + GRACE, f"within {GRACE:g} s"
         try:
+            if self._active is None:  # the cell's last call failed and ended its serve loop
+                self._start_serving(label)
             self._reply({"op": "done"})
             self._finish(label)
         except ChannelFailure:
             self._recover(label)
         finally:
-            self._active = None
+            self._active, self._cell_started = None, False
 
     def _call_deadline(self) -> tuple[float | None, str]:
         """(deadline, how to name it) of a call starting now: its own limit or
@@ -177,22 +201,13 @@ class KernelChannel:
         return call, "" if call is None else f"within {self.call_timeout:g} s"
 
     def begin_cell(self, timeout: float | None = None) -> None:
-        """Before each test cell (which may run `timeout` s): (re)define the
-        agent in the kernel if it is not there (a new kernel after a restart),
-        and forget past failures."""
+        """Before each test cell (which may run `timeout` s): forget past
+        failures and start the cell's clock. (The agent is installed in the
+        kernel by the first request that finds it missing.)"""
         self.end_cell()
         self._broken = None
         self.cell_timeout = timeout
         self.cell_deadline = None if timeout is None else time.monotonic() + timeout
-        self._deadline = time.monotonic() + min(60.0, self.call_timeout or 60.0)
-        self._active = self._execute(install_code())
-        try:
-            self._finish("installing the runner's agent in the kernel")
-        except ChannelFailure as err:
-            self._broken = f"the runner's agent could not be installed in the kernel: {err}"
-            raise ChannelFailure(self._broken) from None
-        finally:
-            self._active = None
 
     def _execute(self, code: str) -> str:
         return self.client.execute(code, silent=True, store_history=False,
@@ -274,6 +289,7 @@ class KernelChannel:
             if where == "iopub":
                 self._stream(msg)
             elif where == "stdin" and msg["header"].get("msg_type") == "input_request":
+                self._take_streams()
                 try:
                     return loads(msg["content"].get("prompt"), self.max_message_chars)
                 except BadMessage as err:
@@ -302,6 +318,18 @@ class KernelChannel:
                 raise ChannelFailure(f"{label}: the kernel asked for more after the call had ended")
             if replied and idle:
                 return
+
+    def _take_streams(self) -> None:
+        """Take the student's prints that have arrived (the kernel flushes them
+        before each input request), so they come out in order with the test's."""
+        channel = self.client.iopub_channel
+        while channel.msg_ready():
+            try:
+                msg = channel.get_msg(timeout=0)
+            except Exception as err:  # noqa: BLE001 -- a frame that does not deserialize or verify
+                raise ChannelFailure(f"unreadable message from the kernel ({type(err).__name__})") from None
+            if msg.get("parent_header", {}).get("msg_id") == self._active:
+                self._stream(msg)
 
     def _stream(self, msg: dict) -> None:
         if msg["header"].get("msg_type") != "stream":

@@ -29,7 +29,7 @@ import os
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 
-from .channel import ChannelFailure, KernelChannel
+from .channel import KernelChannel
 from .outcome import error_output
 from .plan import TestCell, free_names
 from .proxy import KernelNames, import_allowed, resolve
@@ -71,11 +71,7 @@ def run_cell(channel: KernelChannel, cell: TestCell, plan: dict, timeout: float 
             error = error_output(err, cell)
         finally:
             channel.callbacks.clear()
-            try:  # let the agent drop this cell's objects
-                channel.request({"op": "forget"}, "cleaning up after the test cell")
-            except ChannelFailure:  # a broken kernel has nothing left to clean up
-                pass
-            channel.end_cell()
+            channel.end_cell()  # the agent restores replaced names and drops this cell's objects
     outputs = [{"output_type": "stream", "name": name, "text": text}
                for name, text in (("stdout", stdout.getvalue()), ("stderr", stderr.getvalue())) if text]
     if error:

@@ -16,8 +16,6 @@ submission measured here holds for every notebook).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import resource
 import shutil
@@ -29,7 +27,7 @@ from pathlib import Path
 import nbformat
 
 from course.grading import submissions as subs
-from course.grading.autograde import grade, scores
+from course.grading.autograde import grade
 from course.grading.masters import exercises, load_master
 from course.grading.paths import CourseLayout, repo_root
 from course.grading.release import release, release_path
@@ -43,8 +41,7 @@ def scratch_course(tmp: Path, names) -> CourseLayout:
     layout = CourseLayout(root / "notebooks", tmp / "autograde", tmp / "executed")
     layout.course_dir.mkdir(parents=True)
     shutil.copy(root / "autograde" / "nbgrader_config.py", layout.course_dir)
-    with contextlib.redirect_stdout(io.StringIO()):
-        release(list(names), layout=layout)
+    release(list(names), layout=layout)
     return layout
 
 
@@ -72,20 +69,16 @@ def timed_grading(template: Path, target: Path, names, folder: Path, jobs: int):
     layout = CourseLayout(repo_root() / "notebooks", target / "autograde", target / "executed")
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    log = io.StringIO()
-    with contextlib.redirect_stdout(log):
-        exit_code = grade(list(names), submissions=folder, layout=layout, jobs=jobs, force=True)
+    run = grade(list(names), submissions=folder, layout=layout, jobs=jobs, force=True)
     wall = time.perf_counter() - start
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-    if exit_code != 0:
-        raise SystemExit(f"grading with jobs={jobs} failed:\n{log.getvalue()[-3000:]}")
-    lines = [line for line in log.getvalue().splitlines() if " s  graded" in line]
+    if not run.ok:
+        raise SystemExit(f"grading with jobs={jobs} failed:\n" + "\n".join(o.line() for o in run.failed))
     per_submission = {}
-    for line in lines:
-        parts = line.split()
-        per_submission.setdefault(parts[0], []).append(float(parts[2]))
-    table = [(s.assignment, s.student, s.auto_score, s.score) for s in scores(layout.course_dir, names)]
+    for outcome in run.outcomes:
+        per_submission.setdefault(outcome.assignment, []).append(outcome.seconds)
+    table = [(s.assignment, s.student, s.auto_score, s.score) for s in run.scores]
     return wall, cpu, table, per_submission
 
 

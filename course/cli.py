@@ -58,14 +58,18 @@ def _data(args):
 
 def _run(args):
     from course.grading.execute import run_masters
+    from course.grading.mainjob import print_line
 
-    return run_masters(args.names, fast=args.fast)
+    run = run_masters(args.names, fast=args.fast, progress=print_line)
+    print(run.summary())
+    return 0 if run.ok else 1
 
 
 def _release(args):
     from course.grading.release import release
 
-    return release(args.names)
+    print("\n".join(release(args.names).lines()))
+    return 0
 
 
 def _validate(args):
@@ -86,16 +90,20 @@ def _collect(args):
 
 def _grade(args):
     from course.grading.autograde import grade
+    from course.grading.mainjob import print_line
 
-    return grade(args.names, submissions=args.submissions, students=args.student,
-                 sandbox=not args.no_sandbox, jobs=args.jobs, scheduler=args.scheduler,
-                 force=args.force)
+    run = grade(args.names, submissions=args.submissions, students=args.student,
+                sandbox=not args.no_sandbox, jobs=args.jobs, scheduler=args.scheduler,
+                force=args.force, progress=print_line)
+    print("\n".join(run.summary()))
+    return 0 if run.ok else 1
 
 
 def _export(args):
     from course.grading.autograde import export
 
-    return export()
+    print(f"grades exported to {export()}")
+    return 0
 
 
 def _feedback(args):

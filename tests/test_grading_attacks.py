@@ -224,24 +224,26 @@ class Listener:
 @pytest.fixture(scope="module")
 def course_with_classmates(tmp_path_factory):
     """A released fixture with two correct classmates graded, and a listener."""
-    saved = {k: os.environ.get(k) for k in ("COURSE_CELL_TIMEOUT", "COURSE_MEMORY_LIMIT")}
-    os.environ.update(COURSE_CELL_TIMEOUT="10", COURSE_MEMORY_LIMIT="1G")
     listener = Listener()
-    try:
-        layout = scratch_layout(tmp_path_factory.mktemp("attacks"), FIXTURE_NOTEBOOKS)
-        release([NAME], layout=layout)
-        released, master = read_release(layout, NAME), read_master(layout, NAME)
-        for classmate in ("aa-classmate", "zz-classmate"):
-            submit(layout, classmate, NAME, subs.reference_submission(released, master))
-        grade([NAME], layout=layout, export_csv=False)
-        yield layout, released, listener
-    finally:
-        listener.close()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("COURSE_CELL_TIMEOUT", "10")
+        env.setenv("COURSE_MEMORY_LIMIT", "1G")
+        try:
+            layout = scratch_layout(tmp_path_factory.mktemp("attacks"), FIXTURE_NOTEBOOKS)
+            release([NAME], layout=layout)
+            released, master = read_release(layout, NAME), read_master(layout, NAME)
+            for classmate in ("aa-classmate", "zz-classmate"):
+                submit(layout, classmate, NAME, subs.reference_submission(released, master))
+            assert grade([NAME], layout=layout, export_csv=False).ok
+            yield layout, released, listener
+        finally:
+            listener.close()
+
+
+def only_outcome(run, student):
+    """The one GradeOutcome of a grade() run, the student's, autograded."""
+    assert [(o.student, o.ok) for o in run.outcomes] == [(student, True)], [o.line() for o in run.outcomes]
+    return run.outcomes[0]
 
 
 CASES = ["skip-tags", "reads-source", "copies-classmate", "writes-gradebook", "detached-process",
@@ -251,7 +253,7 @@ CASES = ["skip-tags", "reads-source", "copies-classmate", "writes-gradebook", "d
 
 
 @pytest.mark.parametrize("student", CASES)
-def test_attack_earns_nothing_and_harms_no_one(course_with_classmates, student, capsys):
+def test_attack_earns_nothing_and_harms_no_one(course_with_classmates, student):
     layout, released, listener = course_with_classmates
     course_dir = layout.course_dir
     notebook, deserved = attacks(released, course_dir, listener.port)[student]
@@ -262,8 +264,8 @@ def test_attack_earns_nothing_and_harms_no_one(course_with_classmates, student, 
     before_tree, before_env = tree_digest(course_dir, skip), environment_digest()
     before_scores = {s.student: s.auto_score for s in scores(course_dir, [NAME])}
 
-    assert grade([NAME], students=[student], layout=layout, export_csv=False) == 0
-    line = next(text for text in capsys.readouterr().out.splitlines() if f" {student} " in text)
+    outcome = only_outcome(grade([NAME], students=[student], layout=layout, export_csv=False), student)
+    line = outcome.line()
 
     after = {s.student: s for s in scores(course_dir, [NAME])}
     assert after[student].auto_score == deserved, (student, after[student], line)
@@ -273,7 +275,7 @@ def test_attack_earns_nothing_and_harms_no_one(course_with_classmates, student, 
     assert environment_digest() == before_env
     assert marked_processes() == []
     assert listener.connections == 0
-    assert "UNSANDBOXED" not in line
+    assert outcome.sandboxed and "UNSANDBOXED" not in line
     if student == "memory-hog":
         assert "memory limit 1 GiB reached in scale_vector" in line, line
     if student == "fills-disk":
@@ -282,19 +284,19 @@ def test_attack_earns_nothing_and_harms_no_one(course_with_classmates, student, 
 
 
 def test_grading_refuses_without_a_sandbox_and_marks_unsandboxed_lines(course_with_classmates,
-                                                                       monkeypatch, capsys):
+                                                                       monkeypatch):
     layout = course_with_classmates[0]
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(CourseError, match="apt-get install bubblewrap.*--no-sandbox"):
         grade([NAME], students=["aa-classmate"], layout=layout, export_csv=False)
     monkeypatch.undo()
-    assert grade([NAME], students=["aa-classmate"], layout=layout, export_csv=False, sandbox=False) == 0
-    line = next(t for t in capsys.readouterr().out.splitlines() if " aa-classmate " in t)
-    assert line.endswith("UNSANDBOXED")
+    outcome = only_outcome(grade([NAME], students=["aa-classmate"], layout=layout, export_csv=False,
+                                 sandbox=False), "aa-classmate")
+    assert not outcome.sandboxed and outcome.line().endswith("UNSANDBOXED")
     assert {s.student: s.auto_score for s in scores(layout.course_dir, [NAME])}["aa-classmate"] == 9
 
 
-def test_a_symlinked_submission_earns_nothing(course_with_classmates, tmp_path, capsys):
+def test_a_symlinked_submission_earns_nothing(course_with_classmates, tmp_path):
     """A submission that is a link to the source (or a classmate's file) is
     refused, whether it arrives through --submissions or sits in submitted/."""
     layout = course_with_classmates[0]
@@ -302,9 +304,8 @@ def test_a_symlinked_submission_earns_nothing(course_with_classmates, tmp_path, 
     folder = tmp_path / "incoming" / "linker" / NAME
     folder.mkdir(parents=True)
     (folder / f"{NAME}.ipynb").symlink_to(course_dir / "source" / NAME / f"{NAME}.ipynb")
-    assert grade([NAME], submissions=tmp_path / "incoming", students=["linker"], layout=layout,
-                 export_csv=False) == 0
-    line = next(t for t in capsys.readouterr().out.splitlines() if " linker " in t)
-    assert "symbolic link" in line
+    run = grade([NAME], submissions=tmp_path / "incoming", students=["linker"], layout=layout,
+                export_csv=False)
+    assert "is a symbolic link, not a file of the student's: zero points" in only_outcome(run, "linker").problem
     assert {s.student: s.auto_score for s in scores(course_dir, [NAME])}["linker"] == 0
     assert (course_dir / "submitted" / "linker" / NAME / f"{NAME}.ipynb").is_symlink()

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 
 import nbformat
 import pytest
 
 from course.errors import CourseError
+from course.cli import main
+from course.grading import studentlib
 from course.grading import submissions as subs
-from course.grading.autograde import grade, grade_one, scores
+from course.grading.autograde import grade, students_of
 from course.grading.collect import collect
 from course.grading.execute import run_masters
 from course.grading.feedback import feedback
@@ -29,8 +30,6 @@ CORRECT = {
     "scale_vector": "def scale_vector(x, k):\n    return k * np.asarray(x, dtype=np.float64)",
     "count_positive": "def count_positive(x):\n    return int((np.asarray(x) > 0).sum())",
 }
-
-
 
 
 def all_correct(release_nb, **overrides):
@@ -79,11 +78,12 @@ def bad_submissions(release_nb):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Release the fixture, submit every case, grade them all in one run."""
-    os.environ["COURSE_CELL_TIMEOUT"] = "10"
-    try:
+    """Release the fixture, submit every case, grade them all in one run:
+    (layout, the Release, the GradingRun, the grade table by student, the scores deserved)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("COURSE_CELL_TIMEOUT", "10")
         layout = scratch_layout(tmp_path_factory.mktemp("course"), FIXTURE_NOTEBOOKS)
-        release([NAME], layout=layout)
+        released_run = release([NAME], layout=layout)
         released, master = read_release(layout, NAME), read_master(layout, NAME)
         expected = {"reference": 9, "blank": 0,
                     "partial-add-count": 6, "partial-scale": 3}
@@ -99,11 +99,27 @@ def graded(tmp_path_factory):
         (broken / f"{NAME}.ipynb").write_text('{"cells": [ this is not json')
         (layout.course_dir / "submitted" / "missing-notebook" / NAME).mkdir(parents=True)
         expected["missing-notebook"] = 0
-        exit_code = grade([NAME], layout=layout)
-        table = {s.student: s for s in scores(layout.course_dir, [NAME])}
-        yield layout, exit_code, table, expected
-    finally:
-        del os.environ["COURSE_CELL_TIMEOUT"]
+        run = grade([NAME], layout=layout)
+        table = {s.student: s for s in run.scores}
+        yield layout, released_run, run, table, expected
+
+
+def outcome_of(run, student):
+    (outcome,) = [o for o in run.outcomes if o.student == student]
+    return outcome
+
+
+def test_release_returns_what_it_released_and_verified(graded):
+    layout, released_run = graded[:2]
+    (assignment,) = released_run.assignments
+    assert (assignment.name, assignment.notebook, assignment.removed) == (NAME, release_path(layout, NAME), [])
+    release_dir = layout.course_dir / "release"
+    assert {p.name for p in released_run.student_files} == {
+        "INSTALL.md", "requirements.txt", "nbgrader_config.py", studentlib.wheel_name()}
+    assert all(p.parent == release_dir and p.is_file() for p in released_run.student_files)
+    assert released_run.install == release_dir / "INSTALL.md"
+    assert released_run.lines() == [f"{NAME:<24} released and verified: {release_path(layout, NAME)}",
+                                    f"{'students install with':<24} {release_dir / 'INSTALL.md'}"]
 
 
 def test_release_has_no_solutions_hidden_tests_or_outputs(graded):
@@ -124,7 +140,7 @@ def test_verify_release_catches_a_leaked_solution(graded, tmp_path):
 
 
 def test_reference_blank_and_partial_scores(graded):
-    _, _, table, expected = graded
+    table, expected = graded[3:]
     for student in ("reference", "blank", "partial-add-count", "partial-scale"):
         assert table[student].auto_score == expected[student], (student, table[student])
     assert table["reference"].max_auto_score == 9
@@ -135,8 +151,8 @@ def test_reference_blank_and_partial_scores(graded):
                                      "magic-objects",
                                      "huge-output", "missing-notebook"])
 def test_bad_submission_gets_the_score_it_deserves(graded, student):
-    _, _, table, expected = graded
-    assert table[student].auto_score == expected[student], (student, table[student])
+    run, table, expected = graded[2:]
+    assert table[student].auto_score == expected[student], (student, table[student], outcome_of(run, student))
 
 
 def test_kernel_death_costs_only_its_cell(graded):
@@ -149,13 +165,18 @@ def test_kernel_death_costs_only_its_cell(graded):
     assert errors["test_scale_vector"] == errors["test_count_positive"] == []
 
 
-def test_unparseable_notebook_is_reported_and_others_still_graded(graded, capsys):
-    layout, exit_code, table, expected = graded
-    assert exit_code == 1  # some submission could not be autograded ...
+def test_unparseable_notebook_is_reported_and_others_still_graded(graded):
+    layout, _, run, table, expected = graded
+    assert not run.ok and [o.student for o in run.failed] == ["unparseable"]  # it could not be autograded ...
+    assert "not a readable notebook" in outcome_of(run, "unparseable").problem
+    assert {o.student for o in run.outcomes} == set(expected) | {"unparseable"} and run.unchanged == []
+    assert run.grades_csv == layout.course_dir / "grades.csv"
     exported = exported_grades(layout)
     for student, score in expected.items():  # ... and every other grade is in the export
         assert exported[(NAME, student)] == score, student
     assert table.get("unparseable") is None or table["unparseable"].auto_score == 0
+    assert run.summary()[-1] == (f"1 submission(s) could not be autograded; see above. "
+                                 f"Their notebooks are in {layout.course_dir / 'submitted'}.")
 
 
 def test_huge_output_is_truncated_in_the_graded_copy(graded):
@@ -166,11 +187,12 @@ def test_huge_output_is_truncated_in_the_graded_copy(graded):
 
 
 def test_same_submission_graded_twice_scores_the_same(graded):
-    layout, _, table, _ = graded
+    layout, table = graded[0], graded[3]
     before = {s: (table[s].auto_score, table[s].score) for s in ("reference", "partial-scale")}
-    grade([NAME], students=["reference", "partial-scale"], layout=layout, export_csv=False)
-    again = {s.student: (s.auto_score, s.score) for s in scores(layout.course_dir, [NAME])}
-    assert {s: again[s] for s in before} == before
+    again = grade([NAME], students=["reference", "partial-scale"], layout=layout, export_csv=False)
+    assert sorted(o.student for o in again.outcomes) == ["partial-scale", "reference"] and again.ok
+    assert again.grades_csv is None
+    assert {s.student: (s.auto_score, s.score) for s in again.scores if s.student in before} == before
 
 
 def test_collect_takes_an_lms_zip(graded, tmp_path):
@@ -192,8 +214,9 @@ def test_collect_takes_an_lms_zip(graded, tmp_path):
         assert json.loads((submitted / student / NAME / f"{NAME}.ipynb").read_text()) == json.loads(one_notebook)
     assert (submitted / "erin" / NAME).is_dir()
     assert not (submitted / "erin" / NAME / f"{NAME}.ipynb").exists()
-    grade([NAME], students=["carol", "dave", "erin"], layout=layout, export_csv=False)
-    got = {s.student: s.auto_score for s in scores(layout.course_dir, [NAME])}
+    run = grade([NAME], students=["carol", "dave", "erin"], layout=layout, export_csv=False)
+    assert run.ok and outcome_of(run, "erin").problem == f"no {NAME}.ipynb submitted: zero points"
+    got = {s.student: s.auto_score for s in run.scores}
     assert (got["carol"], got["dave"], got["erin"]) == (9, 9, 0)
 
 
@@ -206,7 +229,7 @@ def test_collect_rejects_what_is_not_a_download(graded, tmp_path):
         collect(NAME, tmp_path / "fake.zip", layout=layout)
 
 
-def test_run_names_the_cell_that_raised(tmp_path, capsys):
+def test_run_names_the_cell_that_raised(tmp_path, monkeypatch, capsys):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     master = nbformat.read(FIXTURE_NOTEBOOKS / f"{NAME}.ipynb", as_version=4)
@@ -214,11 +237,18 @@ def test_run_names_the_cell_that_raised(tmp_path, capsys):
     broken = with_cells(master, count_positive="def count_positive(x):\n    return 1 / 0\n")
     nbformat.write(broken, notebooks / "99_broken.ipynb")
     layout = scratch_layout(tmp_path, notebooks)
-    assert run_masters([NAME], layout=layout) == 0
-    assert (layout.executed / f"{NAME}.ipynb").is_file()
-    assert run_masters(["99_broken"], layout=layout) == 1
-    out = capsys.readouterr().out
-    assert "test_count_positive" in out and "ZeroDivisionError" in out
+    finished = []
+    run = run_masters([NAME], layout=layout, progress=finished.append)
+    assert run.ok and [r.name for r in run.results] == [NAME] and finished == run.results
+    assert (layout.executed / f"{NAME}.ipynb").is_file() and run.executed == layout.executed
+    # the CLI over the same function: course run prints each line, the summary, and exits 1 on a failure
+    monkeypatch.setenv("COURSE_ROOT", str(tmp_path))
+    assert main(["run", "99_broken"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("99_broken") and "FAILED at cell" in out[0]
+    assert "(test_count_positive)" in out[0] and "ZeroDivisionError" in out[0], out
+    assert out[1] == f"1 notebook(s) failed: 99_broken; executed copies with the errors are in {layout.executed}"
+    assert (layout.executed / "99_broken.ipynb").is_file()  # with the error in it
 
 
 def test_unknown_assignment_is_named(tmp_path):
@@ -228,10 +258,35 @@ def test_unknown_assignment_is_named(tmp_path):
 
 
 def test_broken_submissions_are_explained(graded):
-    outcome = grade_one(graded[0].course_dir, NAME, "unparseable")
-    assert not outcome.ok and "not a readable notebook" in outcome.problem, outcome
-    outcome = grade_one(graded[0].course_dir, NAME, "kernel-dies")
-    assert outcome.ok and "kernel died in add (restarted)" in outcome.line(), outcome
+    run = graded[2]
+    unparseable = outcome_of(run, "unparseable")
+    assert not unparseable.ok and "not a readable notebook" in unparseable.problem, unparseable
+    assert "NOT GRADED" in unparseable.line()
+    dying = outcome_of(run, "kernel-dies")
+    assert dying.ok and "kernel died in add (restarted)" in dying.line(), dying
+
+
+def test_course_grade_prints_each_line_and_the_table_and_exits_1_on_a_failure(graded, monkeypatch, capsys):
+    """The CLI over grade(): the unchanged submissions are left alone (and
+    counted), the one that failed before is tried again and named."""
+    layout = graded[0]
+    root = layout.course_dir.parent
+    (root / "notebooks").symlink_to(FIXTURE_NOTEBOOKS)  # COURSE_ROOT holds notebooks/ and autograde/
+    monkeypatch.setenv("COURSE_ROOT", str(root))
+    code = main(["grade", NAME])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1, out
+    lines = [line for line in out if line.startswith(f"{NAME} ") and " s  " in line]
+    assert [line.split()[1] for line in lines] == ["unparseable"], out
+    assert "NOT GRADED: the file is not a readable notebook" in lines[0]
+    graded_before = len(students_of(layout.course_dir / "submitted", NAME)) - 1
+    assert out[0] == (f"{NAME}: {graded_before} submission(s) unchanged since their last grading, "
+                      "not graded again (--force regrades them)")
+    assert f"grades exported to {layout.course_dir / 'grades.csv'}" in out
+    header = out.index(next(line for line in out if line.startswith("assignment ")))
+    assert out[header - 1] == "" and out[header].endswith("manual grading")
+    assert f"{NAME:<24} {'reference':<20}   9.0 / 9.0    9.0 / 10.0  needed" in out[header:], out
+    assert out[-1].startswith("1 submission(s) could not be autograded; see above.")
 
 
 def test_feedback_is_written_for_graded_submissions(graded):

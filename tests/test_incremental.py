@@ -29,10 +29,10 @@ def with_cell(notebook, grade_id, source):
     return notebook
 
 
-def graded_lines(capsys) -> set[str]:
-    """The students whose grade line the last grade() printed."""
-    out = capsys.readouterr().out
-    return {line.split()[1] for line in out.splitlines() if line.startswith(NAME) and " s  " in line}
+def graded(run) -> set[str]:
+    """The students a grade() run graded, after checking that all of them were autograded."""
+    assert run.ok, [o.line() for o in run.failed]
+    return {o.student for o in run.outcomes}
 
 
 @pytest.fixture
@@ -48,24 +48,24 @@ def course(tmp_path):
 
 
 @pytest.mark.slow
-def test_only_new_or_changed_submissions_are_graded_again(course, capsys):
+def test_only_new_or_changed_submissions_are_graded_again(course):
     layout, released, master = course
-    assert grade([NAME], layout=layout, export_csv=False, jobs=2) == 0
-    assert graded_lines(capsys) == {"reference", "blank", "partial"}
+    assert graded(grade([NAME], layout=layout, export_csv=False, jobs=2)) == {"reference", "blank", "partial"}
 
-    assert grade([NAME], layout=layout, export_csv=False, jobs=2) == 0
-    assert graded_lines(capsys) == set()
+    again = grade([NAME], layout=layout, export_csv=False, jobs=2)
+    assert graded(again) == set()
+    assert [(u.assignment, sorted(u.students)) for u in again.unchanged] == [
+        (NAME, ["blank", "partial", "reference"])]
 
     submit(layout, "partial", NAME, subs.fill(released, master, ["add", "scale_vector"]))
     submit(layout, "newcomer", NAME, subs.blank_submission(released))
-    assert grade([NAME], layout=layout, export_csv=False, jobs=2) == 0
-    assert graded_lines(capsys) == {"partial", "newcomer"}
-    assert {s.student: s.auto_score for s in scores(layout.course_dir, [NAME])}["partial"] == 5
+    run = grade([NAME], layout=layout, export_csv=False, jobs=2)
+    assert graded(run) == {"partial", "newcomer"}
+    assert {s.student: s.auto_score for s in run.scores}["partial"] == 5
 
-    assert grade([NAME], layout=layout, export_csv=False, students=["blank"]) == 0
-    assert graded_lines(capsys) == {"blank"}
-    assert grade([NAME], layout=layout, export_csv=False, force=True) == 0
-    assert graded_lines(capsys) == {"reference", "blank", "partial", "newcomer"}
+    assert graded(grade([NAME], layout=layout, export_csv=False, students=["blank"])) == {"blank"}
+    assert graded(grade([NAME], layout=layout, export_csv=False, force=True)) == {
+        "reference", "blank", "partial", "newcomer"}
 
     config = layout.course_dir / "nbgrader_config.py"  # a new config changes how everyone is graded
     config.write_text(config.read_text() + "\nc.Execute.timeout = 60\n")
@@ -98,7 +98,7 @@ def manual_grade(course_dir, student):
 def test_a_regrade_keeps_the_manual_grade_of_an_unchanged_answer(course, jobs):
     layout, released, master = course
     course_dir = layout.course_dir
-    assert grade([NAME], layout=layout, export_csv=False, jobs=jobs) == 0
+    assert graded(grade([NAME], layout=layout, export_csv=False, jobs=jobs)) == {"reference", "blank", "partial"}
     assert manual_grade(course_dir, "reference") == (None, None, True)
     set_manual_grade(course_dir, "reference", 1.0, "Right: f(0) = b is not 0.")
     set_manual_grade(course_dir, "partial", 0.5, "Half of it.")
@@ -109,14 +109,14 @@ def test_a_regrade_keeps_the_manual_grade_of_an_unchanged_answer(course, jobs):
     nbformat.write(with_cell(notebook, "add", "def add(a, b):\n    return b + a  # commutes"), submitted)
     partial = course_dir / "submitted" / "partial" / NAME / f"{NAME}.ipynb"
     nbformat.write(with_cell(nbformat.read(partial, as_version=4), "q_why", "Because of b."), partial)
-    assert grade([NAME], layout=layout, export_csv=False, jobs=jobs) == 0
+    assert graded(grade([NAME], layout=layout, export_csv=False, jobs=jobs)) == {"reference", "partial"}
 
     assert manual_grade(course_dir, "reference") == (1.0, "Right: f(0) = b is not 0.", False)
     # a changed answer keeps its old grade, and is back on the list to review
     assert manual_grade(course_dir, "partial") == (0.5, "Half of it.", True)
     table = {s.student: s for s in scores(course_dir, [NAME])}
     assert (table["reference"].score, table["reference"].needs_manual_grade) == (10, False)
-    export(layout)
+    assert export(layout) == course_dir / "grades.csv"
     assert exported_grades(layout)[(NAME, "reference")] == 10
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from course.grading import submissions as subs
-from course.grading.autograde import grade, scores
+from course.grading.autograde import grade
 from course.grading.release import release
 from grading_helpers import FIXTURE_NOTEBOOKS, read_master, read_release, scratch_layout, submit
 
@@ -35,9 +35,9 @@ def _grade_fixture(tmp_path, monkeypatch, db_url):
     submit(layout, "reference", NAME, subs.reference_submission(released, master))
     submit(layout, "blank", NAME, subs.blank_submission(released))
     submit(layout, "partial", NAME, subs.fill(released, master, ["add", "count_positive"]))
-    assert grade([NAME], layout=layout, export_csv=False) == 0
-    table = {s.student: (s.auto_score, s.max_auto_score, s.score, s.needs_manual_grade)
-             for s in scores(layout.course_dir, [NAME])}
+    run = grade([NAME], layout=layout, export_csv=False)
+    assert run.ok and sorted(o.student for o in run.outcomes) == ["blank", "partial", "reference"]
+    table = {s.student: (s.auto_score, s.max_auto_score, s.score, s.needs_manual_grade) for s in run.scores}
     return layout, table
 
 

@@ -56,7 +56,9 @@ def test_verification_fails_on_any_other_file_and_on_jupytext_metadata(layout):
 @pytest.mark.slow
 def test_release_ships_the_notebook_alone(layout):
     strays(source_path(layout, NAME).parent)
-    assert release([NAME], layout=layout) == 0
+    (assignment,) = release([NAME], layout=layout).assignments
+    assert assignment.notebook == release_path(layout, NAME)
+    assert assignment.removed == [".ipynb_checkpoints", f"{NAME}.py", "course"]  # the strays, named
     assert [p.name for p in release_path(layout, NAME).parent.rglob("*")] == [f"{NAME}.ipynb"]
     released = nbformat.read(release_path(layout, NAME), as_version=4)
     assert masters.jupytext_metadata(released) == []

@@ -7,12 +7,17 @@ graded as usual. Every student kernel runs in the sandbox (sandbox.py) unless
 the instructor asks for `sandbox=False` (`course grade --no-sandbox`), and the
 files that decide how grading runs are checked after every submission
 (integrity.py).
+
+The work returns results and prints nothing: `grade()` gives a GradingRun
+(each submission's GradeOutcome, the grade table, grades.csv), and
+`course grade` (cli.py) prints their lines and owns the exit code.
 """
 from __future__ import annotations
 
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +53,18 @@ class GradeOutcome:
 
 
 @dataclass
+class Unchanged:
+    """Submissions of one assignment left alone: unchanged since their last grading."""
+
+    assignment: str
+    students: list[str]
+
+    def line(self) -> str:
+        return (f"{self.assignment}: {len(self.students)} submission(s) unchanged since their last grading, "
+                "not graded again (--force regrades them)")
+
+
+@dataclass
 class Score:
     """A graded submission's points from the gradebook."""
 
@@ -58,6 +75,39 @@ class Score:
     score: float
     max_score: float
     needs_manual_grade: bool
+
+
+@dataclass
+class GradingRun:
+    """What one grade() did: the submissions it graded (in the order they
+    finished), those it left alone, the gradebook's grade table afterwards
+    (every graded submission of the assignments, from this run or earlier) and
+    the grades.csv it wrote (None when not exported)."""
+
+    submitted: Path
+    outcomes: list[GradeOutcome]
+    unchanged: list[Unchanged]
+    scores: list[Score]
+    grades_csv: Path | None = None
+
+    @property
+    def failed(self) -> list[GradeOutcome]:
+        """The submissions that could not be autograded (NOT GRADED)."""
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> list[str]:
+        """What `course grade` prints after the grade lines: the export, the
+        grade table, and the submissions that could not be autograded."""
+        lines = [f"grades exported to {self.grades_csv}"] if self.grades_csv else []
+        lines += score_lines(self.scores)
+        if self.failed:
+            lines.append(f"{len(self.failed)} submission(s) could not be autograded; see above. "
+                         f"Their notebooks are in {self.submitted}.")
+        return lines
 
 
 def gradebook_settings(course_dir: Path) -> tuple[str, str]:
@@ -76,7 +126,8 @@ def students_of(submitted: Path, name: str) -> list[str]:
 
 
 def grade(names=None, submissions=None, students=None, layout: CourseLayout | None = None,
-          export_csv=True, sandbox=True, jobs=None, scheduler=None, force=False) -> int:
+          export_csv=True, sandbox=True, jobs=None, scheduler=None, force=False,
+          progress: Callable[[GradeOutcome | Unchanged], None] | None = None) -> GradingRun:
     """Autograde (in fast mode) the submissions of the named assignments that
     are new or changed since their last grading (dispatch.py says which and where).
 
@@ -86,15 +137,20 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
     on this machine (default: every core; 1 is serial). scheduler: the address
     of a Dask scheduler (tcp://HOST:8786) whose workers grade instead.
     sandbox: run every student kernel in the sandbox; without it every grade
-    line says UNSANDBOXED. Raises CourseError before grading anything when the
-    sandbox cannot run here, and stops when a submission's run changed a file
-    that decides how grading runs (integrity.py).
-    Prints one line per submission as it finishes, then the grade table;
-    exports grades.csv. Returns 0 when every submission was autograded, 1 when
-    some could not be (they are named; the others are graded all the same).
+    line says UNSANDBOXED. export_csv: write grades.csv at the end.
+    progress: called as grading goes with each assignment's Unchanged notice
+    and each submission's GradeOutcome as it finishes (`course grade` prints
+    their line()).
+
+    Returns the GradingRun; a submission that could not be autograded is in its
+    `failed` (the others are graded all the same). Raises CourseError before
+    grading anything when an assignment is not released or the sandbox cannot
+    run here, and stops with CourseError when a submission's run changed a file
+    that decides how grading runs (integrity.py). Prints nothing.
     """
     from course.grading import dispatch  # dispatch builds on this module's grade_one
 
+    report = progress or (lambda event: None)
     layout = layout or CourseLayout.default()
     names = layout.assignment_names(names)
     if sandbox:
@@ -102,26 +158,20 @@ def grade(names=None, submissions=None, students=None, layout: CourseLayout | No
     submitted = layout.course_dir / "submitted"
     if submissions:
         _merge_submissions(Path(submissions), submitted)
-    outcomes = []
+    outcomes, left_alone = [], []
     with dispatch.grading_on(jobs, scheduler) as where:
         for name in names:
             if not (layout.course_dir / "source" / name / f"{name}.ipynb").is_file():
                 raise CourseError(f"{name} has not been released: run `course release {name}` first")
             todo, unchanged = dispatch.select(layout.course_dir, name, students, force)
             if unchanged:
-                print(f"{name}: {len(unchanged)} submission(s) unchanged since their last grading, "
-                      "not graded again (--force regrades them)", flush=True)
+                left_alone.append(Unchanged(name, unchanged))
+                report(left_alone[-1])
             for outcome in dispatch.grade_assignment(layout.course_dir, name, todo, sandbox, where):
-                print(outcome.line(), flush=True)
+                report(outcome)
                 outcomes.append(outcome)
-    if export_csv:
-        export(layout)
-    print_scores(scores(layout.course_dir, names))
-    failed = [o for o in outcomes if not o.ok]
-    if failed:
-        print(f"{len(failed)} submission(s) could not be autograded; see above. "
-              f"Their notebooks are in {submitted}.")
-    return 1 if failed else 0
+    grades_csv = export(layout) if export_csv else None
+    return GradingRun(submitted, outcomes, left_alone, scores(layout.course_dir, names), grades_csv)
 
 
 def grade_one(course_dir: Path, name: str, student: str, sandbox=True, db_url=None,
@@ -235,27 +285,27 @@ def scores(course_dir: Path, names) -> list[Score]:
     return result
 
 
-def print_scores(table: list[Score]) -> None:
-    """The grade table: autograded points, total so far, and manual grading to do."""
+def score_lines(table: list[Score]) -> list[str]:
+    """The grade table (after a blank line): autograded points, total so far,
+    and manual grading to do."""
     if not table:
-        print("no graded submissions yet")
-        return
-    print(f"\n{'assignment':<24} {'student':<20} {'autograded':>12} {'total':>12}  manual grading")
+        return ["no graded submissions yet"]
+    lines = ["", f"{'assignment':<24} {'student':<20} {'autograded':>12} {'total':>12}  manual grading"]
     for s in table:
         manual = "needed" if s.needs_manual_grade else "-"
-        print(f"{s.assignment:<24} {s.student:<20} {s.auto_score:>5.1f} / {s.max_auto_score:<4.1f}"
-              f" {s.score:>5.1f} / {s.max_score:<4.1f}  {manual}")
+        lines.append(f"{s.assignment:<24} {s.student:<20} {s.auto_score:>5.1f} / {s.max_auto_score:<4.1f}"
+                     f" {s.score:>5.1f} / {s.max_score:<4.1f}  {manual}")
+    return lines
 
 
-def export(layout: CourseLayout | None = None) -> int:
-    """Write grades.csv in the course directory with nbgrader export."""
+def export(layout: CourseLayout | None = None) -> Path:
+    """Write grades.csv in the course directory with nbgrader export; returns its path."""
     layout = layout or CourseLayout.default()
     target = layout.course_dir / "grades.csv"
     run = nbgrader(layout.course_dir, "export", f"--to={target}")
     if not run.ok:
         raise CourseError(f"nbgrader export failed:\n{run.log[-2000:]}")
-    print(f"grades exported to {target}")
-    return 0
+    return target
 
 
 def _merge_submissions(source: Path, submitted: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,35 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def line(self) -> str:
+        """'01_linear_affine            12.3 s  ok', or FAILED naming the cell that raised."""
+        status = "ok" if self.ok else f"FAILED at {self.error}"
+        return f"{self.name:<24} {self.seconds:7.1f} s  {status}"
+
+
+@dataclass
+class MastersRun:
+    """What run_masters did: each notebook's RunResult in order, and where the
+    executed copies went (also those of the notebooks that failed)."""
+
+    results: list[RunResult]
+    executed: Path
+
+    @property
+    def failed(self) -> list[RunResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        """The closing line: which notebooks failed, or that all ran."""
+        if self.failed:
+            return (f"{len(self.failed)} notebook(s) failed: {', '.join(r.name for r in self.failed)}; "
+                    f"executed copies with the errors are in {self.executed}")
+        return f"all {len(self.results)} notebook(s) ran; executed copies in {self.executed}"
 
 
 def notebook_env(fast: bool) -> dict:
@@ -92,23 +122,17 @@ def _describe_failure(nb, err) -> str:
     return f"{label}, starting {first_line!r}: {last_line}"
 
 
-def run_masters(names=None, fast=False, layout: CourseLayout | None = None) -> int:
-    """Execute the named masters (all by default) and write executed copies.
-
-    Prints one line per notebook with its wall time; returns 0 when all ran,
-    1 when any cell raised (the line names the cell).
-    """
+def run_masters(names=None, fast=False, layout: CourseLayout | None = None,
+                progress: Callable[[RunResult], None] | None = None) -> MastersRun:
+    """Execute the named masters (all by default), one after the other, and
+    write their executed copies, also of a notebook whose cell raised (its
+    RunResult names the cell). progress: called with each RunResult as its
+    notebook finishes (`course run` prints its line). Prints nothing."""
     layout = layout or CourseLayout.default()
     results = []
     for name in layout.assignment_names(names):
         result = execute_notebook(layout.master(name), layout.executed / f"{name}.ipynb", fast=fast)
-        status = "ok" if result.ok else f"FAILED at {result.error}"
-        print(f"{name:<24} {result.seconds:7.1f} s  {status}", flush=True)
+        if progress:
+            progress(result)
         results.append(result)
-    failed = [r.name for r in results if not r.ok]
-    if failed:
-        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}; "
-              f"executed copies with the errors are in {layout.executed}")
-        return 1
-    print(f"all {len(results)} notebook(s) ran; executed copies in {layout.executed}")
-    return 0
+    return MastersRun(results, layout.executed)

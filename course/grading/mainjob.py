@@ -21,7 +21,7 @@ import nbformat
 
 from course.errors import CourseError
 from course.grading import submissions
-from course.grading.autograde import grade, scores
+from course.grading.autograde import grade
 from course.grading.execute import run_masters
 from course.grading.paths import CourseLayout
 from course.grading.release import release, release_path
@@ -90,19 +90,27 @@ def demo_sandbox() -> bool:
     return problem is None
 
 
+def print_line(event) -> None:
+    """Print a progress event at once: a notebook's RunResult, a submission's
+    GradeOutcome or an Unchanged notice (`course run`, `course grade` and main_job)."""
+    print(event.line(), flush=True)
+
+
 def grade_demo(names: list[str], layout: CourseLayout) -> list[str]:
     """Release, build and grade the demo submissions in the demo course
-    directory. Returns what went wrong (empty: every reference scored full
-    marks and every blank zero)."""
+    directory, printing the release and the grading as `course release` and
+    `course grade` do. Returns what went wrong (empty: every reference scored
+    full marks and every blank zero)."""
     demo = fresh_demo_course(layout)
     with gradebook_url("sqlite:///" + str(Path(demo.course_dir, "gradebook.db").resolve())):
-        release(names, layout=demo)
+        print("\n".join(release(names, layout=demo).lines()))
         for name in names:
             build_demo_submissions(name, demo)
-        grade(names, students=[REFERENCE, BLANK], layout=demo, sandbox=demo_sandbox())
-        table = scores(demo.course_dir, names)
+        run = grade(names, students=[REFERENCE, BLANK], layout=demo, sandbox=demo_sandbox(),
+                    progress=print_line)
+        print("\n".join(run.summary()))
     wrong = []
-    for s in table:
+    for s in run.scores:
         if s.student == REFERENCE and s.auto_score != s.max_auto_score:
             wrong.append(f"{s.assignment}: the reference scored {s.auto_score} of {s.max_auto_score}")
         if s.student == BLANK and s.auto_score != 0:
@@ -111,15 +119,19 @@ def grade_demo(names: list[str], layout: CourseLayout) -> list[str]:
 
 
 def main_job(names=None, fast=True, layout: CourseLayout | None = None) -> int:
-    """Returns 0 when every master ran, every release is clean, every reference
-    scored the maximum autograded points and every blank scored zero."""
+    """The whole demonstration as a command: prints each step as it goes (the
+    lines of `course run`, `course release` and `course grade`). Returns 0 when
+    every master ran, every release is clean, every reference scored the
+    maximum autograded points and every blank scored zero."""
     layout = layout or CourseLayout.default()
     names = layout.assignment_names(names)
     print(f"== executing {len(names)} master notebook(s){' in fast mode' if fast else ''}")
-    if run_masters(names, fast=fast, layout=layout) != 0:
+    run = run_masters(names, fast=fast, layout=layout, progress=print_line)
+    print(run.summary())
+    if not run.ok:
         return 1
     print(f"\n== releasing the student versions into {layout.course_dir / 'release'}")
-    release(names, layout=layout)
+    print("\n".join(release(names, layout=layout).lines()))
     demo_dir = demo_layout(layout).course_dir
     print(f"\n== autograding a reference and a blank submission of each in {demo_dir} "
           "(a demo gradebook, not the instructor's)")

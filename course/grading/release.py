@@ -10,6 +10,7 @@ file that reaches release/NAME/.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,39 @@ from course.errors import CourseError
 from course.grading import masters, studentlib
 from course.grading.nbgrader_cli import nbgrader
 from course.grading.paths import CourseLayout
+
+
+@dataclass
+class ReleasedAssignment:
+    """One assignment's student version, generated and verified."""
+
+    name: str
+    notebook: Path        # release/NAME/NAME.ipynb
+    removed: list[str]    # stray files and folders staging took out of source/NAME/
+
+    def lines(self) -> list[str]:
+        removed = [f"{self.name:<24} removed from source/{self.name}/ (not part of the master): "
+                   f"{', '.join(self.removed)}"] if self.removed else []
+        return removed + [f"{self.name:<24} released and verified: {self.notebook}"]
+
+
+@dataclass
+class Release:
+    """What release() made. Everything in it passed verification: release()
+    raises instead of returning a release that is not safe to publish."""
+
+    assignments: list[ReleasedAssignment]
+    student_files: list[Path]  # in release/: the library's wheel, requirements.txt, nbgrader_config.py, INSTALL.md
+
+    @property
+    def install(self) -> Path:
+        """release/INSTALL.md, what students read first."""
+        return next(path for path in self.student_files if path.name == "INSTALL.md")
+
+    def lines(self) -> list[str]:
+        """What `course release` prints: each assignment, then where students start."""
+        return [line for a in self.assignments for line in a.lines()] + [
+            f"{'students install with':<24} {self.install}"]
 
 
 def release_path(layout: CourseLayout, name: str) -> Path:
@@ -47,30 +81,29 @@ def stage(layout: CourseLayout, name: str) -> list[str]:
     return removed
 
 
-def release(names=None, layout: CourseLayout | None = None) -> int:
+def release(names=None, layout: CourseLayout | None = None) -> Release:
     """Stage each master into source/NAME/, run generate_assignment, verify the release;
     then write and verify the student library's files in release/ (studentlib).
 
-    Raises CourseError naming the assignment and what leaked or failed.
+    Returns what was released; raises CourseError naming the assignment and
+    what leaked or failed. Prints nothing.
     """
     layout = layout or CourseLayout.default()
+    released = []
     for name in layout.assignment_names(names):
         removed = stage(layout, name)
-        if removed:
-            print(f"{name:<24} removed from source/{name}/ (not part of the master): {', '.join(removed)}")
         run = nbgrader(layout.course_dir, "generate_assignment", name, "--force")
         if not run.ok:
             raise CourseError(f"nbgrader generate_assignment {name} failed:\n{run.log[-3000:]}")
         problems = verify_release_folder(layout, name)
         if problems:
             raise CourseError(f"the release of {name} is not safe to publish:\n  " + "\n  ".join(problems))
-        print(f"{name:<24} released and verified: {release_path(layout, name)}")
-    studentlib.write_student_files(layout)
+        released.append(ReleasedAssignment(name, release_path(layout, name), removed))
+    student_files = studentlib.write_student_files(layout)
     problems = studentlib.verify_student_files(layout)
     if problems:
         raise CourseError("the release folder is not safe to publish:\n  " + "\n  ".join(problems))
-    print(f"{'students install with':<24} {layout.course_dir / 'release' / 'INSTALL.md'}")
-    return 0
+    return Release(released, student_files)
 
 
 def verify_release_folder(layout: CourseLayout, name: str) -> list[str]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import os
 import re
 import types
 import warnings
@@ -38,6 +37,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from course.grading import masters  # noqa: E402
@@ -56,23 +56,19 @@ def notebook_environment():
     """COURSE_FAST=1, CI=1, Agg; output silenced; afterwards the environment, BLAS
     thread limits (the notebooks set them globally), matplotlib's rcParams, numpy's
     print options and global random state are as they were."""
-    saved = {key: os.environ.get(key) for key in ENVIRONMENT}
     print_options, random_state = np.get_printoptions(), np.random.get_state()
-    os.environ.update(ENVIRONMENT)
     try:
-        with threadpool_limits(limits=None), matplotlib.rc_context(), warnings.catch_warnings(), \
-                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with pytest.MonkeyPatch.context() as patch, threadpool_limits(limits=None), matplotlib.rc_context(), \
+                warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            for key, value in ENVIRONMENT.items():
+                patch.setenv(key, value)
             warnings.simplefilter("ignore")
             yield
     finally:
         plt.close("all")
         np.set_printoptions(**print_options)
         np.random.set_state(random_state)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 _END_OF_LINE = r"[ \t]*(?:#[^\n]*)?\n"  # trailing blanks and comment, then the newline

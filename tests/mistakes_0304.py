@@ -56,6 +56,11 @@ MISTAKES = [
             "tuned settings beyond what the grader can afford"),
     Mistake(NB03, "tuned_settings", '"reg": 2.3e-3, "num_epochs": 20}', '"reg": 2.3e-3, "num_epochs": 20.5}',
             "a fractional number of epochs"),
+    Mistake(NB03, "tuned_settings",
+            ("def tuned_settings(dataset):", '"digits": {"hidden_size": 100, "learning_rate": 0.12,'),
+            ('SETTINGS["val_target"] = 0.0\nP = dataclasses.replace(P, dataset="mnist10k")\n\n\n'
+             "def tuned_settings(dataset):", '"digits": {"hidden_size": 100, "learning_rate": 0.0005,'),
+            "settings that underfit on the graded data set, with the notebook's target and data set edited"),
     # -- 04: fast layers that are not fast --------------------------------------------------
     Mistake(NB04, "conv_forward_fast",
             (CONV_DEF, "cols = im2col(x, HH, WW, stride, pad)", "x_shape, cols, w, conv_param = cache"),

@@ -165,10 +165,10 @@ _m = init_two_layer_model(300, 200, 50, std=0.05, seed=3)
 assert isinstance(_m, dict), "init_two_layer_model must return a dict"
 assert sorted(_m) == ["W1", "W2", "b1", "b2"], "the model must have exactly the keys W1, b1, W2, b2"
 for _name, _shape in [("W1", (300, 200)), ("b1", (200,)), ("W2", (200, 50)), ("b2", (50,))]:
-    _a = np.asarray(_m[_name])
-    assert _a.shape == _shape, f"model[{_name!r}] must have the shape its docstring gives"
-    assert _a.dtype == np.float64, f"model[{_name!r}] must be float64"
-assert np.all(np.asarray(_m["b1"]) == 0) and np.all(np.asarray(_m["b2"]) == 0), "the biases must start at zero"
+    assert isinstance(_m[_name], np.ndarray), f"model[{_name!r}] must be a numpy array"
+    assert _m[_name].shape == _shape, f"model[{_name!r}] must have the shape its docstring gives"
+    assert _m[_name].dtype == np.float64, f"model[{_name!r}] must be float64"
+assert np.all(_m["b1"] == 0) and np.all(_m["b2"] == 0), "the biases must start at zero"
 assert 0.0475 < np.std(_m["W1"]) < 0.0525 and 0.0475 < np.std(_m["W2"]) < 0.0525, (
     "both weight matrices must have standard deviation std")
 assert abs(np.mean(_m["W1"])) < 0.002 and abs(np.mean(_m["W2"])) < 0.004, "the weights must have mean zero"

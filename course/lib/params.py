@@ -4,6 +4,11 @@ COURSE_FAST=1 shortens trainings (CI and autograding set it), COURSE_DATASET
 picks a data set, COURSE_SEED seeds everything, COURSE_DATA names the data
 folder (read by `course.lib.data`). Under CI or nbgrader's autograder ($CI or
 $NBGRADER_EXECUTION set) progress bars stay quiet.
+
+Under nbgrader (autograde or validate: $NBGRADER_EXECUTION set) `P.grading`
+is true: cells that only demonstrate (naive-loop benchmarks, long trainings,
+searches) run a minimal version and say so, while everything graded still
+runs, so that grading a class costs little.
 """
 from __future__ import annotations
 
@@ -11,9 +16,14 @@ import os
 from dataclasses import dataclass
 
 
+def grading() -> bool:
+    """True while nbgrader executes the notebook (autograde, validate)."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
 def running_unattended() -> bool:
     """True under CI or nbgrader's autograder, where progress bars only clutter logs."""
-    return bool(os.environ.get("CI") or os.environ.get("NBGRADER_EXECUTION"))
+    return bool(os.environ.get("CI")) or grading()
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,7 @@ class NotebookParams:
     dataset: str
     seed: int
     quiet: bool  # no progress bars (CI, autograding)
+    grading: bool = False  # under nbgrader: demonstrations run a minimal version
 
 
 def notebook_params(default_dataset: str = "digits", datasets=None) -> NotebookParams:
@@ -45,4 +56,4 @@ def notebook_params(default_dataset: str = "digits", datasets=None) -> NotebookP
         seed = int(seed_text)
     except ValueError:
         raise ValueError(f"COURSE_SEED must be an integer, got {seed_text!r}") from None
-    return NotebookParams(fast=fast, dataset=dataset, seed=seed, quiet=running_unattended())
+    return NotebookParams(fast=fast, dataset=dataset, seed=seed, quiet=running_unattended(), grading=grading())

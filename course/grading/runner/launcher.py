@@ -16,6 +16,9 @@ import time
 
 from .plan import NotebookPlan, TestCell
 
+# The runner's numpy on one BLAS thread, as the notebooks set their kernels: its
+# reference computations are small, and `course grade --jobs` runs one per core.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 KILL_GRACE = 15.0  # s past the cell's limit before the runner is killed (its calls end at the limit)
 
 
@@ -39,7 +42,7 @@ class RunnerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-m", "course.grading.runner"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
-            env={**os.environ, "MPLBACKEND": "Agg"})
+            env={**os.environ, "MPLBACKEND": "Agg", **ONE_THREAD})
         self._buffer = b""
         self._send({"connection": self.connection, "call_timeout": call_timeout,
                     "plan": plan.to_json()})

@@ -411,3 +411,19 @@ def test_the_plan_comes_from_the_source_notebook():
     assert plan.protected == {"f"}  # os is not allow-listed, math is rebound by a solution cell
     assert plan.tests["test_f"].hidden_lines == {3}
     assert {"np", "f", "limit", "math"} <= plan.notebook_names
+
+
+def test_the_runner_process_computes_on_one_blas_thread(kernel):
+    from course.grading.runner.launcher import RunnerProcess
+    from course.grading.runner.plan import NotebookPlan
+
+    runner = RunnerProcess(kernel[0].get_connection_info(), NotebookPlan(), call_timeout=10)
+    try:
+        source = ("from threadpoolctl import threadpool_info\n"
+                  "print(sorted({p['num_threads'] for p in threadpool_info()}))\n"
+                  "print(scale(np.ones(2), 2.0))\n")
+        result = runner.run_cell(Cell("test_threads", source), timeout=30)
+    finally:
+        runner.close()
+    assert result["passed"], result
+    assert result["outputs"][0]["text"].startswith("[1]\n"), result["outputs"]

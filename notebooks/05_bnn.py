@@ -84,8 +84,6 @@ P = notebook_params(default_dataset="digits", datasets=("digits", "mnist10k", "m
 print(P)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-import os
-
 import matplotlib.pyplot as plt
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -94,7 +92,7 @@ from tqdm.auto import tqdm
 from course.lib.data import (load_dataset, plus_minus_one_targets, scale_to_unit_interval,
                              to_rows)
 from course.lib.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
-from course.lib.train import accuracy, train
+from course.lib.train import train
 from course.lib.vis import show, show_image_grid
 
 
@@ -736,7 +734,8 @@ assert rel_error(_alone[0], _together[0]) < 1e-12, (
 
 _x = _rng.standard_normal((6, 4))
 _gamma, _beta, _dout = _rng.standard_normal(4), _rng.standard_normal(4), _rng.standard_normal((6, 4))
-_f = lambda x, g, b: batchnorm_forward(x, g, b, {"mode": "train"})[0]
+def _f(x, g, b):
+    return batchnorm_forward(x, g, b, {"mode": "train"})[0]
 _, _cache = batchnorm_forward(_x, _gamma, _beta, {"mode": "train"})
 _dx, _dgamma, _dbeta = batchnorm_backward(_dout, _cache)
 _errors = {
@@ -949,20 +948,24 @@ assert rel_error(0.03 * _rate ** 40, 3e-5) < 1e-10, (
 _rng = np.random.default_rng(25)
 _w = _rng.uniform(-1, 1, size=(6, 5))
 _dw = _rng.standard_normal((6, 5))
-_clip = lambda v: np.clip(v, -1.0, 1.0)
+def _clip(v):
+    return np.clip(v, -1.0, 1.0)
 # a base rule linear in dw
-_linear = lambda w, dw, config: (w - config["learning_rate"] * dw, config)
+def _linear(w, dw, config):
+    return w - config["learning_rate"] * dw, config
 _nw, _ = binarynet_update(_w, _dw, {"learning_rate": 0.02, "lr_scale": 7.0}, _linear)
 assert np.shape(_nw) == (6, 5), "binarynet_update must return next_w of w's shape"
 np.testing.assert_allclose(_nw, _clip(_w - 0.14 * _dw), rtol=0, atol=1e-12,
                            err_msg="with a linear base rule, next_w must be clip(w + lr_scale * step, -1, 1)")
 # base rules that are not linear in dw: the step is scaled, not the gradient
-_signs = lambda w, dw, config: (w - config["learning_rate"] * np.sign(dw), config)
+def _signs(w, dw, config):
+    return w - config["learning_rate"] * np.sign(dw), config
 _nw, _ = binarynet_update(_w, _dw, {"learning_rate": 0.01, "lr_scale": 7.0}, _signs)
 np.testing.assert_allclose(_nw, _clip(_w - 0.07 * np.sign(_dw)), rtol=0, atol=1e-12, err_msg=(
     "with a base rule not linear in dw (sign SGD), next_w must be clip(w + lr_scale * (rule(w) - w)): "
     "lr_scale multiplies the base rule's step, not the gradient"))
-_cubic = lambda w, dw, config: (w - 0.01 * dw ** 3 - 0.05 * w, config)
+def _cubic(w, dw, config):
+    return w - 0.01 * dw ** 3 - 0.05 * w, config
 _nw, _ = binarynet_update(_w, _dw, {"lr_scale": 3.0}, _cubic)
 np.testing.assert_allclose(_nw, _clip(_w + 3.0 * (-0.01 * _dw ** 3 - 0.05 * _w)), rtol=0, atol=1e-12, err_msg=(
     "with a base rule whose step depends on w and dw nonlinearly, next_w must be clip(w + lr_scale * (rule(w) - w))"))
@@ -1326,8 +1329,8 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
     cols = cols.reshape(N, C, HH, WW, H_out, W_out)
     dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
     for k in range(HH):
-        for l in range(WW):
-            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
+        for j in range(WW):
+            dx_pad[:, :, k:k + stride * H_out:stride, j:j + stride * W_out:stride] += cols[:, :, k, j]
     return dx_pad[:, :, pad:pad + H, pad:pad + W]
 
 
@@ -1655,7 +1658,8 @@ def xnor_popcount_matmul(a_bits, w_bits, K):
 _rng = np.random.default_rng(0)
 _a = np.where(_rng.random((3, 100)) < 0.5, -1.0, 1.0)
 _w = np.where(_rng.random((4, 100)) < 0.5, -1.0, 1.0)
-_pack = lambda v: np.packbits(np.pad(v > 0, [(0, 0), (0, 28)]), axis=-1).view(">u8").astype(np.uint64)
+def _pack(v):
+    return np.packbits(np.pad(v > 0, [(0, 0), (0, 28)]), axis=-1).view(">u8").astype(np.uint64)
 _out = xnor_popcount_matmul(_pack(_a), _pack(_w), 100)
 assert isinstance(_out, np.ndarray) and _out.shape == (3, 4), (
     f"xnor_popcount_matmul should return (N, M) = (3, 4), got {np.shape(_out)}")
@@ -1796,14 +1800,13 @@ def pack_model(model):
 def predict_packed(layers, X):
     """Class predictions int64 (N,) of the packed BNN for real-valued inputs X (N, D)."""
     s = X @ layers[0]["W_sign"]                                                # (N, D) @ (D, H1), float
-    for i, layer in enumerate(layers):
-        if i > 0:
-            s = xnor_popcount_matmul(h_bits, layer["bits"], layer["K"])       # (N, M) int64
-        if i == len(layers) - 1:
-            scores = layer["gamma"] * (s + layer["b"] - layer["mean"]) / layer["std"] + layer["beta"]
-            return np.argmax(scores, axis=1)
+    for layer, next_layer in zip(layers[:-1], layers[1:]):
         h = np.where(layer["direction"] * (s - layer["threshold"]) >= 0, 1.0, -1.0)  # (N, M) of +-1
         h_bits = pack_bits(h)                                                 # (N, ceil(M / 64)) uint64
+        s = xnor_popcount_matmul(h_bits, next_layer["bits"], next_layer["K"])  # (N, M') int64
+    last = layers[-1]
+    scores = last["gamma"] * (s + last["b"] - last["mean"]) / last["std"] + last["beta"]
+    return np.argmax(scores, axis=1)
 
 
 # %% nbgrader={"grade": false, "grade_id": "packed_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1910,7 +1913,8 @@ for size in size_list:
     Ws32, Ws_bits = Ws.astype(np.float32), pack_bits(Ws.T)
     xs_pm = np.where(speed_rng.random((1, size)) < 0.5, -1.0, 1.0)
     xs32 = xs_pm.astype(np.float32)
-    t = interleaved_times([lambda: np.matmul(xs32, Ws32), lambda: packed_product(xs_pm, Ws_bits, size)], REPEAT)
+    t = interleaved_times([lambda x=xs32, w=Ws32: np.matmul(x, w),
+                           lambda x=xs_pm, w=Ws_bits, K=size: packed_product(x, w, K)], REPEAT)
     size_ratios[size] = t[0] / t[1]
 del Ws, Ws32
 for size, ratio in size_ratios.items():
@@ -2194,8 +2198,8 @@ fixed_results[("float", None)] = train_mlp_rounded(digits_unit, num_epochs=FIXED
 runs = [(rounding, FL) for rounding in ("nearest", "stochastic") for FL in FLS]
 for rounding, FL in tqdm(runs, desc="fixed point", disable=P.quiet):
     round_rng = np.random.default_rng(P.seed + FL)
-    quantize = (lambda a, name, FL=FL, rounding=rounding, r=round_rng:
-                to_fixed_point(a, 16 - FL, FL, rounding=rounding, rng=r))
+    def quantize(a, name, FL=FL, rounding=rounding, r=round_rng):
+        return to_fixed_point(a, 16 - FL, FL, rounding=rounding, rng=r)
     fixed_results[(rounding, FL)] = train_mlp_rounded(digits_unit, quantize, num_epochs=FIXED_EPOCHS, seed=P.seed)
 
 float_acc = fixed_results[("float", None)][0]
@@ -2279,8 +2283,12 @@ for FL in (8, 6):
                 ablation_2x2[(FL, compute, update)] = fixed_results[(compute, FL)][0]
                 continue
             rng_c, rng_u = np.random.default_rng(P.seed + 100 + FL), np.random.default_rng(P.seed + 200 + FL)
-            q_compute = lambda a, name, FL=FL, r=compute, g=rng_c: to_fixed_point(a, 16 - FL, FL, rounding=r, rng=g)
-            q_update = lambda a, name, FL=FL, r=update, g=rng_u: to_fixed_point(a, 16 - FL, FL, rounding=r, rng=g)
+            def q_compute(a, name, FL=FL, r=compute, g=rng_c):
+                return to_fixed_point(a, 16 - FL, FL, rounding=r, rng=g)
+
+            def q_update(a, name, FL=FL, r=update, g=rng_u):
+                return to_fixed_point(a, 16 - FL, FL, rounding=r, rng=g)
+
             ablation_2x2[(FL, compute, update)] = train_mlp_rounded(
                 digits_unit, q_compute, update_quantize=q_update, num_epochs=FIXED_EPOCHS, seed=P.seed)[0]
 print(f"\ntest accuracy, learning rate 0.01, {FIXED_EPOCHS} epochs (float64: {float_acc:.3f}):")
@@ -2546,7 +2554,8 @@ def dynamic_fixed_point(x, state, total_bits=8, max_overflow=1e-4):
     FL = state.setdefault("FL", total_bits // 2)
     eps = 2.0 ** -FL
     k = np.clip(np.floor(x / eps + 0.5), -2 ** (total_bits - 1), 2 ** (total_bits - 1) - 1)
-    overflow_rate = lambda fl: np.mean(np.abs(x) >= 2.0 ** (total_bits - 1 - fl))
+    def overflow_rate(fl):                             # the fraction of entries with |x| >= 2**(B-1-fl)
+        return np.mean(np.abs(x) >= 2.0 ** (total_bits - 1 - fl))
     if overflow_rate(FL) > max_overflow:
         state["FL"] = FL - 1
     elif overflow_rate(FL + 1) <= max_overflow:
@@ -2585,7 +2594,8 @@ for _B, _FL in ((8, 4), (8, 7), (6, 1), (12, 9)):
     _eps = 2.0 ** -_FL
     np.testing.assert_array_equal(_o, np.clip(np.floor(_x / _eps + 0.5), -2 ** (_B - 1), 2 ** (_B - 1) - 1) * _eps,
                                   err_msg="out must be x rounded to nearest with the FL of the call, saturated to B bits")
-    _rate = lambda fl: np.mean(np.abs(_x) >= 2.0 ** (_B - 1 - fl))
+    def _rate(fl):
+        return np.mean(np.abs(_x) >= 2.0 ** (_B - 1 - fl))
     _expected = _FL - 1 if _rate(_FL) > 0.01 else (_FL + 1 if _rate(_FL + 1) <= 0.01 else _FL)
     assert _s["FL"] == _expected, "state['FL'] must follow the overflow-rate rule (down when above, up when FL + 1 would do)"
 _x = np.concatenate([np.full(9980, 0.1), np.full(10, 100.0), np.full(10, 5.0)])  # rates 1e-3 at FL 4, 2e-3 at FL 5
@@ -2618,7 +2628,11 @@ assert _s["FL"] == 7, "state must carry FL from call to call"
 # quantities with E5M2 for the backward ones (the usual split).
 
 # %% nbgrader={"grade": false, "grade_id": "eight_bit_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
-float32_master = lambda a, name: a.astype(np.float32)
+def float32_master(a, name):
+    """The update_quantize of float32 master weights: a stored as float32 (a's shape)."""
+    return a.astype(np.float32)
+
+
 FORWARD = ("x", "a1")
 
 

@@ -213,10 +213,10 @@ np.testing.assert_allclose(out, x.reshape(2, 6) @ w + b, rtol=1e-12, atol=1e-12,
 
 # %% nbgrader={"grade": true, "grade_id": "test_affine_forward_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(231)
-x = rng.standard_normal((3, 2, 2))
-w = rng.standard_normal((4, 5))
-b = rng.standard_normal(5)
-dout = rng.standard_normal((3, 5))
+x = rng.standard_normal((2, 2, 2))
+w = rng.standard_normal((4, 3))
+b = rng.standard_normal(3)
+dout = rng.standard_normal((2, 3))
 _, cache = affine_forward(x, w, b)
 dx, dw, db = affine_backward(dout, cache)
 for name, grad, var in (("dx", dx, x), ("dw", dw, w), ("db", db, b)):
@@ -389,7 +389,7 @@ print(f"svm_loss on tiny random scores: {loss:.4f} (expect about C - 1 = 9)")
 assert 8.9 < loss < 9.1, (f"svm_loss returned {loss} on tiny scores, expected about 9: each of the 9 wrong "
                           "classes has a margin of about 1; did you average over N and skip j = y_i?")
 assert isinstance(dx, np.ndarray) and dx.shape == x.shape, f"dx has shape {getattr(dx, 'shape', None)}, expected {x.shape}"
-x_few, y_few = x[:4], y[:4]  # the gradient check on 4 of the rows: 80 evaluations of the loss
+x_few, y_few = x[:3], y[:3]  # the gradient check on 3 of the rows: 60 evaluations of the loss
 _, dx_few = svm_loss(x_few, y_few)
 dx_num = eval_numerical_gradient(lambda x: svm_loss(x, y_few)[0], x_few, verbose=False)
 err = rel_error(dx_few, dx_num)
@@ -440,7 +440,7 @@ print(f"softmax_loss on tiny random scores: {loss:.4f} (expect about log 10 = {n
 assert 2.2 < loss < 2.4, (f"softmax_loss returned {loss} on tiny scores, expected about log(10) = 2.303: "
                           "uniform probabilities 1/10 give -log(1/10); did you average over N?")
 assert isinstance(dx, np.ndarray) and dx.shape == x.shape, f"dx has shape {getattr(dx, 'shape', None)}, expected {x.shape}"
-x_few, y_few = x[:4], y[:4]  # the gradient check on 4 of the rows: 80 evaluations of the loss
+x_few, y_few = x[:3], y[:3]  # the gradient check on 3 of the rows: 60 evaluations of the loss
 _, dx_few = softmax_loss(x_few, y_few)
 dx_num = eval_numerical_gradient(lambda x: softmax_loss(x, y_few)[0], x_few, verbose=False)
 err = rel_error(dx_few, dx_num)
@@ -857,7 +857,7 @@ for stride, pad, shape in ((2, 1, (2, 4, 4, 4)), (1, 0, (2, 4, 5, 5))):
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_naive_backward", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(237)
-x = rng.standard_normal((2, 2, 4, 4))
+x = rng.standard_normal((2, 2, 3, 3))
 w = rng.standard_normal((2, 2, 3, 3))
 b = rng.standard_normal(2)
 for conv_param in ({'stride': 2, 'pad': 1},):  # overlapping 3x3 windows two pixels apart
@@ -1151,8 +1151,8 @@ np.testing.assert_array_equal(out, windows.max(axis=(4, 5)),
 
 # %% nbgrader={"grade": true, "grade_id": "test_max_pool_forward_naive_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(238)
-x = rng.standard_normal((2, 2, 4, 4))
-dout = rng.standard_normal((2, 2, 2, 2))
+x = rng.standard_normal((2, 1, 4, 4))
+dout = rng.standard_normal((2, 1, 2, 2))
 pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
 _, cache = max_pool_forward_naive(x, pool_param)
 dx = max_pool_backward_naive(dout, cache)
@@ -1488,7 +1488,7 @@ with replaced_names({'conv_forward_naive': loop_layer, 'conv_backward_naive': lo
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fast_backward", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(239)
-x = rng.standard_normal((2, 2, 4, 4))
+x = rng.standard_normal((2, 2, 3, 3))
 w = rng.standard_normal((2, 2, 3, 3))
 b = rng.standard_normal(2)
 for conv_param in ({'stride': 2, 'pad': 1},):  # overlapping 3x3 windows two pixels apart
@@ -1810,7 +1810,7 @@ with replaced_names({'max_pool_forward_naive': loop_layer, 'max_pool_backward_na
 
 # %% nbgrader={"grade": true, "grade_id": "test_max_pool_forward_fast_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(240)
-for shape, pool_param in (((2, 2, 4, 4), {'pool_height': 2, 'pool_width': 2, 'stride': 2}),
+for shape, pool_param in (((2, 1, 4, 4), {'pool_height': 2, 'pool_width': 2, 'stride': 2}),
                           ((1, 1, 5, 5), {'pool_height': 3, 'pool_width': 3, 'stride': 2})):
     x = rng.standard_normal(shape)
     out, cache = max_pool_forward_fast(x, pool_param)

@@ -90,6 +90,9 @@ def stash_function(config):
 def layer(x):
     return x + 1.0
 
+def total(x):
+    return float(x.sum())
+
 def network(x):
     return 2.0 * layer(x)
 
@@ -119,7 +122,7 @@ def channel(kernel):
 def ns(channel):
     names = {"scale", "Net", "np", "m", "rel_error", "magic", "subclass", "objects", "boom", "spin",
              "careless", "make_adder", "generator", "data", "not_defined", "update_running_mean",
-             "scale_in_place", "append_to", "draw", "stash_function", "layer", "network"}
+             "scale_in_place", "append_to", "draw", "stash_function", "layer", "network", "total"}
     return resolve(channel, names)
 
 
@@ -191,6 +194,21 @@ def test_arguments_changed_in_place_change_alike_in_the_runner(ns):
     items = [1]
     ns["append_to"](items, np.zeros(2))
     assert len(items) == 2 and items[0] == 1 and type(items[1]) is np.ndarray
+
+
+def test_a_big_array_sent_again_travels_as_a_key_and_arrives_fresh(ns, channel):
+    from course.grading.runner.proxy import array_key
+
+    x = np.arange(20_000.0)  # 160 kB
+    assert [ns["total"](x) for _ in range(3)] == [x.sum()] * 3
+    assert channel.kept_arrays == {array_key(x)}  # kept at its second call, a key at its third
+    ns["scale_in_place"](x, k=2.0)  # changed in the kernel's copy and so here ...
+    ns["scale_in_place"](x, k=2.0)
+    np.testing.assert_array_equal(x, 4.0 * np.arange(20_000.0))  # ... never in the kept one
+    assert ns["total"](x) == x.sum()
+    channel.kept_arrays.add(array_key(np.ones(20_000)))  # a key the kernel never got:
+    with pytest.raises(StudentError, match="no kept array"):  # an error, never other data
+        ns["total"](np.ones(20_000))
 
 
 def test_a_generator_argument_advances_as_in_one_process(ns):

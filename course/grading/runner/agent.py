@@ -31,13 +31,14 @@ Which kernel objects cross, and as what (the runner makes proxies of handles):
   exactly that, so `scale_vector returned a <class 'Magic'>, not data`.
 """
 import builtins
+import copy
 import functools
 import sys
 import types
 
 import numpy as np
 
-from .codec import NotData, decode, describe_type, dumps, encode, loads
+from .codec import NotData, decode, describe_type, dumps, encode, load_npy, loads, same_data
 
 FUNCTION_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
                   types.BuiltinMethodType, functools.partial)
@@ -92,8 +93,28 @@ def ref_for_instance(value):
     return make_handle(value) if is_notebook_instance(value) else ref_for_result(value)
 
 
+_kept = {}  # the runner's arrays kept for this test cell: key -> array
+
+
+def kept_array(tagged):
+    """A copy of an array the runner sends repeatedly: {"$keep": [key, .npy]}
+    the first time it is kept, {"$cached": key} after (see proxy.array_form)."""
+    if "$keep" in tagged:
+        body = tagged["$keep"]
+        if type(body) is not list or len(body) != 2 or type(body[0]) is not str or type(body[1]) is not str:
+            raise LookupError("a malformed kept array")
+        _kept[body[0]] = load_npy(body[1])
+        return _kept[body[0]].copy()
+    key = tagged["$cached"]
+    if type(key) is not str or key not in _kept:
+        raise LookupError(f"no kept array {str(key)[:40]!r} in the kernel")
+    return _kept[key].copy()
+
+
 def incoming(tagged):
-    """Objects the runner refers to: our handles, or stubs of its callbacks."""
+    """Objects the runner refers to: our handles, stubs of its callbacks, its kept arrays."""
+    if "$keep" in tagged or "$cached" in tagged:
+        return kept_array(tagged)
     if "$handle" in tagged:
         key = tagged["$handle"]
         if type(key) is not int or key not in _handles:
@@ -129,21 +150,31 @@ def callback_stub(number, name):
 MUTABLE_TYPES = (dict, list, np.ndarray, np.random.Generator)
 
 
-def changed_arguments(op, args, kwargs):
-    """[[position, new value], ...] for the arguments a call changed in place
-    (dicts, lists, arrays, generators whose data differs from what arrived;
-    position: an int for args, a str for kwargs), so that the runner can
+def arguments_before(args, kwargs):
+    """{position: copy} of the arguments a call could change in place (dicts,
+    lists, arrays, generators: their state), taken before the call."""
+    before = {}
+    for position, value in [*enumerate(args), *kwargs.items()]:
+        if isinstance(value, np.random.Generator):
+            before[position] = copy.deepcopy(value.bit_generator.state)
+        elif isinstance(value, MUTABLE_TYPES):
+            before[position] = copy.deepcopy(value)
+    return before
+
+
+def changed_arguments(before, args, kwargs):
+    """[[position, new value], ...] for the arguments the call changed in place
+    (position: an int for args, a str for kwargs), so that the runner can
     change its own objects alike. Changed arguments are sent as data only."""
     changed = []
-    for position, value, sent in [*zip(range(len(args)), args, op["args"]),
-                                  *((k, v, op["kwargs"].get(k)) for k, v in kwargs.items())]:
-        if isinstance(value, MUTABLE_TYPES):
+    for position, old in before.items():
+        value = args[position] if type(position) is int else kwargs[position]
+        now = value.bit_generator.state if isinstance(value, np.random.Generator) else value
+        if not same_data(old, now):
             try:
-                now = encode(value)
+                changed.append([position, encode(value)])
             except NotData as err:
                 raise NotData(f"{err} in argument {position!r} after the call") from None
-            if now != sent:
-                changed.append([position, now])
     return changed
 
 
@@ -192,6 +223,7 @@ def perform(op):
         arguments = None
         if kind == "call":
             arguments = decode(op["args"], incoming), decode(op["kwargs"], incoming)
+            before = arguments_before(*arguments)
             result = target(*arguments[0], **arguments[1])
             policy = ref_for_instance if isinstance(target, type) else ref_for_result
         elif kind == "getattr":
@@ -212,7 +244,7 @@ def perform(op):
         return {"kind": "error", "type": type(err).__name__, "message": str(err)[:4000]}
     try:
         answer = {"kind": "result", "value": encode(result, policy)}
-        changed = changed_arguments(op, *arguments) if arguments else None
+        changed = changed_arguments(before, *arguments) if arguments else None
         if changed:
             answer["changed"] = changed
         return answer
@@ -227,6 +259,7 @@ def forget():
     while _replaced:
         restore_names()
     _handles.clear()
+    _kept.clear()
 
 
 def serve():

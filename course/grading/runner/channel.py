@@ -92,6 +92,9 @@ class KernelChannel:
         self._active: str | None = None  # msg_id of the execute_request the agent serves in
         self._calling = False  # a top-level call is under way (callbacks nest in it)
         self._cell_started = False  # requests were made since the last end_cell
+        self.arrays_seen: dict[str, int] = {}  # array key -> times sent in this test cell
+        self.kept_arrays: set[str] = set()  # arrays the kernel keeps for this cell (proxy.array_form)
+        self.kept_bytes = 0
         self._deadline: float | None = None
         self._broken: str | None = None
         self._callback_error: BaseException | None = None  # first exception of a test callback
@@ -176,6 +179,7 @@ class KernelChannel:
     def end_cell(self) -> None:
         """End the test cell: `done` makes the agent restore the names the
         cell replaced and drop its objects, and ends its serve loop."""
+        self.arrays_seen, self.kept_arrays, self.kept_bytes = {}, set(), 0  # done clears the kernel's
         if self._broken or (self._active is None and not self._cell_started):
             self._active, self._cell_started = None, False
             return

@@ -32,7 +32,8 @@ more than the message holds nor smuggle a pickle. Nothing else is ever
 turned into a Python object: there is no pickle and no eval anywhere.
 
 Tagged objects beyond data ({"$handle": ...}, {"$callback": ...},
-{"$module": ...}, {"$library": ...}) are references, not values: `decode`
+{"$module": ...}, {"$library": ...}, and the runner's cached arrays
+{"$keep": [key, .npy]} / {"$cached": key}) are references, not values: `decode`
 hands them to the `ref` function its caller gives (the runner makes proxies
 of them, the kernel's agent looks its objects up); without one they are refused.
 
@@ -53,7 +54,7 @@ MAX_MESSAGE_CHARS = 256 * 1024 * 1024
 # Deepest nesting of lists/tuples/dicts accepted.
 MAX_DEPTH = 64
 ARRAY_KINDS = "biufcUS"
-REFERENCE_TAGS = ("$handle", "$callback", "$module", "$library")
+REFERENCE_TAGS = ("$handle", "$callback", "$module", "$library", "$keep", "$cached")
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
@@ -71,11 +72,13 @@ def describe_type(value) -> str:
     return repr(type(value))
 
 
-def encode(value, ref=None, depth=0):
+def encode(value, ref=None, depth=0, arrays=None):
     """The JSON-able form of a data value.
 
     ref(value) -> dict or None: the encoder's caller turns a non-data value
     into a reference (a handle, a callback) or returns None to refuse it.
+    arrays(array) -> dict: the form of each np.ndarray (default {"$ndarray": ...});
+    the runner's caches arrays it sends repeatedly (proxy.array_form).
     Raises NotData naming the first value that is neither.
     """
     if depth > MAX_DEPTH:
@@ -88,18 +91,18 @@ def encode(value, ref=None, depth=0):
     if kind is complex:
         return {"$complex": [encode(value.real), encode(value.imag)]}
     if kind is np.ndarray:
-        return {"$ndarray": _npy_bytes(value)}
+        return arrays(value) if arrays is not None else {"$ndarray": npy_text(value)}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
-        return {"$npscalar": _npy_bytes(np.asarray(value))}
+        return {"$npscalar": npy_text(np.asarray(value))}
     if kind is np.random.Generator:
         bit_generator = value.bit_generator
         return {"$generator": [type(bit_generator).__name__, encode(bit_generator.state, None, depth + 1)]}
     if kind is list:
-        return [encode(item, ref, depth + 1) for item in value]
+        return [encode(item, ref, depth + 1, arrays) for item in value]
     if kind is tuple:
-        return {"$tuple": [encode(item, ref, depth + 1) for item in value]}
+        return {"$tuple": [encode(item, ref, depth + 1, arrays) for item in value]}
     if kind is dict:
-        return {"$dict": [[encode(k, None, depth + 1), encode(v, ref, depth + 1)]
+        return {"$dict": [[encode(k, None, depth + 1), encode(v, ref, depth + 1, arrays)]
                           for k, v in value.items()]}
     reference = ref(value) if ref is not None else None
     if reference is None:
@@ -107,7 +110,8 @@ def encode(value, ref=None, depth=0):
     return reference
 
 
-def _npy_bytes(array) -> str:
+def npy_text(array) -> str:
+    """An array's .npy bytes as base64 text (data dtypes only)."""
     if array.dtype.kind not in ARRAY_KINDS or array.dtype.fields is not None:
         raise NotData(f"an array of dtype {array.dtype}")
     buffer = io.BytesIO()
@@ -208,6 +212,23 @@ def load_npy(text: str) -> np.ndarray:
     if type(array) is not np.ndarray or array.dtype.hasobject:
         raise BadMessage(f"refused {describe_type(array)} read from .npy")
     return array
+
+
+def same_data(a, b) -> bool:
+    """Whether two data values are equal in type and content (arrays: shape,
+    dtype and values, nan equal to nan)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is np.ndarray:
+        return a.shape == b.shape and a.dtype == b.dtype and bool(
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if type(a) is float:
+        return a == b or (a != a and b != b)
+    return bool(a == b)  # the other data types: scalars, str, None, Generators (by identity)
 
 
 def dumps(obj) -> str:

@@ -14,17 +14,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nbformat
 import pytest
+from pytest_httpserver import HTTPServer
 
 from course.grading import submissions as subs
 from course.grading.autograde import gradebook_settings, grade
@@ -41,27 +41,30 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--window-size=1200,900"]
 
 
-class Beacons(BaseHTTPRequestHandler):
-    """Records the path of every request: a payload that ran calls home."""
+class Beacons:
+    """pytest-httpserver's real server on 127.0.0.1, answering 204 to every
+    path: a payload that ran calls home, and `seen` lists the paths requested
+    since the last forget()."""
 
-    seen: list = []
+    def __init__(self):
+        self.http = HTTPServer(host="127.0.0.1", port=0)
+        self.http.expect_request(re.compile("/.*")).respond_with_data("", status=204)
+        self.http.start()
+        self.port = self.http.port
 
-    def do_GET(self):
-        self.seen.append(self.path)
-        self.send_response(204)
-        self.end_headers()
+    @property
+    def seen(self) -> list[str]:
+        return [request.path for request, _ in self.http.log if request.path != "/favicon.ico"]
 
-    def log_message(self, *args):
-        pass
+    def forget(self) -> None:
+        self.http.clear_log()
 
 
 @pytest.fixture(scope="module")
 def beacons():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Beacons)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Beacons.seen = []
+    server = Beacons()
     yield server
-    server.shutdown()
+    server.http.stop()
 
 
 def payload(name: str, port: int) -> str:
@@ -112,7 +115,7 @@ def course(tmp_path_factory, beacons):
     layout = scratch_layout(tmp_path_factory.mktemp("browser-course"), FIXTURE_NOTEBOOKS)
     release([NAME], layout=layout)
     notebook = hostile_notebook(read_release(layout, NAME), read_master(layout, NAME),
-                                beacons.server_address[1])
+                                beacons.port)
     submit(layout, STUDENT, NAME, notebook)
     grade([NAME], layout=layout)
     feedback([NAME], layout=layout)
@@ -144,11 +147,11 @@ def visit(driver, url: str) -> None:
     time.sleep(1.0)
 
 
-def traces(driver) -> dict:
+def traces(driver, beacons) -> dict:
     """What payloads left behind: the pwned list, the title, the beacon requests."""
     return {"pwned": driver.execute_script("return top.pwned || []"),
             "title": driver.title,
-            "requests": [p for p in Beacons.seen if p != "/favicon.ico"]}
+            "requests": beacons.seen}
 
 
 def armed_elements(driver) -> list[str]:
@@ -175,10 +178,10 @@ def test_unsanitized_page_runs_the_payloads(course, browser, beacons, tmp_path):
     graded = course.course_dir / "autograded" / STUDENT / NAME / f"{NAME}.ipynb"
     page, _ = HTMLExporter(template_name="classic").from_notebook_node(nbformat.read(graded, as_version=4))
     (tmp_path / "raw.html").write_text(page)
-    Beacons.seen.clear()
+    beacons.forget()
     visit(browser, (tmp_path / "raw.html").as_uri())
     with screenshot_on_failure(browser, tmp_path / "control.png"):
-        found = traces(browser)
+        found = traces(browser, beacons)
         assert {"html-script", "answer-onerror", "markdown-output"} <= set(found["pwned"]), found
         assert found["title"] == "PWNED" and "/html-script" in found["requests"], found
         assert any("javascript:" in e for e in armed_elements(browser))
@@ -188,10 +191,10 @@ def test_feedback_page_runs_no_payload_and_shows_no_hidden_test(course, browser,
     from selenium.webdriver.common.by import By
 
     page = course.course_dir / "feedback" / STUDENT / NAME / f"{NAME}.html"
-    Beacons.seen.clear()
+    beacons.forget()
     visit(browser, page.as_uri())
     with screenshot_on_failure(browser, tmp_path / "feedback.png"):
-        assert traces(browser) == {"pwned": [], "title": NAME, "requests": []}
+        assert traces(browser, beacons) == {"pwned": [], "title": NAME, "requests": []}
         assert armed_elements(browser) == []
         text = browser.find_element(By.TAG_NAME, "body").text
         source = nbformat.read(course.course_dir / "source" / NAME / f"{NAME}.ipynb", as_version=4)
@@ -257,14 +260,14 @@ def test_formgrader_shows_the_submission_and_runs_no_payload(course, formgrader,
     from selenium.webdriver.common.by import By
 
     url, token = formgrader
-    Beacons.seen.clear()
+    beacons.forget()
     visit(browser, f"{url}/formgrader/submissions/{submission_id(course.course_dir)}/?token={token}")
     with screenshot_on_failure(browser, tmp_path / "formgrader.png"):
         text = browser.find_element(By.TAG_NAME, "body").text
         assert "def add(a, b)" in text and "bold" in text, text[:2000]  # the submission is shown
         assert "assert add(-5, 5) == 0" in text  # the instructor sees the hidden tests
         assert browser.execute_script("return typeof formgrader") == "object"  # its own scripts run
-        found = traces(browser)
+        found = traces(browser, beacons)
         assert found["pwned"] == [] and found["requests"] == [] and found["title"] != "PWNED", found
         assert armed_elements(browser) == []
 

@@ -1275,12 +1275,12 @@ def tuned_settings(dataset):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_tuned_settings", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# The test's own view, not the notebook's values: the data set graded, read from the environment as the
-# parameters cell reads it (fast mode: digits; the default mode: mnist10k), and the settings section's targets.
 import os
 
 from course.lib.params import notebook_params
 
+# The test's own view, not the notebook's values: the data set graded, read from the environment as the
+# parameters cell reads it (fast mode: digits; the default mode: mnist10k), and the settings section's targets.
 params = notebook_params(default_dataset="digits", datasets=("mnist10k", "digits", "cifar10"))
 graded_dataset = params.dataset if (params.fast or os.environ.get("COURSE_DATASET", "").strip()) else "mnist10k"
 graded_target = {"digits": 0.955, "mnist10k": 0.935, "cifar10": 0.50}[graded_dataset]
@@ -1299,13 +1299,6 @@ print(f"{graded_dataset}: hidden {settings['hidden_size']}, lr {settings['learni
       f"validation accuracy >= {graded_target:.1%} (the next cell trains it on your network)")
 ### BEGIN HIDDEN TESTS
 # The test's own data, weight scale, batch size, target and network; of the notebook only tuned_settings.
-import os
-
-from threadpoolctl import threadpool_limits
-
-from course.lib.params import notebook_params
-
-
 def _h_net(X, m, y=None, reg=0.0):
     """A reference two-layer net: scores (N, C), or (loss, grads)."""
     z = X @ m["W1"] + m["b1"]
@@ -1355,11 +1348,10 @@ _h_rng = np.random.default_rng(_h_params.seed)
 _h_D, _h_H, _h_C = _h_data["X_train"].shape[1], int(_h_settings["hidden_size"]), len(_h_ds.class_names)
 _h_model = {"W1": _h_std * _h_rng.standard_normal((_h_D, _h_H)), "b1": np.zeros(_h_H),
             "W2": _h_std * _h_rng.standard_normal((_h_H, _h_C)), "b2": np.zeros(_h_C)}
-with threadpool_limits(limits=1):  # one BLAS thread, as the setup cell sets for the notebook (4x faster here)
-    _h_history = train(lambda X, y=None: _h_net(X, _h_model, y, reg=float(_h_settings["reg"])), _h_model, _h_data,
-                       _h_momentum, learning_rate=float(_h_settings["learning_rate"]), optim_config={"momentum": 0.9},
-                       lr_decay=0.95, num_epochs=int(_h_settings["num_epochs"]), batch_size=_h_batch,
-                       seed=_h_params.seed, progress=False)
+_h_history = train(lambda X, y=None: _h_net(X, _h_model, y, reg=float(_h_settings["reg"])), _h_model, _h_data,
+                   _h_momentum, learning_rate=float(_h_settings["learning_rate"]), optim_config={"momentum": 0.9},
+                   lr_decay=0.95, num_epochs=int(_h_settings["num_epochs"]), batch_size=_h_batch,
+                   seed=_h_params.seed, progress=False)
 assert _h_history.best_val_acc >= _h_target, (
     "the tuned settings must reach the validation-accuracy target of the settings section")
 ### END HIDDEN TESTS

@@ -430,7 +430,10 @@ assert not _verdict(lambda x: 1e-6 * (_M @ x) + 1e-6 * _c, 25, num_trials=20, rn
 for _g in (np.abs, np.sort, lambda x: x * x, lambda x: 1e-13 * x * x, lambda x: np.maximum(x, 0.0)):
     assert not _verdict(_g, 25, num_trials=20, rng=9), "a nonlinear map must fail the linear test, at any scale"
     assert not _verdict(_g, 25, num_trials=20, rng=10, affine=True), "a nonlinear map must fail the affine test, at any scale"
-_h = lambda x: x * (np.abs(x).sum() / np.sqrt((x * x).sum()))  # f(a x) = a f(x) for a > 0, but not additive
+def _h(x):  # f(a x) = a f(x) for a > 0, but not additive
+    return x * (np.abs(x).sum() / np.sqrt((x * x).sum()))
+
+
 assert not _verdict(_h, 6, num_trials=20, rng=12), "a homogeneous but non-additive map must fail: test sums, not only scaling"
 _calls = [0]
 

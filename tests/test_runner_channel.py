@@ -435,7 +435,8 @@ def test_the_runner_process_computes_on_one_blas_thread(kernel):
     from course.grading.runner.launcher import RunnerProcess
     from course.grading.runner.plan import NotebookPlan
 
-    runner = RunnerProcess(kernel[0].get_connection_info(), NotebookPlan(), call_timeout=10)
+    runner = RunnerProcess(NotebookPlan(), call_timeout=10)
+    runner.connect(kernel[0].get_connection_info())
     try:
         source = ("from threadpoolctl import threadpool_info\n"
                   "print(sorted({p['num_threads'] for p in threadpool_info()}))\n"

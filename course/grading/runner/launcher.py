@@ -1,7 +1,8 @@
 """The parent's side of a runner process: start it, give it test cells, stop it.
 
-The kernel's connection info (with its session key) goes to the runner on
-its stdin, never on its command line. A cell that does not finish within
+The runner starts with the notebook's plan, before the kernel's first test
+cell; the kernel's connection info (with its session key) follows on its
+stdin at that cell, never on its command line. A cell that does not finish within
 its time limit kills the runner (the next cell starts a new one) and fails
 with a message; so does a runner that crashes.
 """
@@ -35,17 +36,27 @@ def failed(text: str) -> dict:
 
 
 class RunnerProcess:
-    """One runner process talking to the kernel with connection info `connection`."""
+    """One runner process for a notebook: started with its plan (so that it
+    imports numpy, the channel and the notebook's trusted modules while the
+    kernel runs the first cells), then connected to the kernel at the first
+    test cell (`connect`, with the kernel's connection info)."""
 
-    def __init__(self, connection: dict, plan: NotebookPlan, call_timeout: float | None, cwd=None):
-        self.connection = connection_json(connection)
+    def __init__(self, plan: NotebookPlan, call_timeout: float | None, cwd=None):
+        self.connection = None
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-m", "course.grading.runner"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
             env={**os.environ, "MPLBACKEND": "Agg", **ONE_THREAD})
         self._buffer = b""
-        self._send({"connection": self.connection, "call_timeout": call_timeout,
-                    "plan": plan.to_json()})
+        self._send({"call_timeout": call_timeout, "plan": plan.to_json()})
+
+    def connect(self, connection: dict) -> None:
+        """Give the runner the kernel to call (once)."""
+        self.connection = connection_json(connection)
+        try:
+            self._send({"connection": self.connection})
+        except OSError:  # it stopped while starting: run_cell reports it
+            pass
 
     @property
     def alive(self) -> bool:
@@ -71,7 +82,7 @@ class RunnerProcess:
         return line
 
     def run_cell(self, cell: TestCell, timeout: float | None) -> dict:
-        """{"outputs": [...], "passed": bool} of one test cell."""
+        """{"outputs": [...], "passed": bool} of one test cell (after `connect`)."""
         try:
             self._send({"op": "cell", "grade_id": cell.grade_id, "source": cell.source,
                         "hidden_lines": sorted(cell.hidden_lines), "timeout": timeout})

@@ -52,6 +52,9 @@ class TrustedRunner(Configurable):
     def preprocess(self, nb, resources=None, km=None):
         self._plan = self.runner_plan(resources)
         self._runner = None
+        self._cwd = (resources or {}).get("metadata", {}).get("path") or None
+        if self._plan is not None:  # it gets ready while the kernel starts and runs the first cells
+            self._runner = RunnerProcess(self._plan, self.call_timeout or self.timeout, cwd=self._cwd)
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -95,12 +98,13 @@ class TrustedRunner(Configurable):
             return super().preprocess_cell(cell, resources, index)
         timeout = self._get_timeout(cell)
         connection = connection_json(self.km.get_connection_info())
-        if self._runner is not None and (not self._runner.alive or self._runner.connection != connection):
+        if self._runner is not None and (not self._runner.alive or self._runner.connection not in (None, connection)):
             self._runner.close()  # a restarted kernel may listen elsewhere
             self._runner = None
         if self._runner is None:
-            self._runner = RunnerProcess(connection, self._plan, self.call_timeout or timeout,
-                                         cwd=(resources or {}).get("metadata", {}).get("path") or None)
+            self._runner = RunnerProcess(self._plan, self.call_timeout or timeout, cwd=self._cwd)
+        if self._runner.connection is None:
+            self._runner.connect(connection)
         result = self._runner.run_cell(test, timeout)
         if not self._runner.alive:  # killed mid-call: the kernel may still be busy with it
             run_sync(self._interrupt_kernel)()

@@ -5,7 +5,8 @@ current folder, PYTHONPATH or user site on sys.path, so no file of the
 submission can stand in for numpy). It talks to its parent over its own
 stdin/stdout, one JSON object per line:
 
-    parent -> runner   {"connection": {...}, "call_timeout": s, "plan": {...}}   once
+    parent -> runner   {"call_timeout": s, "plan": {...}}   once, at the notebook's start
+                       {"connection": {...}}                once, at its first test cell
                        {"op": "cell", "grade_id": ..., "source": ..., "hidden_lines": [...], "timeout": s}
                        {"op": "exit"}
     runner -> parent   {"outputs": [nbformat outputs], "passed": bool}   per cell
@@ -28,6 +29,8 @@ import json
 import os
 import sys
 from contextlib import redirect_stderr, redirect_stdout
+
+from course.lib import testing
 
 from .channel import KernelChannel
 from .outcome import error_output
@@ -98,11 +101,15 @@ def main() -> int:
     sys.stdout = sys.stderr
     lines = iter(sys.stdin.readline, "")
     init = json.loads(next(lines))
+    for binding in init["plan"]["trusted"].values():  # imported now, while the kernel runs
+        try:
+            bind_trusted(binding)
+        except ImportError:  # the test cell that uses it reports it
+            pass
+    connection = json.loads(next(lines))["connection"]
     audit = os.environ.get("COURSE_RUNNER_AUDIT")
-    channel = (AuditedChannel(init["connection"], init["call_timeout"], audit_path=audit) if audit
-               else KernelChannel(init["connection"], init["call_timeout"]))
-    from course.lib import testing
-
+    channel = (AuditedChannel(connection, init["call_timeout"], audit_path=audit) if audit
+               else KernelChannel(connection, init["call_timeout"]))
     testing.kernel_names = KernelNames(channel)  # test cells' replaced_names reach the kernel
     try:
         for line in lines:

@@ -1,12 +1,14 @@
 """Every real master through the pipeline, with real nbgrader in fast mode:
 the release is clean, the reference scores full marks, the blank zero, a
-partial submission exactly the points of the exercises it fills.
+partial submission exactly the points of the exercises it fills, and a blank
+submission that hooks the kernel (issue 12's attacks, bundled) zero too.
 
 The reference submission executes every master cell (solutions, visible and
 hidden tests, trainings, plots), so it is also the test that each master runs.
 """
 from __future__ import annotations
 
+import textwrap
 import time
 
 import nbformat
@@ -16,10 +18,30 @@ from course.grading import submissions as subs
 from course.grading.autograde import grade, scores
 from course.grading.release import release, release_path, verify_release
 from grading_helpers import REPO, read_master, read_release, scratch_layout, submit
+from kernel_attacks import ATTACKS, MAGIC
+
+# Blank submissions that hook the kernel so that tests cannot fail, or forge
+# what nbgrader reads: worth nothing on any master.
+HOOKED = {
+    "hooked-cleanup": ATTACKS["input-transformers-cleanup"],
+    "hooked-forgery": "\n".join(textwrap.dedent(ATTACKS[name]) for name in (
+        "session-send-patched", "pre-run-cell-execute-result", "ast-transformer-try-except",
+        "import-hook-fake-numpy")) + MAGIC + "np.ndarray = Magic\n",
+}
+STUDENTS = ["reference", "blank", "partial", *HOOKED]
 
 NAMES = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not NAMES, reason="no master notebooks in notebooks/ yet")]
+
+
+def hooked(released, code: str) -> nbformat.NotebookNode:
+    """The blank release with `code` first in its first solution code cell."""
+    notebook = subs.blank_submission(released)
+    first = next(c for c in notebook.cells
+                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    first.source = textwrap.dedent(code) + "\n" + first.source
+    return notebook
 
 
 def partial_stems(master) -> list[str]:
@@ -40,11 +62,13 @@ def graded(tmp_path_factory):
         submit(layout, "reference", name, subs.reference_submission(released, master))
         submit(layout, "blank", name, subs.blank_submission(released))
         submit(layout, "partial", name, subs.fill(released, master, stems))
+        for student, code in HOOKED.items():
+            submit(layout, student, name, hooked(released, code))
         expected[name] = {"reference": subs.autograded_points(master), "blank": 0.0,
-                          "partial": sum(found[s].points for s in stems)}
+                          "partial": sum(found[s].points for s in stems), **dict.fromkeys(HOOKED, 0.0)}
     start = time.perf_counter()
     grade(NAMES, layout=layout)
-    print(f"graded {3 * len(NAMES)} submissions in {time.perf_counter() - start:.0f} s")
+    print(f"graded {len(STUDENTS) * len(NAMES)} submissions in {time.perf_counter() - start:.0f} s")
     table = {(s.assignment, s.student): s for s in scores(layout.course_dir, NAMES)}
     return layout, table, expected
 
@@ -56,7 +80,7 @@ def test_release_is_clean(graded, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("student", ["reference", "blank", "partial"])
+@pytest.mark.parametrize("student", STUDENTS)
 def test_score(graded, name, student):
     _, table, expected = graded
     got = table[(name, student)]

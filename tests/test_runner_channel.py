@@ -436,7 +436,7 @@ def test_the_runner_process_computes_on_one_blas_thread(kernel):
     from course.grading.runner.plan import NotebookPlan
 
     runner = RunnerProcess(NotebookPlan(), call_timeout=10)
-    runner.connect(kernel[0].get_connection_info())
+    assert runner.connect(kernel[0].get_connection_info()) is None  # it shook hands with the kernel
     try:
         source = ("from threadpoolctl import threadpool_info\n"
                   "print(sorted({p['num_threads'] for p in threadpool_info()}))\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import textwrap
 
 import nbformat
@@ -59,6 +60,12 @@ MAGIC_RETURNS = {
         """, "def scale_vector(x, k):\n    return np.zeros(len(x)).view(AlwaysClose)"),
     "object-array": (MAGIC, "def scale_vector(x, k):\n    return np.array([Magic() for _ in x], dtype=object)"),
 }
+def solution_sources(notebook) -> dict:
+    """grade id -> source of each solution cell."""
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
 def submissions(release_nb, master):
     """student -> (notebook, the autograded score it deserves)."""
     cases = {
@@ -74,9 +81,7 @@ def submissions(release_nb, master):
     for student, (code, scale) in MAGIC_RETURNS.items():
         cases[student] = (attack(release_nb, code, scale_vector=scale, **MAGIC_EVERYWHERE), 0)
     # Hooks that do not break the channel do not cost a correct solution its points.
-    correct = subs.reference_submission(release_nb, master)
-    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in correct.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
+    solutions = solution_sources(subs.reference_submission(release_nb, master))
     cases["pre-run-cell-hook-but-correct"] = (attack(
         release_nb, ATTACKS["pre-run-cell-execute-result"], **solutions), 9)
     cases["peeks-at-the-tests"] = (attack(release_nb, PEEK, scale_vector=CORRECT_SCALE.replace(
@@ -84,8 +89,30 @@ def submissions(release_nb, master):
     return cases
 
 
+SWAP_SOCKETS = """
+    import glob, os
+    _paths = glob.glob("/run/course/kernel-*")  # the kernel's ipc sockets, inside the sandbox
+    for _path in _paths:
+        os.rename(_path, _path + ".moved")
+        os.symlink({host!r}, _path)  # absolute: through /proc/PID/root it would lead to the host
+    print("swapped", len(_paths), "socket files")
+"""
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def host_socket(tmp_path_factory):
+    """A listening Unix socket on the host, where a swapped socket file points."""
+    path = tmp_path_factory.mktemp("host") / "host.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(8)
+    server.setblocking(False)
+    yield server, path
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, host_socket):
     """Release the fixture, submit every case, grade each (sandboxed kernels)."""
     tmp = tmp_path_factory.mktemp("runner")
     audit = tmp / "audit.jsonl"
@@ -96,7 +123,14 @@ def graded(tmp_path_factory):
         release([NAME], layout=layout)
         released, master = read_release(layout, NAME), read_master(layout, NAME)
         expected = {}
-        for student, (notebook, score) in submissions(released, master).items():
+        cases = submissions(released, master)
+        # a correct submission that swaps its kernel's socket files for links to the host:
+        # the graders connected before any student code ran, and never reconnect
+        cases["swaps-its-sockets"] = (attack(subs.reference_submission(released, master),
+                                             SWAP_SOCKETS.format(host=str(host_socket[1])),
+                                             **solution_sources(subs.reference_submission(released, master)))
+                                      , 9)
+        for student, (notebook, score) in cases.items():
             submit(layout, student, NAME, notebook)
             expected[student] = score
         for student in expected:  # one at a time, as `course grade --jobs 1` does
@@ -122,6 +156,14 @@ def hidden_lines(master) -> list[str]:
         for block in hidden_blocks(cell.source):
             lines += [line.strip() for line in block.splitlines() if len(line.strip()) >= 12]
     return lines
+
+
+def test_swapped_socket_files_lead_no_grader_to_the_host(graded, host_socket):
+    layout, table, expected, _, _ = graded
+    assert "swapped 5 socket files" in output_text(graded_notebook(layout, "swaps-its-sockets"))
+    assert table["swaps-its-sockets"].auto_score == expected["swaps-its-sockets"]
+    with pytest.raises(BlockingIOError):  # nobody connected to the host's socket
+        host_socket[0].accept()
 
 
 @pytest.mark.parametrize("student", ["reference", "blank", "partial-running-mean", "partial-gradient",

@@ -149,6 +149,23 @@ class KernelChannel:
             raise self._callback_error
         return answer
 
+    def handshake(self) -> None:
+        """Prove the connection while no student code has run yet: one silent
+        input() round trip, which the kernel answers on shell, stdin and
+        iopub, signed with its key. Sockets connected now stay the kernel's
+        (no reconnection), whatever the student does to the socket files
+        later. Raises ChannelFailure."""
+        label = "connecting to the kernel"
+        self._deadline, self._limit = time.monotonic() + 60.0, "within 60 s"
+        self._active = self._execute("__import__('builtins').input('{}')")
+        self._replied = False
+        try:
+            self._next_prompt(label)
+            self._reply({})
+            self._finish(label)
+        finally:
+            self._active = None
+
     def _start_serving(self, label: str) -> None:
         """Start the agent's serve loop in the kernel; it asks for the first
         request. A kernel without the agent (a new one, after a restart)

@@ -1,8 +1,10 @@
 """The parent's side of a runner process: start it, give it test cells, stop it.
 
-The runner starts with the notebook's plan, before the kernel's first test
-cell; the kernel's connection info (with its session key) follows on its
-stdin at that cell, never on its command line. A cell that does not finish within
+The runner starts with the notebook's plan; the kernel's connection info
+(with its session key) follows on its stdin, never on its command line,
+before the notebook's first cell runs, and the runner shakes hands with the
+kernel before that cell: its sockets are connected while no student code
+has had a chance to replace a socket file (see course/grading/ipc.py). A cell that does not finish within
 its time limit kills the runner (the next cell starts a new one) and fails
 with a message; so does a runner that crashes.
 """
@@ -20,6 +22,7 @@ from .plan import NotebookPlan, TestCell
 # The runner's numpy on one BLAS thread, as the notebooks set their kernels: its
 # reference computations are small, and `course grade --jobs` runs one per core.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+CONNECT_TIMEOUT = 90.0  # s for the runner to start and shake hands with the kernel
 KILL_GRACE = 15.0  # s past the cell's limit before the runner is killed (its calls end at the limit)
 
 
@@ -38,8 +41,8 @@ def failed(text: str) -> dict:
 class RunnerProcess:
     """One runner process for a notebook: started with its plan (so that it
     imports numpy, the channel and the notebook's trusted modules while the
-    kernel runs the first cells), then connected to the kernel at the first
-    test cell (`connect`, with the kernel's connection info)."""
+    kernel starts), then connected to the kernel before the notebook's first
+    cell (`connect`, with the kernel's connection info)."""
 
     def __init__(self, plan: NotebookPlan, call_timeout: float | None, cwd=None):
         self.connection = None
@@ -50,13 +53,23 @@ class RunnerProcess:
         self._buffer = b""
         self._send({"call_timeout": call_timeout, "plan": plan.to_json()})
 
-    def connect(self, connection: dict) -> None:
-        """Give the runner the kernel to call (once)."""
+    def connect(self, connection: dict, timeout: float = CONNECT_TIMEOUT) -> str | None:
+        """Give the runner the kernel to call (once), and wait until it has
+        shaken hands with it; None when connected, else why not."""
         self.connection = connection_json(connection)
         try:
             self._send({"connection": self.connection})
-        except OSError:  # it stopped while starting: run_cell reports it
-            pass
+        except OSError:
+            return f"the test runner process stopped (exit code {self.process.poll()})"
+        line = self._read_line(time.monotonic() + timeout)
+        if line is None:
+            self.close()
+            return f"the test runner could not connect to the kernel within {timeout:g} s"
+        answer = json.loads(line)
+        if not answer.get("connected"):
+            self.close()
+            return f"the test runner could not connect to the kernel: {answer.get('problem')}"
+        return None
 
     @property
     def alive(self) -> bool:

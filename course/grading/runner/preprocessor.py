@@ -37,7 +37,7 @@ from traitlets.config import Configurable
 
 from course.grading.sanitize import source_notebook_path
 
-from .launcher import RunnerProcess, connection_json
+from .launcher import RunnerProcess, failed
 from .plan import NotebookPlan, load_plan, runner_enabled
 
 
@@ -51,9 +51,9 @@ class TrustedRunner(Configurable):
 
     def preprocess(self, nb, resources=None, km=None):
         self._plan = self.runner_plan(resources)
-        self._runner = None
+        self._runner, self._runner_problem = None, None
         self._cwd = (resources or {}).get("metadata", {}).get("path") or None
-        if self._plan is not None:  # it gets ready while the kernel starts and runs the first cells
+        if self._plan is not None:  # it gets ready while the kernel starts
             self._runner = RunnerProcess(self._plan, self.call_timeout or self.timeout, cwd=self._cwd)
         try:
             return super().preprocess(nb, resources, km)
@@ -61,6 +61,25 @@ class TrustedRunner(Configurable):
             if self._runner is not None:
                 self._runner.close()
                 self._runner = None
+
+    def _connect_runner(self) -> None:
+        """Connect a runner to the current kernel while no student code has run
+        in it: before the notebook's first cell, and after a restart before the
+        cells above are replayed (a runner connecting later could be led to a
+        socket the student's code planted, see course/grading/ipc.py)."""
+        if self._runner is None or self._runner.connection is not None or not self._runner.alive:
+            if self._runner is not None:
+                self._runner.close()
+            self._runner = RunnerProcess(self._plan, self.call_timeout or self.timeout, cwd=self._cwd)
+        self._runner_problem = self._runner.connect(self.km.get_connection_info())
+        if self._runner_problem:
+            self.log.warning("Trusted runner: %s", self._runner_problem)
+            self._runner = None
+
+    async def _async_restart(self) -> None:
+        await super()._async_restart()  # the sandbox's: a new kernel, before the cells above are replayed
+        if self._plan is not None:
+            self._connect_runner()
 
     def runner_plan(self, resources) -> NotebookPlan | None:
         """The source notebook's plan when it opts in to the runner, else None."""
@@ -91,27 +110,36 @@ class TrustedRunner(Configurable):
                 return
 
     def preprocess_cell(self, cell, resources, index):
+        if self._plan is not None and self._runner is not None and self._runner.connection is None \
+                and self._runner_problem is None:
+            self._connect_runner()  # before the first cell: no student code has run yet
         test = None
         if self._plan is not None and cell.cell_type == "code":
             test = self._plan.tests.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
         if test is None:
             return super().preprocess_cell(cell, resources, index)
         timeout = self._get_timeout(cell)
-        connection = connection_json(self.km.get_connection_info())
-        if self._runner is not None and (not self._runner.alive or self._runner.connection not in (None, connection)):
-            self._runner.close()  # a restarted kernel may listen elsewhere
-            self._runner = None
-        if self._runner is None:
-            self._runner = RunnerProcess(self._plan, self.call_timeout or timeout, cwd=self._cwd)
-        if self._runner.connection is None:
-            self._runner.connect(connection)
-        result = self._runner.run_cell(test, timeout)
-        if not self._runner.alive:  # killed mid-call: the kernel may still be busy with it
-            run_sync(self._interrupt_kernel)()
+        if self._runner is None or not self._runner.alive:
+            result = failed(self._runner_problem or "the test runner process stopped; its error is in the grading log")
+        else:
+            result = self._runner.run_cell(test, timeout)
+            if not self._runner.alive:  # killed mid-call: the kernel may still be busy with it
+                run_sync(self._interrupt_kernel)()
+                self._replace_runner(index)
         run_sync(self._drop_runner_messages)()
         cell.outputs = [nbformat.from_dict(output) for output in result["outputs"]]
         cell.execution_count = None
         return cell, resources
+
+    def _replace_runner(self, index: int) -> None:
+        """After a runner was killed: a new one may only connect to a kernel
+        in which no student code has run, so the kernel restarts and the cells
+        above are replayed (the sandbox's restart connects the new runner)."""
+        restart = getattr(self, "_restart_and_replay", None)
+        if restart is not None:
+            restart(index)
+        else:  # nbgrader's plain Execute (no sandbox): nothing to protect the sockets from
+            self._connect_runner()
 
 
 class TrustedExecute(TrustedRunner, Execute):

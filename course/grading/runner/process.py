@@ -6,10 +6,11 @@ submission can stand in for numpy). It talks to its parent over its own
 stdin/stdout, one JSON object per line:
 
     parent -> runner   {"call_timeout": s, "plan": {...}}   once, at the notebook's start
-                       {"connection": {...}}                once, at its first test cell
+                       {"connection": {...}}                once, before the notebook's first cell
                        {"op": "cell", "grade_id": ..., "source": ..., "hidden_lines": [...], "timeout": s}
                        {"op": "exit"}
-    runner -> parent   {"outputs": [nbformat outputs], "passed": bool}   per cell
+    runner -> parent   {"connected": bool, "problem": ...}   once, after a handshake with the kernel
+                       {"outputs": [nbformat outputs], "passed": bool}   per cell
 
 A cell runs in a fresh namespace: its free names bound first (trusted
 imports of the source's provided cells made here, the rest resolved through
@@ -32,7 +33,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 from course.lib import testing
 
-from .channel import KernelChannel
+from .channel import ChannelFailure, KernelChannel
 from .outcome import error_output
 from .plan import TestCell, free_names
 from .proxy import KernelNames, import_allowed, resolve
@@ -111,6 +112,12 @@ def main() -> int:
     channel = (AuditedChannel(connection, init["call_timeout"], audit_path=audit) if audit
                else KernelChannel(connection, init["call_timeout"]))
     testing.kernel_names = KernelNames(channel)  # test cells' replaced_names reach the kernel
+    try:
+        channel.handshake()
+        protocol.write(json.dumps({"connected": True}) + "\n")
+    except ChannelFailure as err:
+        protocol.write(json.dumps({"connected": False, "problem": str(err)[:500]}) + "\n")
+    protocol.flush()
     try:
         for line in lines:
             request = json.loads(line)

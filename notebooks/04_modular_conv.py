@@ -985,36 +985,37 @@ assert np.abs(response - 128.0).max() >= 100, (
     "of 128, expected at least 100 away: weigh the columns left and right of the centre with opposite signs")
 print("image_filters: visible tests passed")
 ### BEGIN HIDDEN TESTS
-def _h_filter_gray(w, b, gray):
+def gray_output(w, b, gray):
+    """Filter w (3, 3, 3) with bias b on the gray image gray (H, W): the (H - 2, W - 2) interior output."""
     image = np.repeat(gray[None], 3, axis=0)
     windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3), axis=(1, 2))
     return np.einsum('cijkl,ckl->ij', windows, w) + b
-_w, _b = image_filters()
-assert np.shape(_w) == (2, 3, 3, 3) and np.shape(_b) == (2,), "image_filters must return w (2, 3, 3, 3) and b (2,)"
-_w, _b = np.asarray(_w, dtype=np.float64), np.asarray(_b, dtype=np.float64)
-_rng = np.random.default_rng(17)
-for _value in (0.0, 37.5, 255.0):
-    assert np.allclose(_h_filter_gray(_w[0], _b[0], np.full((5, 9), _value)), _value, rtol=1e-9, atol=1e-9), (
+w, b = image_filters()
+assert np.shape(w) == (2, 3, 3, 3) and np.shape(b) == (2,), "image_filters must return w (2, 3, 3, 3) and b (2,)"
+w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+rng = np.random.default_rng(17)
+for value in (0.0, 37.5, 255.0):
+    assert np.allclose(gray_output(w[0], b[0], np.full((5, 9), value)), value, rtol=1e-9, atol=1e-9), (
         "the blur must leave a constant gray image unchanged")
-for _row, _col in ((1, 1), (2, 3), (4, 2)):
-    _impulse = np.zeros((6, 5))
-    _impulse[_row, _col] = 200.0
-    _spot = _h_filter_gray(_w[0], _b[0], _impulse)
-    assert _spot.min() >= -1e-9, "the blur of a bright pixel must be nowhere negative"
-    assert _spot.max() <= 100.0 + 1e-9, "the blur must spread a bright pixel: no output above half its brightness"
-_noise = _rng.uniform(0, 255, size=(40, 40))
-assert _h_filter_gray(_w[0], _b[0], _noise).std() < 0.75 * _noise[1:-1, 1:-1].std(), "the blur must smooth noise"
-for _profile in (np.arange(9.0) ** 2, _rng.uniform(0, 255, size=9)):
-    _stripes = np.outer(_profile, np.ones(7))
-    assert np.allclose(_h_filter_gray(_w[1], _b[1], _stripes), 128.0, rtol=1e-9, atol=1e-7), (
+for row, col in ((1, 1), (2, 3), (4, 2)):
+    impulse = np.zeros((6, 5))
+    impulse[row, col] = 200.0
+    spot = gray_output(w[0], b[0], impulse)
+    assert spot.min() >= -1e-9, "the blur of a bright pixel must be nowhere negative"
+    assert spot.max() <= 100.0 + 1e-9, "the blur must spread a bright pixel: no output above half its brightness"
+noise = rng.uniform(0, 255, size=(40, 40))
+assert gray_output(w[0], b[0], noise).std() < 0.75 * noise[1:-1, 1:-1].std(), "the blur must smooth noise"
+for profile in (np.arange(9.0) ** 2, rng.uniform(0, 255, size=9)):
+    stripes = np.outer(profile, np.ones(7))
+    assert np.allclose(gray_output(w[1], b[1], stripes), 128.0, rtol=1e-9, atol=1e-7), (
         "the vertical-edge filter must not respond to horizontal stripes (nor to constant regions)")
-for _col in (2, 3, 5):
-    _step = np.zeros((5, 8))
-    _step[:, _col:] = 255.0
-    _resp = _h_filter_gray(_w[1], _b[1], _step)
-    assert np.abs(_resp - 128.0).max() >= 100, "the vertical-edge filter must respond to a vertical step edge"
-    _far = [j for j in range(6) if j + 2 < _col or j > _col]  # output columns whose window misses the step
-    assert np.allclose(_resp[:, _far], 128.0, rtol=1e-9, atol=1e-7), (
+for col in (2, 3, 5):
+    step = np.zeros((5, 8))
+    step[:, col:] = 255.0
+    resp = gray_output(w[1], b[1], step)
+    assert np.abs(resp - 128.0).max() >= 100, "the vertical-edge filter must respond to a vertical step edge"
+    far = [j for j in range(6) if j + 2 < col or j > col]  # output columns whose window misses the step
+    assert np.allclose(resp[:, far], 128.0, rtol=1e-9, atol=1e-7), (
         "the vertical-edge filter must give 128 where there is no edge")
 ### END HIDDEN TESTS
 
@@ -1117,7 +1118,7 @@ def max_pool_backward_naive(dout, cache):
                 for j in range(W_out):
                     top, left = i * stride, j * stride
                     window = x[n, c, top:top + ph, left:left + pw]  # (ph, pw)
-                    k, l = np.unravel_index(np.argmax(window), window.shape)  # the first maximum
+                    k, l = np.unravel_index(np.argmax(window), window.shape)  # the first maximum  # noqa: E741 (the text's (k, l))
                     dx[n, c, top + k, left + l] += dout[n, c, i, j]
     ### END SOLUTION
     return dx
@@ -1279,7 +1280,7 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
     cols = cols.reshape(N, C, HH, WW, H_out, W_out)
     dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)  # float32 stays float32
     for k in range(HH):
-        for l in range(WW):
+        for l in range(WW):  # noqa: E741 (the offsets (k, l) of the text)
             # the elements at offset (k, l) of all windows: one strided (N, C, H', W') block
             dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
     dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
@@ -1518,7 +1519,7 @@ def conv_grads(x, w, dout, stride, pad):
     dw = np.einsum('nfij,ncijkl->fckl', dout, windows)  # windows (N, C, H', W', HH, WW)
     dxp = np.zeros(xp.shape)
     for k in range(HH):
-        for l in range(WW):
+        for l in range(WW):  # noqa: E741 (the offsets (k, l) of the text)
             dxp[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += np.einsum('nfij,fc->ncij', dout, w[:, :, k, l])
     return dxp[:, :, pad:pad + H, pad:pad + W], dw, dout.sum(axis=(0, 2, 3))
 
@@ -1667,7 +1668,7 @@ def max_pool_forward_fast(x, pool_param):
         # general path: one strided slice per offset (k, l) inside the window
         out = np.full((N, C, H_out, W_out), -np.inf)
         for k in range(ph):
-            for l in range(pw):
+            for l in range(pw):  # noqa: E741 (the offsets (k, l) of the text)
                 np.maximum(out, x[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride], out=out)
         cache = ('general', x, None, out, pool_param)
     ### END SOLUTION
@@ -1701,7 +1702,7 @@ def max_pool_backward_fast(dout, cache):
         x = x_or_shape
         dx = np.zeros_like(x)
         for k in range(ph):
-            for l in range(pw):
+            for l in range(pw):  # noqa: E741 (the offsets (k, l) of the text)
                 rows = slice(k, k + stride * H_out, stride)
                 cols = slice(l, l + stride * W_out, stride)
                 first = unserved & (x[:, :, rows, cols] == out)

@@ -54,11 +54,11 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import DottedObjectName
+from traitlets import DottedObjectName, Type
 
 from course.errors import CourseError
 from course.grading.cgroups import sandbox_cgroups
-from course.grading.ipc import ipc_sockets_problem
+from course.grading.ipc import OneSocketHBChannel, ipc_sockets_problem
 from course.grading.masters import HIDDEN_BEGIN, HIDDEN_END
 
 SANDBOX_SWITCH = "COURSE_SANDBOX"
@@ -245,7 +245,10 @@ def font_cache() -> dict:
 
 class SandboxedKernelClient(AsyncKernelClient):
     """A client whose sockets never reconnect when the kernel is sandboxed
-    (see SandboxedKernelManager._async_post_start_kernel)."""
+    (see SandboxedKernelManager._async_post_start_kernel), and whose
+    heartbeat never opens its socket anew (see course/grading/ipc.py)."""
+
+    hb_channel_class = Type(OneSocketHBChannel)
 
     def _create_connected_socket(self, channel, identity=None):
         if sandbox_enabled():

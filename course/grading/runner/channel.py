@@ -35,7 +35,7 @@ import time
 import zmq
 from jupyter_client.blocking.client import BlockingKernelClient
 
-from course.grading.ipc import ipc_sockets_problem
+from course.grading.ipc import OneSocketHBChannel, ipc_sockets_problem
 
 from .agent import SERVE_CODE, install_code
 from .codec import MAX_MESSAGE_CHARS, BadMessage, dumps, loads
@@ -84,7 +84,7 @@ class KernelChannel:
         # never reconnect: a sandboxed kernel could swap a socket for a link to the host
         context.setsockopt(zmq.RECONNECT_IVL, -1)
         self.max_message_chars = max_message_chars
-        self.client = BlockingKernelClient(context=context)
+        self.client = BlockingKernelClient(context=context, hb_channel_class=OneSocketHBChannel)
         self.client.load_connection_info(connection)
         self.client.start_channels()
         self.call_timeout = call_timeout

@@ -271,6 +271,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     _private_dir: Path | None = None
     _cgroups = None  # SandboxCgroups, False where none can be made, None before the first start
     client_class = DottedObjectName("course.grading.sandbox.SandboxedKernelClient")
+    # AsyncKernelManager's own client_factory default ignores client_class: set both
+    client_factory = Type(SandboxedKernelClient, klass=AsyncKernelClient)
 
     @property
     def kernel_spec(self):

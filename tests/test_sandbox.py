@@ -176,3 +176,37 @@ def test_whole_sandbox_memory_is_limited_where_cgroups_can_be_made(tmp_path, mon
     codes = eval(nb.cells[0].outputs[0].text)  # the printed list of exit codes
     assert -9 in codes, codes
     assert nb.cells[1].outputs[0].text == "alive\n"
+
+
+@needs_sandbox
+def test_graders_sockets_to_a_sandboxed_kernel_never_reconnect():
+    """nbclient's client of a sandboxed kernel is the SandboxedKernelClient, and none of
+    its sockets (nor the manager's control socket) reconnects: after the kernel's end a
+    reconnection would follow socket files the kernel may have swapped for links to the host."""
+    import asyncio
+    import time
+
+    import zmq
+
+    from course.grading.ipc import OneSocketHBChannel
+    from course.grading.sandbox import SandboxedKernelClient, SandboxedKernelManager
+
+    async def reconnect_intervals():
+        km = SandboxedKernelManager(kernel_name="python3", transport="ipc")
+        await km.start_kernel()
+        kc = km.client()
+        try:
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=60)
+            time.sleep(0.5)  # the heartbeat thread makes its socket
+            sockets = {name: getattr(kc, f"{name}_channel").socket
+                       for name in ("shell", "iopub", "stdin", "control", "hb")}
+            sockets["manager's control"] = km._control_socket
+            return type(kc), type(kc.hb_channel), {n: s.getsockopt(zmq.RECONNECT_IVL) for n, s in sockets.items()}
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    client, heartbeat, intervals = asyncio.run(reconnect_intervals())
+    assert client is SandboxedKernelClient and heartbeat is OneSocketHBChannel
+    assert intervals == dict.fromkeys(intervals, -1), intervals

@@ -29,6 +29,7 @@ of the cell at once.
 """
 from __future__ import annotations
 
+import queue
 import sys
 import time
 
@@ -151,18 +152,29 @@ class KernelChannel:
 
     def handshake(self) -> None:
         """Prove the connection while no student code has run yet: one silent
-        input() round trip, which the kernel answers on shell, stdin and
-        iopub, signed with its key. Sockets connected now stay the kernel's
-        (no reconnection), whatever the student does to the socket files
-        later. Raises ChannelFailure."""
+        input() in the kernel, answered on stdin, its execute_reply and idle
+        status on shell and iopub, signed with the kernel's key. Sockets
+        connected now stay the kernel's (no reconnection), whatever the
+        student does to the socket files later. Raises ChannelFailure.
+
+        The kernel may send its input request before our stdin socket has
+        finished connecting (zmq connects in the background, and the kernel's
+        ROUTER drops what it cannot route yet): then the answer goes anyway,
+        which input() receives once the socket is up."""
         label = "connecting to the kernel"
         self._deadline, self._limit = time.monotonic() + 60.0, "within 60 s"
         self._active = self._execute("__import__('builtins').input('{}')")
         self._replied = False
         try:
-            self._next_prompt(label)
+            try:
+                self.client.stdin_channel.get_msg(timeout=2.0)
+            except queue.Empty:
+                pass  # the request went nowhere; the answer still reaches input()
             self._reply({})
-            self._finish(label)
+            self._finish(label, late_prompt_ok=True)
+        except ChannelFailure:
+            self._recover(label)  # never leave the kernel waiting in input()
+            raise
         finally:
             self._active = None
 
@@ -322,8 +334,9 @@ class KernelChannel:
                 raise ChannelFailure(f"{label}: the kernel ended the call without an answer{detail}")
         raise AssertionError("unreachable")
 
-    def _finish(self, label: str) -> None:
-        """Wait for the execute_reply and the idle status of the active request."""
+    def _finish(self, label: str, late_prompt_ok: bool = False) -> None:
+        """Wait for the execute_reply and the idle status of the active request
+        (late_prompt_ok: an input request of it, already answered, is no error)."""
         replied = idle = False
         for where, msg in self._messages(label):
             kind = msg["header"].get("msg_type")
@@ -335,7 +348,7 @@ class KernelChannel:
                 if msg["content"].get("status") != "ok":
                     raise ChannelFailure(f"{label}: {msg['content'].get('ename')}: "
                                          f"{str(msg['content'].get('evalue'))[:300]}")
-            elif where == "stdin" and kind == "input_request":
+            elif where == "stdin" and kind == "input_request" and not late_prompt_ok:
                 raise ChannelFailure(f"{label}: the kernel asked for more after the call had ended")
             if replied and idle:
                 return

@@ -30,3 +30,21 @@ def test_missed_beats_keep_the_socket_and_beating_resumes_on_it():
         heartbeat.join(2)
         kernel_side.close()
         context.term()
+
+
+def test_the_heartbeat_stops_promptly_once_the_kernel_is_gone():
+    context = zmq.Context()
+    context.setsockopt(zmq.RECONNECT_IVL, -1)  # as the graders' sockets
+    kernel_side = context.socket(zmq.REP)
+    kernel_side.setsockopt(zmq.LINGER, 0)
+    port = kernel_side.bind_to_random_port("tcp://127.0.0.1")
+    heartbeat = OneSocketHBChannel(context=context, address=("127.0.0.1", port))
+    heartbeat.time_to_dead = 0.2
+    heartbeat.start()
+    time.sleep(0.3)
+    kernel_side.close()  # the kernel ends: no peer, and the socket never reconnects
+    time.sleep(1.5)
+    start = time.monotonic()
+    heartbeat.stop()  # jupyter_client's own would wait for ever in its ping's send
+    assert time.monotonic() - start < 5 and not heartbeat.is_beating()
+    context.term()

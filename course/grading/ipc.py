@@ -51,3 +51,12 @@ class OneSocketHBChannel(HBChannel):
         super()._create_socket()
         self.socket.setsockopt(zmq.REQ_RELAXED, 1)
         self.socket.setsockopt(zmq.REQ_CORRELATE, 1)
+        # once the kernel is gone the socket has no peer, and a ping would wait
+        # for one for ever (and stop() with it): give up after a second instead
+        self.socket.setsockopt(zmq.SNDTIMEO, 1000)
+
+    async def _async_run(self) -> None:
+        try:
+            await super()._async_run()
+        except zmq.Again:  # no kernel left to ping: the heart has stopped
+            self._beating = False

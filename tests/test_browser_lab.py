@@ -58,6 +58,17 @@ def wait_for(driver, script: str, timeout: float = 60, what: str = ""):
     raise AssertionError(f"timed out after {timeout} s waiting for {what or script}")
 
 
+def save(driver, timeout: float = 60):
+    """Save the current notebook and return when the server has answered the save: its
+    model's dirty flag alone can be clear already (Validate saved) while a save's
+    temporary .~ copy is still on disk."""
+    driver.set_script_timeout(timeout)
+    error = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "jupyterapp.commands.execute('docmanager:save').then(() => done(''), e => done(String(e)));")
+    assert not error, f"the save failed: {error}"
+
+
 def start_lab(cwd, tmp):
     """JupyterLab on 127.0.0.1 with a token, started in cwd: (process, url, token, log path)."""
     port, token = free_port(), secrets.token_hex(16)
@@ -168,8 +179,7 @@ def test_student_runs_fills_validates_and_saves_no_other_file(released, browser,
             assert "You did not provide a response" in dialog and "add(1, 2)" not in dialog, dialog[:3000]
             browser.execute_script("document.querySelector('.jp-Dialog button.jp-mod-accept, "
                                    ".jp-Dialog button').click()")
-            browser.execute_script("jupyterapp.commands.execute('docmanager:save')")
-            wait_for(browser, "!jupyterapp.shell.currentWidget.context.model.dirty", 30, "the save")
+            save(browser)
             after = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                            if ".ipynb_checkpoints" not in p.parts)
             assert after == before, f"files appeared or went: {sorted(set(after) ^ set(before))}"
@@ -197,8 +207,7 @@ def test_control_a_paired_notebook_gets_a_py_on_save(released, browser, tmp_path
                      240, "the notebook")
             browser.execute_script(f"{NOTEBOOK_JS}.model.sharedModel.insertCell(0, "
                                    "{cell_type: 'markdown', source: 'edited'})")
-            browser.execute_script("jupyterapp.commands.execute('docmanager:save')")
-            wait_for(browser, "!jupyterapp.shell.currentWidget.context.model.dirty", 60, "the save")
+            save(browser)
             deadline = time.monotonic() + 20
             while not (folder / f"{NAME}.py").exists() and time.monotonic() < deadline:
                 time.sleep(0.5)

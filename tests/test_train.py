@@ -219,13 +219,15 @@ def test_learning_rate_is_given_once():
         rates.append(config["learning_rate"])
         return sgd(w, dw, config)
 
-    # cs231n's Solver takes the rate in optim_config: here it must agree with learning_rate.
-    with pytest.raises(ValueError, match="give the starting rate once"):
-        train(linear_softmax(params), params, data, recording_sgd,
-              optim_config={"learning_rate": 0.1}, num_epochs=1, progress=False)
+    # cs231n's Solver takes the rate in optim_config: here the learning_rate argument is its one place,
+    # so a rate in optim_config is refused, even one equal to the argument.
+    for rate in (0.1, 1e-3):  # 1e-3 is the argument's default
+        with pytest.raises(ValueError, match=r"pass train\(\.\.\., learning_rate=.*drop it from optim_config"):
+            train(linear_softmax(params), params, data, recording_sgd, learning_rate=rate,
+                  optim_config={"learning_rate": rate, "momentum": 0.9}, num_epochs=1, progress=False)
     assert rates == []
     train(linear_softmax(params), params, data, recording_sgd, learning_rate=0.1,
-          optim_config={"learning_rate": 0.1}, num_epochs=1, batch_size=None, progress=False)
+          optim_config={"momentum": 0.9}, num_epochs=1, batch_size=None, progress=False)
     assert rates == [0.1, 0.1]  # W and b
 
 

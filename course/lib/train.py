@@ -78,8 +78,8 @@ def train(loss_fn, params, data, update_rule, *, learning_rate=1e-3, optim_confi
     loss_fn, params, update_rule: see the module docstring.
     data: X_train (N, ...), y_train (N,), optional X_val, y_val.
     learning_rate: the starting rate, multiplied by lr_decay after every epoch.
-    optim_config: further settings every rule's config starts from (e.g. momentum);
-        a 'learning_rate' in it must equal learning_rate.
+    optim_config: further settings every rule's config starts from (e.g. momentum),
+        never 'learning_rate': the learning_rate argument is its one place.
     batch_size: rows per step; None for full-batch steps (one per epoch).
     num_train_samples: training accuracy is measured on this many rows (None: all).
     seed: seeds the shuffling, so a run is deterministic.
@@ -103,11 +103,12 @@ def train(loss_fn, params, data, update_rule, *, learning_rate=1e-3, optim_confi
     if missing:
         raise KeyError(f"train: no update rule for parameters {sorted(missing)}")
     optim_config = dict(optim_config or {})
-    if optim_config.get("learning_rate", learning_rate) != learning_rate:
-        # Silently replacing it by the learning_rate argument (1e-3 by default) was a trap.
+    if "learning_rate" in optim_config:
+        # cs231n's Solver takes the rate in optim_config; here it has one place, the argument.
         raise ValueError(
-            f"train: optim_config['learning_rate'] = {optim_config['learning_rate']} differs from "
-            f"learning_rate = {learning_rate}; give the starting rate once, as learning_rate=")
+            f"train: optim_config holds 'learning_rate' ({optim_config['learning_rate']}); the starting "
+            f"rate is the learning_rate argument alone: pass train(..., learning_rate="
+            f"{optim_config['learning_rate']}) and drop it from optim_config")
     configs = {name: {**optim_config, "learning_rate": learning_rate} for name in params}
 
     history = History()

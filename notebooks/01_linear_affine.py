@@ -1673,7 +1673,10 @@ show(fig)
 # scale from 1 to $1/\kappa$, so $\kappa(A) = \kappa$ exactly in exact arithmetic
 # (the cell measures it); a known solution $x$ and $b = Ax$; the same system
 # solved in `float64` and in `float32`. The lines are $\kappa u$ for each
-# precision.
+# precision. The error measured is the norm-wise one of the bound,
+# `normwise_relative_error` $= \lVert \hat x - x \rVert / \lVert x \rVert$: one number for the
+# whole vector, unlike `rel_error` of the later notebooks' gradient checks, which takes the
+# largest element-wise $|a - b| / \max(10^{-8}, |a| + |b|)$.
 
 # %% nbgrader={"grade": false, "grade_id": "float_experiment", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def matrix_with_condition(n, kappa, rng):
@@ -1684,8 +1687,8 @@ def matrix_with_condition(n, kappa, rng):
     return (U * s) @ V.T                                   # U diag(s) V^T, (n, n)
 
 
-def relative_error(x_hat, x_true):
-    """||x_hat - x_true|| / ||x_true||, computed in float64."""
+def normwise_relative_error(x_hat, x_true):
+    """||x_hat - x_true|| / ||x_true|| of two (n,) vectors, a float computed in float64."""
     x_hat = np.asarray(x_hat, dtype=np.float64)
     return np.linalg.norm(x_hat - x_true) / np.linalg.norm(x_true)
 
@@ -1702,7 +1705,7 @@ for kappa in kappas:
     conds.append(np.linalg.cond(A_k))
     for dtype in (np.float64, np.float32):
         x_hat = np.linalg.solve(A_k.astype(dtype), b_k.astype(dtype))  # LU in that precision
-        measured[np.dtype(dtype).name].append(relative_error(x_hat, x_true))
+        measured[np.dtype(dtype).name].append(normwise_relative_error(x_hat, x_true))
 conds = np.array(conds)
 u = {name: np.finfo(name).eps / 2 for name in measured}
 

@@ -35,7 +35,8 @@ def _data(args):
     from course.lib import data
 
     if args.action == "list":
-        return data.print_registry(args.root)
+        print("\n".join(data.list_sets(args.root).lines()))
+        return 0
     if args.action == "verify":
         results = data.verify(args.names, root=args.root)
         for name, states in results.items():
@@ -53,7 +54,15 @@ def _data(args):
     rest = [name for name in args.names if name not in data.EMBEDDED]
     if embedded and not rest:
         return 0
-    return data.download_command(rest, root=args.root)
+    results = data.download_sets(
+        rest, root=args.root, progressbar=sys.stderr.isatty(),
+        on_start=lambda name, entry, folder: print(f"{name}: {entry.title} -> {folder}", flush=True))
+    for result in results:
+        print(result.line(), file=sys.stdout if result.ok else sys.stderr, flush=True)
+    failed = [result.name for result in results if not result.ok]
+    if failed:
+        print(f"not downloaded: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _run(args):

@@ -161,6 +161,24 @@ def test_an_archive_not_extracted_is_an_error_naming_the_fix(tmp_path):
     assert data.file_states(entry, root=tmp_path)["cifar-10-batches-py/data_batch_1"] == "not extracted"
 
 
+def test_the_listing_names_each_sets_state_and_its_fix(tmp_path, monkeypatch):
+    write_mnist(tmp_path / "mnist")
+    write_cifar10(tmp_path / "cifar10")  # the tarball, not extracted
+    for name in ("mnist", "cifar10"):
+        monkeypatch.setitem(REGISTRY, name, entry_for(name, tmp_path / name, val_size=4))
+    truncated = tmp_path / "mnist" / REGISTRY["mnist"].files[0].filename
+    truncated.write_bytes(truncated.read_bytes()[:-1])
+    rows = {row.name: row for row in data.list_sets(tmp_path).sets}
+    assert rows["mnist"].state == "WRONG SIZE" and rows["mnist"].problems == {truncated.name: "wrong size"}
+    assert rows["cifar10"].state == "incomplete"
+    assert rows["cifar10"].problems["cifar-10-batches-py/test_batch"] == "not extracted"
+    assert rows["svhn"].state == "missing" and rows["svhn"].problems == {}
+    assert all(rows[name].state == "embedded" for name in data.EMBEDDED)
+    text = "\n".join(data.list_sets(tmp_path).lines())
+    assert f"{truncated.name}: wrong size" in text and "get it: course data download mnist" in text
+    assert "get it: course data download svhn" in text
+
+
 def test_extraction_is_all_or_nothing(tmp_path):
     write_cifar10(tmp_path / "cifar10")
     archive = tmp_path / "cifar10" / "cifar-10-python.tar.gz"
@@ -548,8 +566,11 @@ def test_download_command_and_cli(mnist_remote, server, monkeypatch, capsys):
     assert main(["data", "download", "--root", str(root)]) == 2  # no name given
     broken = dataclasses.replace(entry, files=(dataclasses.replace(entry.files[0], md5="0" * 32),))
     registry_of(monkeypatch, broken)
-    assert data.download_command(["mnist"], root=root) == 1
-    assert "mnist: FAILED" in capsys.readouterr().err
+    [result] = data.download_sets(["mnist"], root=root)
+    assert not result.ok and entry.files[0].filename in result.error and "md5" in result.error
+    assert main(["data", "download", "mnist", "--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "mnist: FAILED" in err and "not downloaded: mnist" in err
 
 
 def tree_state(folder):
@@ -577,7 +598,8 @@ def test_reading_a_read_only_data_folder_writes_nothing(tmp_path, monkeypatch, c
         for name in REGISTRY:
             assert load_dataset(name, root=root).X_test.shape[0] > 0
             assert set(data.file_states(name, root=root).values()) == {"present"}
-        assert data.print_registry(root) == 0
+        assert {row.name: row.state for row in data.list_sets(root).sets} == {
+            **{name: "embedded" for name in data.EMBEDDED}, **{name: "present" for name in REGISTRY}}
         assert [check.status for check in check_datasets(root)] == ["ok"] * 3
         assert all(state == "valid" for states in data.verify(root=root).values()
                    for state in states.values())

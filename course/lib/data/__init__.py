@@ -30,7 +30,7 @@ from .embedded import (EMBEDDED, MNIST10K_DIR, MNIST10K_MD5, SAMPLE_IMAGES, chec
                        load_digits, load_mnist10k, load_sample_images, load_spiral, make_spiral)
 from .errors import (ChecksumError, CorruptFileError, DataFormatError, DatasetError,
                      DatasetMissingError, DownloadError, FileSizeError, UnknownDatasetError)
-from .fetch import ExtractMembers, download, download_command, print_registry
+from .fetch import DownloadResult, ExtractMembers, Listing, SetState, download, download_sets, list_sets
 from .formats import (CIFAR10_DIR, CIFAR10_MEMBERS, CIFAR10_TRAIN_BATCHES, IDX_IMAGES_MAGIC,
                       IDX_LABELS_MAGIC, MNIST_FILES, SVHN_FILES, parse_cifar10, parse_mnist,
                       parse_svhn, read_cifar10_batch, read_idx, read_mnist, read_svhn)
@@ -43,14 +43,14 @@ __all__ = [
     "check_files", "check_mnist10k_files", "ChecksumError", "cifar10_classic",
     "CIFAR10_DIR", "CIFAR10_MEMBERS", "CIFAR10_TRAIN_BATCHES", "classic_preprocess",
     "CorruptFileError", "data_root", "DataFormatError", "Dataset", "dataset_names",
-    "DatasetEntry", "DatasetError", "DatasetMissingError", "download", "download_command",
+    "DatasetEntry", "DatasetError", "DatasetMissingError", "download", "download_sets", "DownloadResult",
     "DownloadError", "EMBEDDED", "ExtractMembers", "file_md5", "file_states",
     "FileSizeError", "get_entry", "IDX_IMAGES_MAGIC", "IDX_LABELS_MAGIC", "load_dataset",
     "load_digits", "load_full_dataset", "load_mnist10k", "load_sample_images",
-    "load_spiral", "make_spiral", "MNIST10K_DIR", "MNIST10K_MD5", "MNIST_FILES", "one_hot",
+    "list_sets", "Listing", "load_spiral", "make_spiral", "MNIST10K_DIR", "MNIST10K_MD5", "MNIST_FILES", "one_hot",
     "parse_cifar10", "parse_mnist", "parse_svhn", "plus_minus_one_targets",
-    "print_registry", "read_cifar10_batch", "read_idx", "read_mnist", "read_svhn",
-    "REGISTRY", "RemoteFile", "SAMPLE_IMAGES", "scale_to_unit_interval", "split_last",
+    "read_cifar10_batch", "read_idx", "read_mnist", "read_svhn",
+    "REGISTRY", "RemoteFile", "SAMPLE_IMAGES", "scale_to_unit_interval", "SetState", "split_last",
     "stratified_split", "SVHN_FILES", "to_rows", "UnknownDatasetError", "verify",
     "verify_file",
 ]

@@ -1,5 +1,5 @@
 """Getting the full sets: verified downloads, archives extracted after their download,
-and the functions behind `course data download` and `course data list`.
+and the results behind `course data download` and `course data list`.
 
 The only module that writes into the data folder, and only when asked to download.
 """
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tarfile
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import file_states
@@ -88,46 +88,92 @@ def download(name, root=None, progressbar=False) -> Path:
     return folder
 
 
-def download_command(names, root=None) -> int:
-    """`course data download NAME...|all`: download and verify; 0 when all succeeded."""
+@dataclass(frozen=True)
+class DownloadResult:
+    """One data set of `course data download`: where it went, and why it failed (None: ok)."""
+    name: str
+    folder: Path
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def line(self) -> str:
+        return (f"{self.name}: ok, every file matches its published md5" if self.ok
+                else f"{self.name}: FAILED: {self.error}")
+
+
+def download_sets(names, root=None, progressbar=False, on_start=None) -> list[DownloadResult]:
+    """`course data download NAME...|all`: download and verify each named set in turn; a
+    failure is recorded and the next set still tried. on_start(name, entry, folder), if
+    given, is called before each download (they take minutes: the CLI says which runs).
+
+    Raises DatasetError before any download when no name or an unknown one is given.
+    """
     if not names:
         raise DatasetError("name the data sets to download: "
                            f"{', '.join(REGISTRY)} or all (e.g. `course data download mnist`)")
     wanted = list(REGISTRY) if "all" in names else list(dict.fromkeys(names))
     for name in wanted:
         get_entry(name)  # unknown names fail before any download starts
-    failed = []
+    results = []
     for name in wanted:
-        entry = REGISTRY[name]
-        print(f"{name}: {entry.title} -> {entry.folder(root)}", flush=True)
+        folder = REGISTRY[name].folder(root)
+        if on_start is not None:
+            on_start(name, REGISTRY[name], folder)
         try:
-            download(name, root=root, progressbar=sys.stderr.isatty())
+            download(name, root=root, progressbar=progressbar)
         except DatasetError as err:
-            print(f"{name}: FAILED: {err}", file=sys.stderr, flush=True)
-            failed.append(name)
+            results.append(DownloadResult(name, folder, str(err)))
         else:
-            print(f"{name}: ok, every file matches its published md5", flush=True)
-    if failed:
-        print(f"not downloaded: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+            results.append(DownloadResult(name, folder))
+    return results
 
 
-def print_registry(root=None) -> int:
-    """`course data list`: every data set, where it lives and whether it is there
-    (by name and size; `course data verify` re-hashes)."""
-    print(f"data folder: {data_root(root)}  (set COURSE_DATA or --root to change it)")
-    for name in EMBEDDED:
-        print(f"  {name:8s} embedded      no download needed")
+@dataclass(frozen=True)
+class SetState:
+    """One row of `course data list`. state: 'embedded', 'present', 'missing', 'WRONG SIZE'
+    or 'incomplete'; problems: each file that is not present -> its state."""
+    name: str
+    title: str
+    state: str
+    problems: dict = field(default_factory=dict)
+    fix: str = ""
+    source: str = ""
+    terms: str = ""
+
+    def lines(self) -> list[str]:
+        if self.state == "embedded":
+            return [f"  {self.name:8s} embedded      no download needed"]
+        lines = [f"  {self.name:8s} {self.state:13s} {self.title}"]
+        lines += [f"             {filename}: {problem}" for filename, problem in self.problems.items()]
+        if self.state != "present":
+            lines.append(f"             get it: {self.fix}")
+        return lines + [f"             source: {self.source}; terms: {self.terms}"]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """`course data list`: the data folder and every data set's state, read without
+    writing (by name and size; `course data verify` re-hashes)."""
+    folder: Path
+    sets: list
+
+    def lines(self) -> list[str]:
+        head = f"data folder: {self.folder}  (set COURSE_DATA or --root to change it)"
+        return [head, *(line for row in self.sets for line in row.lines())]
+
+
+def list_sets(root=None) -> Listing:
+    """Every data set, embedded ones first, and whether its files are there."""
+    rows = [SetState(name, name, "embedded") for name in EMBEDDED]
     for name, entry in REGISTRY.items():
         states = file_states(name, root)
         values = set(states.values())
         state = ("present" if values == {"present"} else "missing" if values == {"missing"}
                  else "WRONG SIZE" if "wrong size" in values else "incomplete")
-        print(f"  {name:8s} {state:13s} {entry.title}")
-        for filename, file_state in states.items():
-            if file_state != "present" and state != "missing":
-                print(f"             {filename}: {file_state}")
-        if state != "present":
-            print(f"             get it: {entry.fix_command()}")
-        print(f"             source: {entry.source}; terms: {entry.terms}")
-    return 0
+        problems = {} if state == "missing" else {f: s for f, s in states.items() if s != "present"}
+        rows.append(SetState(name, entry.title, state, problems, entry.fix_command(),
+                             entry.source, entry.terms))
+    return Listing(data_root(root), rows)

@@ -102,68 +102,68 @@ threadpool_limits(limits=1)
 # `W2` $(H, C)$, `b2` $(C,)$. The biases are added to every row (numpy broadcasting).
 #
 # **Initialisation.** The weights start as small random numbers,
-# $W \sim \mathcal{N}(0, \sigma^2)$ with $\sigma$ = `std`, so that different hidden
+# $W \sim \mathcal{N}(0, \sigma^2)$ with $\sigma$ = `weight_scale`, so that different hidden
 # units compute different things (if all weights were equal, every hidden unit would
 # get the same gradient and stay a copy of the others); the biases start at zero.
 # How large $\sigma$ should be depends on the scale of the inputs: the default
-# `std=1e-4` is the classic choice for raw CIFAR-10 pixels (values of tens after
+# `weight_scale=1e-4` is the classic choice for raw CIFAR-10 pixels (values of tens after
 # mean subtraction, 3,072 of them); for inputs of order 1 a larger scale, around
 # $1/\sqrt{D}$, trains faster.
 #
 # ### Exercise 1: `init_two_layer_model` (1 point; hidden tests at grading)
 #
 # Draw the weights from a generator made by `np.random.default_rng(seed)`, as
-# `std` times its `standard_normal(shape)` (so the same `seed` gives the same
+# `weight_scale` times its `standard_normal(shape)` (so the same `seed` gives the same
 # model), and set the biases to zeros. Everything float64.
 
 # %% nbgrader={"grade": false, "grade_id": "init_two_layer_model", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def init_two_layer_model(input_size, hidden_size, output_size, std=1e-4, seed=None):
+def init_two_layer_model(input_dim, hidden_dim, num_classes, weight_scale=1e-4, seed=None):
     """Initialise the parameters of a two-layer network.
 
     Inputs:
-    - input_size: D, the dimension of an input row.
-    - hidden_size: H, the number of hidden units.
-    - output_size: C, the number of classes.
-    - std: standard deviation of the normal distribution the weights are drawn from.
+    - input_dim: D, the dimension of an input row.
+    - hidden_dim: H, the number of hidden units.
+    - num_classes: C, the number of classes.
+    - weight_scale: standard deviation of the normal distribution the weights are drawn from.
     - seed: seed of np.random.default_rng; the same seed gives the same model.
 
     Returns a dict model with float64 arrays:
-    - 'W1': (D, H) weights, std * standard normal
+    - 'W1': (D, H) weights, weight_scale * standard normal
     - 'b1': (H,) zeros
-    - 'W2': (H, C) weights, std * standard normal
+    - 'W2': (H, C) weights, weight_scale * standard normal
     - 'b2': (C,) zeros
     """
     ### BEGIN SOLUTION
     rng = np.random.default_rng(seed)
     return {
-        "W1": std * rng.standard_normal((input_size, hidden_size)),   # (D, H)
-        "b1": np.zeros(hidden_size),                                  # (H,)
-        "W2": std * rng.standard_normal((hidden_size, output_size)),  # (H, C)
-        "b2": np.zeros(output_size),                                  # (C,)
+        "W1": weight_scale * rng.standard_normal((input_dim, hidden_dim)),    # (D, H)
+        "b1": np.zeros(hidden_dim),                                           # (H,)
+        "W2": weight_scale * rng.standard_normal((hidden_dim, num_classes)),  # (H, C)
+        "b2": np.zeros(num_classes),                                          # (C,)
     }
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_init_two_layer_model", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-model = init_two_layer_model(4, 10, 3, std=0.1, seed=0)
+model = init_two_layer_model(4, 10, 3, weight_scale=0.1, seed=0)
 assert isinstance(model, dict), f"init_two_layer_model should return a dict, got {type(model).__name__}"
 for name, shape in [("W1", (4, 10)), ("b1", (10,)), ("W2", (10, 3)), ("b2", (3,))]:
     assert name in model, f"the model has no {name!r}: expected the keys W1, b1, W2, b2, got {sorted(model)}"
     assert np.shape(model[name]) == shape, (
         f"model[{name!r}] has shape {np.shape(model[name])}, expected {shape} "
-        "(W1 is (input_size, hidden_size), W2 is (hidden_size, output_size))")
+        "(W1 is (input_dim, hidden_dim), W2 is (hidden_dim, num_classes))")
 assert np.all(model["b1"] == 0) and np.all(model["b2"] == 0), "the biases should start at zero"
-again = init_two_layer_model(4, 10, 3, std=0.1, seed=0)
+again = init_two_layer_model(4, 10, 3, weight_scale=0.1, seed=0)
 assert np.array_equal(model["W1"], again["W1"]), (
     "two calls with seed=0 gave different W1: draw with np.random.default_rng(seed)")
-big = init_two_layer_model(200, 300, 10, std=0.01, seed=1)
-print(f"std of W1 with std=0.01: {big['W1'].std():.5f}")
+big = init_two_layer_model(200, 300, 10, weight_scale=0.01, seed=1)
+print(f"std of W1 with weight_scale=0.01: {big['W1'].std():.5f}")
 assert 0.0095 < big["W1"].std() < 0.0105, (
-    f"W1 should have standard deviation 0.01 (std=0.01), got {big['W1'].std():.5f}: "
-    "multiply standard normal draws by std")
+    f"W1 should have standard deviation 0.01 (weight_scale=0.01), got {big['W1'].std():.5f}: "
+    "multiply standard normal draws by weight_scale")
 print("init_two_layer_model: visible tests passed")
 ### BEGIN HIDDEN TESTS
-_m = init_two_layer_model(300, 200, 50, std=0.05, seed=3)
+_m = init_two_layer_model(300, 200, 50, weight_scale=0.05, seed=3)
 assert isinstance(_m, dict), "init_two_layer_model must return a dict"
 assert sorted(_m) == ["W1", "W2", "b1", "b2"], "the model must have exactly the keys W1, b1, W2, b2"
 for _name, _shape in [("W1", (300, 200)), ("b1", (200,)), ("W2", (200, 50)), ("b2", (50,))]:
@@ -172,16 +172,16 @@ for _name, _shape in [("W1", (300, 200)), ("b1", (200,)), ("W2", (200, 50)), ("b
     assert _m[_name].dtype == np.float64, f"model[{_name!r}] must be float64"
 assert np.all(_m["b1"] == 0) and np.all(_m["b2"] == 0), "the biases must start at zero"
 assert 0.0475 < np.std(_m["W1"]) < 0.0525 and 0.0475 < np.std(_m["W2"]) < 0.0525, (
-    "both weight matrices must have standard deviation std")
+    "both weight matrices must have standard deviation weight_scale")
 assert abs(np.mean(_m["W1"])) < 0.002 and abs(np.mean(_m["W2"])) < 0.004, "the weights must have mean zero"
-_same = init_two_layer_model(300, 200, 50, std=0.05, seed=3)
+_same = init_two_layer_model(300, 200, 50, weight_scale=0.05, seed=3)
 assert np.array_equal(_same["W1"], _m["W1"]) and np.array_equal(_same["W2"], _m["W2"]), (
     "the same seed must give the same weights")
-_other = init_two_layer_model(300, 200, 50, std=0.05, seed=4)
+_other = init_two_layer_model(300, 200, 50, weight_scale=0.05, seed=4)
 assert not np.array_equal(_other["W1"], _m["W1"]), "different seeds must give different weights"
 _default = init_two_layer_model(100, 100, 10, seed=0)
 assert 0.9e-4 < np.std(_default["W1"]) < 1.1e-4 and 0.8e-4 < np.std(_default["W2"]) < 1.2e-4, (
-    "without std the weights must have the default standard deviation 1e-4")
+    "without weight_scale the weights must have the default standard deviation 1e-4")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_forward_loss", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -1015,9 +1015,9 @@ else:
 # ### Settings per data set
 #
 # The settings below are this notebook's starting points. Weight scale: the rows
-# are of order 1, so the weights start near $1/\sqrt{D}$: `std=0.1` for the 64
-# digits pixels, `std=0.05` for MNIST's 784; the CIFAR-10 rows are of order 50 with
-# 3,072 entries, so `std=1e-4` (the 2015 assignment's code used $10^{-5}$). Fast mode
+# are of order 1, so the weights start near $1/\sqrt{D}$: `weight_scale=0.1` for the 64
+# digits pixels, `weight_scale=0.05` for MNIST's 784; the CIFAR-10 rows are of order 50 with
+# 3,072 entries, so `weight_scale=1e-4` (the 2015 assignment's code used $10^{-5}$). Fast mode
 # shortens the trainings and the search.
 #
 # **Targets** (for the model you tune in part 4, on the validation set): MNIST
@@ -1031,10 +1031,10 @@ else:
 # %% nbgrader={"grade": false, "grade_id": "settings", "locked": true, "schema_version": 3, "solution": false, "task": false}
 SETTINGS = {
     "digits": {
-        "std": 0.1, "batch_size": 50, "lr_decay": 0.95, "momentum": 0.9,
-        "first_run": {"hidden_size": 50, "learning_rate": 0.01, "reg": 1e-3,
+        "weight_scale": 0.1, "batch_size": 50, "lr_decay": 0.95, "momentum": 0.9,
+        "first_run": {"hidden_dim": 50, "learning_rate": 0.01, "reg": 1e-3,
                       "num_epochs": 20 if P.fast else 40},
-        "search_space": {"hidden_size": [50, 100, 200] if P.fast else [50, 100, 200, 400],
+        "search_space": {"hidden_dim": [50, 100, 200] if P.fast else [50, 100, 200, 400],
                          "log10_learning_rate": (-2.0, -0.5), "log10_reg": (-4.0, -1.5),
                          "num_epochs": [10, 20, 30] if P.fast else [20, 40, 80]},
         "num_trials": 12 if P.fast else 30,
@@ -1043,9 +1043,9 @@ SETTINGS = {
         "val_target": 0.955,
     },
     "mnist10k": {
-        "std": 0.05, "batch_size": 100, "lr_decay": 0.95, "momentum": 0.9,
-        "first_run": {"hidden_size": 50, "learning_rate": 0.01, "reg": 1e-3, "num_epochs": 10},
-        "search_space": {"hidden_size": [50, 100, 200], "log10_learning_rate": (-2.0, -0.7),
+        "weight_scale": 0.05, "batch_size": 100, "lr_decay": 0.95, "momentum": 0.9,
+        "first_run": {"hidden_dim": 50, "learning_rate": 0.01, "reg": 1e-3, "num_epochs": 10},
+        "search_space": {"hidden_dim": [50, 100, 200], "log10_learning_rate": (-2.0, -0.7),
                          "log10_reg": (-4.0, -2.0), "num_epochs": [5, 10]},
         "num_trials": 3 if P.fast else 8,
         "budget_seconds": 60 if P.fast else 300,
@@ -1053,10 +1053,10 @@ SETTINGS = {
         "val_target": 0.935,
     },
     "cifar10": {
-        "std": 1e-4, "batch_size": 200, "lr_decay": 0.95, "momentum": 0.9,
-        "first_run": {"hidden_size": 50, "learning_rate": 1e-5, "reg": 1.0,
+        "weight_scale": 1e-4, "batch_size": 200, "lr_decay": 0.95, "momentum": 0.9,
+        "first_run": {"hidden_dim": 50, "learning_rate": 1e-5, "reg": 1.0,
                       "num_epochs": 2 if P.fast else 5},
-        "search_space": {"hidden_size": [100, 200, 300], "log10_learning_rate": (-4.5, -3.5),
+        "search_space": {"hidden_dim": [100, 200, 300], "log10_learning_rate": (-4.5, -3.5),
                          "log10_reg": (-2.0, 0.0),
                          "num_epochs": [2] if P.fast else [8, 12]},
         "num_trials": 2 if P.fast else 8,
@@ -1069,16 +1069,16 @@ SETTINGS = {
 if SETTINGS["train_subset"] is not None:  # fast mode on CIFAR-10: fewer training images
     data["X_train"] = data["X_train"][:SETTINGS["train_subset"]]
     data["y_train"] = data["y_train"][:SETTINGS["train_subset"]]
-INPUT_SIZE = data["X_train"].shape[1]
+INPUT_DIM = data["X_train"].shape[1]
 NUM_CLASSES = len(CLASS_NAMES)
 
 
-def train_two_layer(hidden_size, learning_rate, reg, num_epochs, seed, progress=False):
+def train_two_layer(hidden_dim, learning_rate, reg, num_epochs, seed, progress=False):
     """Initialise a two-layer net and train it with SGD + momentum and learning-rate decay.
 
     Returns (model, loss_fn, history); model holds the best-on-validation parameters.
     """
-    model = init_two_layer_model(INPUT_SIZE, hidden_size, NUM_CLASSES, std=SETTINGS["std"], seed=seed)
+    model = init_two_layer_model(INPUT_DIM, hidden_dim, NUM_CLASSES, weight_scale=SETTINGS["weight_scale"], seed=seed)
     loss_fn = lambda X, y=None: two_layer_net(X, model, y, reg=reg)  # noqa: E731  the model contract
     history = train(loss_fn, model, data, sgd_momentum, learning_rate=learning_rate,
                     optim_config={"momentum": SETTINGS["momentum"]}, lr_decay=SETTINGS["lr_decay"],
@@ -1089,19 +1089,20 @@ def train_two_layer(hidden_size, learning_rate, reg, num_epochs, seed, progress=
 
 def describe(settings):
     """A short text for a dict of hyperparameters."""
-    return (f"hidden {settings['hidden_size']}, lr {settings['learning_rate']:.2e}, "
+    return (f"hidden {settings['hidden_dim']}, lr {settings['learning_rate']:.2e}, "
             f"reg {settings['reg']:.2e}, {settings['num_epochs']} epochs")
 
 
 def show_first_layer(model, init_seed, title):
     """What training changed in the first layer: W1 - W1_init (D, H) as H images of IMAGE_SHAPE.
 
-    The weights start as random noise of standard deviation std, which hides what was
+    The weights start as random noise of standard deviation weight_scale, which hides what was
     learned; the initial W1 is recomputed from its seed (init_two_layer_model is
     deterministic) and subtracted. Returns the Figure (course.lib.vis.show_filters).
     """
     W1 = model["W1"]
-    W1_init = init_two_layer_model(W1.shape[0], W1.shape[1], NUM_CLASSES, std=SETTINGS["std"], seed=init_seed)["W1"]
+    W1_init = init_two_layer_model(W1.shape[0], W1.shape[1], NUM_CLASSES, weight_scale=SETTINGS["weight_scale"],
+                                   seed=init_seed)["W1"]
     change = (W1 - W1_init).T.reshape(W1.shape[1], *IMAGE_SHAPE)  # (D, H) -> (H, C, h, w)
     return show_filters(change, title=title, scale=5.0)
 
@@ -1165,7 +1166,7 @@ else:
 # ## 4. Hyperparameter search
 #
 # We draw random settings (random search covers each hyperparameter's range better
-# than a grid of the same size): hidden size from a list, learning rate and
+# than a grid of the same size): the number of hidden units from a list, learning rate and
 # regularization **log-uniformly** (what matters is their order of magnitude), and
 # a number of epochs. Each setting trains a fresh model; we judge it by its
 # **validation** accuracy only. The test set stays untouched until one final
@@ -1181,7 +1182,7 @@ else:
 # %% nbgrader={"grade": false, "grade_id": "search", "locked": true, "schema_version": 3, "solution": false, "task": false}
 space = SETTINGS["search_space"]
 search_rng = np.random.default_rng(P.seed)
-trials = [{"hidden_size": int(search_rng.choice(space["hidden_size"])),
+trials = [{"hidden_dim": int(search_rng.choice(space["hidden_dim"])),
            "learning_rate": float(10 ** search_rng.uniform(*space["log10_learning_rate"])),
            "reg": float(10 ** search_rng.uniform(*space["log10_reg"])),
            "num_epochs": int(search_rng.choice(space["num_epochs"]))}
@@ -1209,7 +1210,7 @@ print()
 
 print(f"{'rank':>4}  {'val acc':>7}  {'hidden':>6}  {'learning rate':>13}  {'reg':>9}  {'epochs':>6}  {'seconds':>7}")
 for rank, (val_acc, trial, seconds) in enumerate(sorted(results, key=lambda r: -r[0]), start=1):
-    print(f"{rank:>4}  {val_acc:7.3f}  {trial['hidden_size']:>6}  {trial['learning_rate']:13.2e}  "
+    print(f"{rank:>4}  {val_acc:7.3f}  {trial['hidden_dim']:>6}  {trial['learning_rate']:13.2e}  "
           f"{trial['reg']:9.2e}  {trial['num_epochs']:>6}  {seconds:7.2f}")
 
 best_val_acc, best_settings, best_model, best_loss_fn, best_history = best
@@ -1231,7 +1232,7 @@ if P.grading:  # under nbgrader: the search above was a minimal one, not worth d
 else:
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     points = ax.scatter([t["learning_rate"] for _, t, _ in results], [t["reg"] for _, t, _ in results],
-                        c=[acc for acc, _, _ in results], s=[20 + t["hidden_size"] / 3 for _, t, _ in results],
+                        c=[acc for acc, _, _ in results], s=[20 + t["hidden_dim"] / 3 for _, t, _ in results],
                         cmap="viridis")
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg",
            title="validation accuracy of each trial (size: hidden units)")
@@ -1249,7 +1250,7 @@ else:
 # below; your own cells run at grading but earn nothing), for example
 #
 # ```python
-# model, loss_fn, history = train_two_layer(hidden_size=100, learning_rate=0.05, reg=1e-3, num_epochs=10, seed=P.seed)
+# model, loss_fn, history = train_two_layer(hidden_dim=100, learning_rate=0.05, reg=1e-3, num_epochs=10, seed=P.seed)
 # print(history.best_val_acc); show(plot_training_curves(history))
 # ```
 #
@@ -1257,8 +1258,7 @@ else:
 #
 # The model is `train_two_layer(**tuned_settings(P.dataset), seed=P.seed)`: SGD with
 # momentum 0.9, the batch size, learning-rate decay and weight scale of `SETTINGS`.
-# `reg` is the strength $\lambda$ of the L2 penalty $	frac{\lambda}{2}\lVert W
-Vert^2$;
+# `reg` is the strength $\lambda$ of the L2 penalty $\tfrac{\lambda}{2}\lVert W\rVert^2$;
 # with plain SGD, its gradient $\lambda W$ shrinks every weight by the factor
 # $1 - \eta\lambda$ at each step, which is why it is also called **weight decay**
 # (the term of Hinton's and of Krogh and Hertz's papers; with adaptive rules such as
@@ -1281,16 +1281,16 @@ def tuned_settings(dataset):
     - dataset: 'digits', 'mnist10k' or 'cifar10' (P.dataset).
 
     Returns a dict with
-    - 'hidden_size': int, 1 to 400, the number of hidden units;
+    - 'hidden_dim': int, 1 to 400, the number of hidden units;
     - 'learning_rate': float > 0, the starting learning rate of SGD with momentum;
     - 'reg': float >= 0, the L2 (weight decay) strength;
     - 'num_epochs': int, 1 to 40.
     """
     ### BEGIN SOLUTION
     return {
-        "digits": {"hidden_size": 100, "learning_rate": 0.12, "reg": 2.3e-3, "num_epochs": 20},
-        "mnist10k": {"hidden_size": 100, "learning_rate": 0.1, "reg": 1e-3, "num_epochs": 15},
-        "cifar10": {"hidden_size": 300, "learning_rate": 1e-4, "reg": 0.1, "num_epochs": 12},
+        "digits": {"hidden_dim": 100, "learning_rate": 0.12, "reg": 2.3e-3, "num_epochs": 20},
+        "mnist10k": {"hidden_dim": 100, "learning_rate": 0.1, "reg": 1e-3, "num_epochs": 15},
+        "cifar10": {"hidden_dim": 300, "learning_rate": 1e-4, "reg": 0.1, "num_epochs": 12},
     }[dataset]
     ### END SOLUTION
 
@@ -1306,16 +1306,16 @@ params = notebook_params(default_dataset="digits", datasets=("mnist10k", "digits
 graded_dataset = params.dataset if (params.fast or os.environ.get("COURSE_DATASET", "").strip()) else "mnist10k"
 graded_target = {"digits": 0.955, "mnist10k": 0.935, "cifar10": 0.50}[graded_dataset]
 settings = tuned_settings(graded_dataset)
-assert isinstance(settings, dict) and set(settings) == {"hidden_size", "learning_rate", "reg", "num_epochs"}, (
-    f"tuned_settings({graded_dataset!r}) should return a dict with the keys hidden_size, learning_rate, reg and "
+assert isinstance(settings, dict) and set(settings) == {"hidden_dim", "learning_rate", "reg", "num_epochs"}, (
+    f"tuned_settings({graded_dataset!r}) should return a dict with the keys hidden_dim, learning_rate, reg and "
     f"num_epochs, got {settings!r}")
-assert int(settings["hidden_size"]) == settings["hidden_size"] and 1 <= settings["hidden_size"] <= 400, (
-    f"hidden_size must be a whole number from 1 to 400 (what the grader can afford), got {settings['hidden_size']!r}")
+assert int(settings["hidden_dim"]) == settings["hidden_dim"] and 1 <= settings["hidden_dim"] <= 400, (
+    f"hidden_dim must be a whole number from 1 to 400 (what the grader can afford), got {settings['hidden_dim']!r}")
 assert int(settings["num_epochs"]) == settings["num_epochs"] and 1 <= settings["num_epochs"] <= 40, (
     f"num_epochs must be a whole number from 1 to 40, got {settings['num_epochs']!r}")
 assert settings["learning_rate"] > 0 and settings["reg"] >= 0, (
     f"the learning rate must be positive and reg non-negative, got {settings['learning_rate']!r}, {settings['reg']!r}")
-print(f"{graded_dataset}: hidden {settings['hidden_size']}, lr {settings['learning_rate']:.2e}, "
+print(f"{graded_dataset}: hidden {settings['hidden_dim']}, lr {settings['learning_rate']:.2e}, "
       f"reg {settings['reg']:.2e}, {settings['num_epochs']} epochs; the hidden test trains it and requires "
       f"validation accuracy >= {graded_target:.1%} (the next cell trains it on your network)")
 ### BEGIN HIDDEN TESTS
@@ -1348,8 +1348,8 @@ def _h_momentum(w, dw, config):
 
 _h_params = notebook_params(default_dataset="digits", datasets=("mnist10k", "digits", "cifar10"))
 _h_dataset = _h_params.dataset if (_h_params.fast or os.environ.get("COURSE_DATASET", "").strip()) else "mnist10k"
-_h_std, _h_batch, _h_target = {"digits": (0.1, 50, 0.955), "mnist10k": (0.05, 100, 0.935),
-                               "cifar10": (1e-4, 200, 0.50)}[_h_dataset]
+_h_weight_scale, _h_batch, _h_target = {"digits": (0.1, 50, 0.955), "mnist10k": (0.05, 100, 0.935),
+                                        "cifar10": (1e-4, 200, 0.50)}[_h_dataset]
 _h_ds = load_dataset(_h_dataset)
 if _h_dataset == "cifar10":
     _h_classic = cifar10_classic(_h_ds)
@@ -1359,16 +1359,16 @@ else:
     _h_data = {"X_train": _h_rows["train"] - _h_rows["train"].mean(axis=0), "y_train": _h_ds.y_train,
                "X_val": _h_rows["val"] - _h_rows["train"].mean(axis=0), "y_val": _h_ds.y_val}
 _h_settings = tuned_settings(_h_dataset)
-assert isinstance(_h_settings, dict) and set(_h_settings) == {"hidden_size", "learning_rate", "reg", "num_epochs"}, (
-    "tuned_settings must return exactly hidden_size, learning_rate, reg and num_epochs")
-for _h_key, _h_top in (("hidden_size", 400), ("num_epochs", 40)):
+assert isinstance(_h_settings, dict) and set(_h_settings) == {"hidden_dim", "learning_rate", "reg", "num_epochs"}, (
+    "tuned_settings must return exactly hidden_dim, learning_rate, reg and num_epochs")
+for _h_key, _h_top in (("hidden_dim", 400), ("num_epochs", 40)):
     assert int(_h_settings[_h_key]) == _h_settings[_h_key] and 1 <= _h_settings[_h_key] <= _h_top, (
         f"{_h_key} must be a whole number from 1 to {_h_top}")
 assert _h_settings["learning_rate"] > 0 and _h_settings["reg"] >= 0, "learning_rate must be > 0 and reg >= 0"
 _h_rng = np.random.default_rng(_h_params.seed)
-_h_D, _h_H, _h_C = _h_data["X_train"].shape[1], int(_h_settings["hidden_size"]), len(_h_ds.class_names)
-_h_model = {"W1": _h_std * _h_rng.standard_normal((_h_D, _h_H)), "b1": np.zeros(_h_H),
-            "W2": _h_std * _h_rng.standard_normal((_h_H, _h_C)), "b2": np.zeros(_h_C)}
+_h_D, _h_H, _h_C = _h_data["X_train"].shape[1], int(_h_settings["hidden_dim"]), len(_h_ds.class_names)
+_h_model = {"W1": _h_weight_scale * _h_rng.standard_normal((_h_D, _h_H)), "b1": np.zeros(_h_H),
+            "W2": _h_weight_scale * _h_rng.standard_normal((_h_H, _h_C)), "b2": np.zeros(_h_C)}
 _h_history = train(lambda X, y=None: _h_net(X, _h_model, y, reg=float(_h_settings["reg"])), _h_model, _h_data,
                    _h_momentum, learning_rate=float(_h_settings["learning_rate"]), optim_config={"momentum": 0.9},
                    lr_decay=0.95, num_epochs=int(_h_settings["num_epochs"]), batch_size=_h_batch,
@@ -1390,7 +1390,8 @@ assert _h_history.best_val_acc >= _h_target, (
 tuned = tuned_settings(P.dataset)
 checkpoint_path = Path(tempfile.gettempdir()) / f"03_two_layer_net_{P.dataset}_seed{P.seed}.npz"
 checkpoint_path.unlink(missing_ok=True)  # a fresh run: no earlier checkpoint to resume
-tuned_model = init_two_layer_model(INPUT_SIZE, tuned["hidden_size"], NUM_CLASSES, std=SETTINGS["std"], seed=P.seed)
+tuned_model = init_two_layer_model(INPUT_DIM, tuned["hidden_dim"], NUM_CLASSES, weight_scale=SETTINGS["weight_scale"],
+                                   seed=P.seed)
 tuned_loss_fn = lambda X, y=None: two_layer_net(X, tuned_model, y, reg=tuned["reg"])  # noqa: E731  the model contract
 tuned_history = train(tuned_loss_fn, tuned_model, data, sgd_momentum, learning_rate=tuned["learning_rate"],
                       optim_config={"momentum": SETTINGS["momentum"]}, lr_decay=SETTINGS["lr_decay"],

@@ -23,6 +23,12 @@ import argparse
 import sys
 
 
+def print_line(event) -> None:
+    """Print a progress event at once: a notebook's RunResult, a submission's
+    GradeOutcome, an Unchanged notice or main_job's Note (each has a line())."""
+    print(event.line(), flush=True)
+
+
 def _doctor(args):
     from course.doctor import doctor
 
@@ -67,7 +73,6 @@ def _data(args):
 
 def _run(args):
     from course.grading.execute import run_masters
-    from course.grading.mainjob import print_line
 
     run = run_masters(args.names, fast=args.fast, progress=print_line)
     print(run.summary())
@@ -99,7 +104,6 @@ def _collect(args):
 
 def _grade(args):
     from course.grading.autograde import grade
-    from course.grading.mainjob import print_line
 
     run = grade(args.names, submissions=args.submissions, students=args.student,
                 sandbox=not args.no_sandbox, jobs=args.jobs, scheduler=args.scheduler,
@@ -118,19 +122,24 @@ def _export(args):
 def _feedback(args):
     from course.grading.feedback import feedback
 
-    return feedback(args.names)
+    for name, folder in feedback(args.names).items():
+        print(f"{name:<24} feedback written to {folder}")
+    return 0
 
 
 def _submission(args):
     from course.grading.submissions import build_submission
 
-    return build_submission(args.name, args.student, args.fill)
+    print(build_submission(args.name, args.student, args.fill).line())
+    return 0
 
 
 def _main_job(args):
     from course.grading.mainjob import main_job
 
-    return main_job(args.names, fast=not args.full)
+    job = main_job(args.names, fast=not args.full, progress=print_line)
+    print(job.conclusion())
+    return 0 if job.ok else 1
 
 
 def _command(sub, name, summary, description, examples):

@@ -89,7 +89,8 @@ def graded(tmp_path_factory):
                     "partial-add-count": 6, "partial-scale": 3}
         submit(layout, "reference", NAME, subs.reference_submission(released, master))
         submit(layout, "blank", NAME, subs.blank_submission(released))
-        submit(layout, "partial-add-count", NAME, subs.fill(released, master, ["add", "count_positive"]))
+        built = subs.build_submission(NAME, "partial-add-count", "add,count_positive", layout=layout)
+        assert (built.expected, built.max_points) == (expected["partial-add-count"], 9), built
         submit(layout, "partial-scale", NAME, subs.fill(released, master, ["scale_vector"]))
         for student, (notebook, score) in bad_submissions(released).items():
             submit(layout, student, NAME, notebook)
@@ -291,7 +292,7 @@ def test_course_grade_prints_each_line_and_the_table_and_exits_1_on_a_failure(gr
 
 def test_feedback_is_written_for_graded_submissions(graded):
     layout = graded[0]
-    assert feedback([NAME], layout=layout) == 0
+    assert feedback([NAME], layout=layout) == {NAME: layout.course_dir / "feedback"}
     page = layout.course_dir / "feedback" / "reference" / NAME / f"{NAME}.html"
     assert "Score: 9.0 / 10.0" in page.read_text()  # 9 autograded, the inline question still to grade
 

@@ -28,14 +28,20 @@ def students_in_gradebook(course_dir) -> set[str]:
 
 
 @pytest.mark.slow
-def test_main_job_grades_its_demo_apart_from_the_instructors_gradebook(tmp_path, capsys, monkeypatch):
+def test_main_job_grades_its_demo_apart_from_the_instructors_gradebook(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_GRADEBOOK_URL", raising=False)
     layout = scratch_layout(tmp_path, FIXTURE_NOTEBOOKS)
-    assert main_job([NAME], layout=layout) == 0
-    assert "every reference scored full marks" in capsys.readouterr().out
+    events = []
+    job = main_job([NAME], layout=layout, progress=events.append)
+    assert job.ok and job.wrong == [], job.conclusion()
+    assert "every reference scored full marks" in job.conclusion()
+    assert [r.name for r in job.masters.results] == [NAME] and job.release is not None
+    assert {o.student for o in job.grading.outcomes} == {REFERENCE, BLANK}
+    lines = "\n".join(event.line() for event in events)  # what `course main` prints as it goes
+    assert "== executing 1 master notebook(s) in fast mode" in lines and "autograding a reference" in lines
     demo = demo_layout(layout)
     got = {s.student: s.auto_score for s in scores(demo.course_dir, [NAME])}
-    assert got == {REFERENCE: 9, BLANK: 0}
+    assert got == {REFERENCE: 9, BLANK: 0} == {s.student: s.auto_score for s in job.grading.scores}
     # the instructor's course has the release and the assignment, and no demo student
     assert release_path(layout, NAME).is_file()
     assert scores(layout.course_dir, [NAME]) == []
@@ -65,7 +71,7 @@ def test_the_demo_stays_out_of_the_instructors_postgres_gradebook(postgres_serve
     url = postgres_server.create_database("instructor_grades")
     monkeypatch.setenv("COURSE_GRADEBOOK_URL", url)
     layout = scratch_layout(tmp_path, FIXTURE_NOTEBOOKS)
-    assert main_job([NAME], layout=layout) == 0
+    assert main_job([NAME], layout=layout).ok
     assert os.environ["COURSE_GRADEBOOK_URL"] == url
     with psycopg.connect(postgres_server.conninfo("instructor_grades")) as conn:
         assert conn.execute("SELECT name FROM assignment").fetchall() == [(NAME,)]  # the release
@@ -76,7 +82,7 @@ def test_the_demo_stays_out_of_the_instructors_postgres_gradebook(postgres_serve
 
 
 @pytest.mark.slow
-def test_main_job_without_bubblewrap_grades_its_demo_unsandboxed(tmp_path, capsys, monkeypatch):
+def test_main_job_without_bubblewrap_grades_its_demo_unsandboxed(tmp_path, monkeypatch):
     """A fresh laptop without bubblewrap: `course main` (./run.sh) still works,
     says so, and its grade lines are marked UNSANDBOXED."""
     import shutil
@@ -89,8 +95,9 @@ def test_main_job_without_bubblewrap_grades_its_demo_unsandboxed(tmp_path, capsy
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.delenv("COURSE_GRADEBOOK_URL", raising=False)
     layout = scratch_layout(tmp_path / "course", FIXTURE_NOTEBOOKS)
-    assert main_job([NAME], layout=layout) == 0
-    out = capsys.readouterr().out
+    events = []
+    assert main_job([NAME], layout=layout, progress=events.append).ok
+    out = "\n".join(event.line() for event in events)
     assert "graded without the sandbox" in out and "apt-get install bubblewrap" in out
     assert "UNSANDBOXED" in out
     assert {s.student: s.auto_score for s in scores(demo_layout(layout).course_dir, [NAME])} == {

@@ -361,18 +361,20 @@ def leaked_lines(page: str, telling: set[str]) -> list[str]:
     return quoted_lines(page_text(page), telling)
 
 
-def feedback(names=None, layout: CourseLayout | None = None) -> int:
-    """HTML feedback for every autograded submission, in feedback/STUDENT/NAME/;
-    raises CourseError when a page shows a hidden-test line (nbgrader_config.py
-    lacks the feedback preprocessors)."""
+def feedback(names=None, layout: CourseLayout | None = None) -> dict[str, Path]:
+    """HTML feedback for every autograded submission, in feedback/STUDENT/NAME/. Returns
+    each assignment's name -> the feedback folder. Raises CourseError when nbgrader
+    fails or a page shows a hidden-test line (nbgrader_config.py lacks the feedback
+    preprocessors)."""
     layout = layout or CourseLayout.default()
+    written = {}
     for name in layout.assignment_names(names):
         run = nbgrader(layout.course_dir, "generate_feedback", name, "--force")
         if not run.ok:
             raise CourseError(f"nbgrader generate_feedback {name} failed:\n{run.log[-2000:]}")
         check_no_hidden_tests(layout.course_dir, name)
-        print(f"{name:<24} feedback written to {layout.course_dir / 'feedback'}")
-    return 0
+        written[name] = layout.course_dir / "feedback"
+    return written
 
 
 def check_no_hidden_tests(course_dir: Path, name: str) -> None:

@@ -1,5 +1,5 @@
 """The course's main job: execute every master, release the student versions,
-autograde a reference and a blank submission of each, print the grade table.
+autograde a reference and a blank submission of each; returns what it did (the CLI prints).
 
 The student versions are released into the instructor's course directory
 (autograde/: what gets published). The demo submissions are graded apart, in
@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from course.errors import CourseError
 from course.grading import submissions
-from course.grading.autograde import grade
-from course.grading.execute import run_masters
+from course.grading.autograde import GradingRun, grade
+from course.grading.execute import MastersRun, run_masters
 from course.grading.paths import CourseLayout
-from course.grading.release import release, release_path
+from course.grading.release import Release, release, release_path
 from course.grading.sandbox import INSTALL_HINT, sandbox_problem
 
 REFERENCE, BLANK = "demo-reference", "demo-blank"
@@ -78,37 +80,50 @@ def build_demo_submissions(name: str, layout: CourseLayout) -> None:
     submissions.write_submission(submitted, BLANK, name, submissions.blank_submission(released))
 
 
-def demo_sandbox() -> bool:
-    """Grade the demo in the sandbox where it can run. The demo submissions
-    are built here from the masters, so without bubblewrap (a student's
-    laptop, macOS) they are graded unsandboxed, with a note: students' work
-    never is (`course grade` refuses)."""
+@dataclass(frozen=True)
+class Note:
+    """A line main_job reports as it goes (a heading, a release's lines, a summary)."""
+    text: str
+
+    def line(self) -> str:
+        return self.text
+
+
+@dataclass
+class MainJob:
+    """What main_job did: the masters' run, the instructor's release, the demo's
+    grading (None for the steps a failed run skipped), and what went wrong with the
+    demo grades (empty: every reference scored full marks and every blank zero)."""
+    masters: MastersRun
+    demo_dir: Path
+    release: Release | None = None
+    grading: GradingRun | None = None
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.masters.ok and self.grading is not None and not self.wrong
+
+    def conclusion(self) -> str:
+        if not self.masters.ok:
+            return "FAILED: a master notebook did not run (see above)"
+        if self.wrong:
+            return "\nFAILED:\n  " + "\n  ".join(self.wrong)
+        return f"\nevery reference scored full marks and every blank zero (demo grades in {self.demo_dir})"
+
+
+def demo_sandbox_note() -> str | None:
+    """Why the demo is graded unsandboxed here (None: bubblewrap works). The demo
+    submissions are built here from the masters, so without bubblewrap (a student's
+    laptop, macOS) they are graded unsandboxed, with this note: students' work never
+    is (`course grade` refuses)."""
     problem = sandbox_problem()
-    if problem:
-        print(f"note: {problem}; the demo submissions, built here from the masters, are graded "
-              f"without the sandbox. `course grade` needs it for students' work: {INSTALL_HINT}")
-    return problem is None
+    return problem and (f"note: {problem}; the demo submissions, built here from the masters, are graded "
+                        f"without the sandbox. `course grade` needs it for students' work: {INSTALL_HINT}")
 
 
-def print_line(event) -> None:
-    """Print a progress event at once: a notebook's RunResult, a submission's
-    GradeOutcome or an Unchanged notice (`course run`, `course grade` and main_job)."""
-    print(event.line(), flush=True)
-
-
-def grade_demo(names: list[str], layout: CourseLayout) -> list[str]:
-    """Release, build and grade the demo submissions in the demo course
-    directory, printing the release and the grading as `course release` and
-    `course grade` do. Returns what went wrong (empty: every reference scored
-    full marks and every blank zero)."""
-    demo = fresh_demo_course(layout)
-    with gradebook_url("sqlite:///" + str(Path(demo.course_dir, "gradebook.db").resolve())):
-        print("\n".join(release(names, layout=demo).lines()))
-        for name in names:
-            build_demo_submissions(name, demo)
-        run = grade(names, students=[REFERENCE, BLANK], layout=demo, sandbox=demo_sandbox(),
-                    progress=print_line)
-        print("\n".join(run.summary()))
+def demo_scores_wrong(run: GradingRun) -> list[str]:
+    """Every demo reference without full marks and every blank above zero."""
     wrong = []
     for s in run.scores:
         if s.student == REFERENCE and s.auto_score != s.max_auto_score:
@@ -118,26 +133,47 @@ def grade_demo(names: list[str], layout: CourseLayout) -> list[str]:
     return wrong
 
 
-def main_job(names=None, fast=True, layout: CourseLayout | None = None) -> int:
-    """The whole demonstration as a command: prints each step as it goes (the
-    lines of `course run`, `course release` and `course grade`). Returns 0 when
-    every master ran, every release is clean, every reference scored the
-    maximum autograded points and every blank scored zero."""
+def grade_demo(names: list[str], layout: CourseLayout, progress=None) -> GradingRun:
+    """Release, build and grade the demo submissions in the demo course directory,
+    reporting the release and the grading to progress (called with each event that
+    has a line(), as main_job's) as `course release` and `course grade` print them.
+    Returns the grading."""
+    progress = progress or (lambda event: None)
+    demo = fresh_demo_course(layout)
+    with gradebook_url("sqlite:///" + str(Path(demo.course_dir, "gradebook.db").resolve())):
+        progress(Note("\n".join(release(names, layout=demo).lines())))
+        for name in names:
+            build_demo_submissions(name, demo)
+        note = demo_sandbox_note()
+        if note:
+            progress(Note(note))
+        run = grade(names, students=[REFERENCE, BLANK], layout=demo, sandbox=note is None, progress=progress)
+        progress(Note("\n".join(run.summary())))
+    return run
+
+
+def main_job(names=None, fast=True, layout: CourseLayout | None = None,
+             progress: Callable[[object], None] | None = None) -> MainJob:
+    """The whole demonstration: execute the masters, release them, grade the demo
+    submissions. progress is called as it goes with each event (a RunResult, a
+    GradeOutcome, an Unchanged notice or a Note: each has a line(), those of `course
+    run`, `course release` and `course grade`). The result is ok when every master ran,
+    every reference scored the maximum autograded points and every blank scored zero."""
+    progress = progress or (lambda event: None)
     layout = layout or CourseLayout.default()
     names = layout.assignment_names(names)
-    print(f"== executing {len(names)} master notebook(s){' in fast mode' if fast else ''}")
-    run = run_masters(names, fast=fast, layout=layout, progress=print_line)
-    print(run.summary())
-    if not run.ok:
-        return 1
-    print(f"\n== releasing the student versions into {layout.course_dir / 'release'}")
-    print("\n".join(release(names, layout=layout).lines()))
     demo_dir = demo_layout(layout).course_dir
-    print(f"\n== autograding a reference and a blank submission of each in {demo_dir} "
-          "(a demo gradebook, not the instructor's)")
-    wrong = grade_demo(names, layout)
-    if wrong:
-        print("\nFAILED:\n  " + "\n  ".join(wrong))
-        return 1
-    print(f"\nevery reference scored full marks and every blank zero (demo grades in {demo_dir})")
-    return 0
+    progress(Note(f"== executing {len(names)} master notebook(s){' in fast mode' if fast else ''}"))
+    run = run_masters(names, fast=fast, layout=layout, progress=progress)
+    progress(Note(run.summary()))
+    job = MainJob(run, demo_dir)
+    if not run.ok:
+        return job
+    progress(Note(f"\n== releasing the student versions into {layout.course_dir / 'release'}"))
+    job.release = release(names, layout=layout)
+    progress(Note("\n".join(job.release.lines())))
+    progress(Note(f"\n== autograding a reference and a blank submission of each in {demo_dir} "
+                  "(a demo gradebook, not the instructor's)"))
+    job.grading = grade_demo(names, layout, progress)
+    job.wrong = demo_scores_wrong(job.grading)
+    return job

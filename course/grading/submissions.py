@@ -6,6 +6,7 @@ who wants to check an assignment before publishing it.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -52,11 +53,26 @@ def write_submission(submitted_dir: Path, student: str, name: str, notebook) -> 
     return path
 
 
+@dataclass(frozen=True)
+class BuiltSubmission:
+    """What `course submission` wrote: the notebook's path and the autograded points it
+    should score (of max_points)."""
+    name: str
+    path: Path
+    expected: float
+    max_points: float
+
+    def line(self) -> str:
+        return (f"wrote {self.path}; it should score {self.expected:g} of {self.max_points:g} "
+                f"autograded points (`course grade {self.name}`)")
+
+
 def build_submission(name: str, student: str, fill_spec: str = "all",
-                     layout: CourseLayout | None = None) -> int:
+                     layout: CourseLayout | None = None) -> BuiltSubmission:
     """Write a submission of a released assignment under submitted/STUDENT/:
     fill_spec 'all' (reference), 'none' (blank) or comma-separated exercise
-    names (partial). Prints the autograded points it should get."""
+    names (partial). Raises CourseError when the assignment is not released or an
+    exercise name is unknown."""
     layout = layout or CourseLayout.default()
     layout.assignment_names([name])
     if not release_path(layout, name).is_file():
@@ -68,6 +84,4 @@ def build_submission(name: str, student: str, fill_spec: str = "all",
     path = write_submission(layout.course_dir / "submitted", student, name, notebook)
     found = exercises(master)
     expected = sum(e.points for stem, e in found.items() if stems == "all" or stem in stems)
-    print(f"wrote {path}; it should score {expected:g} of {autograded_points(master):g} "
-          f"autograded points (`course grade {name}`)")
-    return 0
+    return BuiltSubmission(name, path, expected, autograded_points(master))

@@ -108,24 +108,54 @@ threadpool_limits(limits=1, user_api="blas")
 #
 # The layer contract is the one of notebook 04: `out, cache = layer_forward(x, ...)`
 # and `dx, *dparams = layer_backward(dout, cache)`; update rules are
-# `next_w, config = rule(w, dw, config)`. These cells hold what you wrote before and
-# what BinaryNet needs besides: the affine layer, the **hard sigmoid**
-# $\sigma_h(x) = \operatorname{clip}\big(\tfrac{x + 1}{2}, 0, 1\big)$, the **hard tanh**
+# `next_w, config = rule(w, dw, config)`. These cells hold what you wrote before, as
+# the earlier solutions wrote it (same names, signatures, docstrings and caches):
+# notebook 04's affine layer (inputs `(N, d_1, ..., d_k)`, cache `(x, w, b)`) and
+# `softmax_loss(scores, y)` returning `(loss, dscores)`, notebook 03's `sgd` and `adam`
+# (`config` optional); and what BinaryNet needs besides: the **hard sigmoid**
+# $\sigma_h(x) = \operatorname{clip}\big(\tfrac{x + 1}{2}, 0, 1\big)$ and the **hard tanh**
 # $\operatorname{Htanh}(x) = \operatorname{clip}(x, -1, 1) = 2 \sigma_h(x) - 1$ (the
 # activation of the full-precision twin; its derivative is the subject of exercise 2,
-# so only its forward pass is here), the softmax loss, plain SGD and notebook 03's Adam.
+# so only its forward pass is here).
 
 # %% nbgrader={"grade": false, "grade_id": "provided_layers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# notebook 04's affine layer, its solution verbatim
 def affine_forward(x, w, b):
-    """Affine layer. x: (N, D), w: (D, M), b: (M,). Returns out (N, M), cache."""
-    out = x @ w + b  # (N, D) @ (D, M) -> (N, M)
-    return out, (x, w)
+    """Forward pass of an affine layer.
+
+    Inputs:
+    - x: (N, d_1, ..., d_k) inputs; each is flattened to a row of D = d_1 * ... * d_k
+    - w: (D, M) weights
+    - b: (M,) biases
+
+    Returns a tuple of:
+    - out: (N, M)
+    - cache: (x, w, b)
+    """
+    x_rows = x.reshape(x.shape[0], -1)  # (N, d_1, ..., d_k) -> (N, D)
+    out = x_rows @ w + b  # (N, D) @ (D, M) + (M,) -> (N, M)
+    cache = (x, w, b)
+    return out, cache
 
 
 def affine_backward(dout, cache):
-    """dout: (N, M). Returns dx (N, D), dw (D, M), db (M,)."""
-    x, w = cache
-    return dout @ w.T, x.T @ dout, dout.sum(axis=0)  # (N, M) @ (M, D); (D, N) @ (N, M)
+    """Backward pass of an affine layer.
+
+    Inputs:
+    - dout: (N, M) upstream gradient
+    - cache: (x, w, b) from affine_forward
+
+    Returns a tuple of:
+    - dx: (N, d_1, ..., d_k), the shape of x
+    - dw: (D, M)
+    - db: (M,)
+    """
+    x, w, b = cache
+    x_rows = x.reshape(x.shape[0], -1)  # (N, D)
+    dx = (dout @ w.T).reshape(x.shape)  # (N, M) @ (M, D) -> (N, D) -> x's shape
+    dw = x_rows.T @ dout  # (D, N) @ (N, M) -> (D, M)
+    db = dout.sum(axis=0)  # (M,)
+    return dx, dw, db
 
 
 def hard_sigmoid(x):
@@ -152,22 +182,40 @@ def softmax_loss(scores, y):
     return loss, dscores
 
 
-def sgd(w, dw, config):
-    """Plain SGD: w - learning_rate * dw. Returns next_w (w's shape), config."""
+# notebook 03's update rules, its solutions verbatim
+def sgd(w, dw, config=None):
+    """Vanilla stochastic gradient descent: w <- w - learning_rate * dw.
+
+    Inputs:
+    - w: array of any shape, the current parameter.
+    - dw: array of w's shape, the gradient of the loss with respect to w.
+    - config: dict with 'learning_rate' (default 1e-2).
+
+    Returns (next_w, config): next_w of w's shape, the config.
+    """
+    if config is None:
+        config = {}
     config.setdefault("learning_rate", 1e-2)
-    return w - config["learning_rate"] * dw, config
+    next_w = w - config["learning_rate"] * dw
+    return next_w, config
 
 
 def adam(w, dw, config=None):
-    """Adam, as written in notebook 03: momentum on the gradient and RMSProp-style
-    scaling, both bias-corrected, t counted from 1.
+    """Adam: momentum on the gradient and RMSProp-style scaling, both bias-corrected.
 
     t <- t + 1
     m <- beta1 * m + (1 - beta1) * dw;      v <- beta2 * v + (1 - beta2) * dw**2
-    next_w = w - learning_rate * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + epsilon)
+    m_hat = m / (1 - beta1**t);             v_hat = v / (1 - beta2**t)
+    next_w = w - learning_rate * m_hat / (sqrt(v_hat) + epsilon)
 
-    w: array of any shape; dw: w's shape. config: 'learning_rate' (1e-3), 'beta1' (0.9),
-    'beta2' (0.999), 'epsilon' (1e-8), 'm', 'v' (zeros of w's shape), 't' (0).
+    Inputs:
+    - w: array of any shape; dw: array of w's shape, the gradient.
+    - config: dict with
+      - 'learning_rate' (default 1e-3),
+      - 'beta1' (default 0.9), 'beta2' (default 0.999), 'epsilon' (default 1e-8),
+      - 'm', 'v': arrays of w's shape, the moment estimates (zeros when absent),
+      - 't': the number of steps taken so far (0 when absent).
+
     Returns (next_w, config): next_w of w's shape, config with the new 'm', 'v', 't'.
     """
     if config is None:
@@ -176,11 +224,16 @@ def adam(w, dw, config=None):
     config.setdefault("beta1", 0.9)
     config.setdefault("beta2", 0.999)
     config.setdefault("epsilon", 1e-8)
+    m = config.get("m", np.zeros_like(w))
+    v = config.get("v", np.zeros_like(w))
+    t = config.get("t", 0)
     beta1, beta2 = config["beta1"], config["beta2"]
-    t = config.get("t", 0) + 1
-    m = beta1 * config.get("m", np.zeros_like(w)) + (1 - beta1) * dw       # (w's shape)
-    v = beta2 * config.get("v", np.zeros_like(w)) + (1 - beta2) * dw * dw  # (w's shape)
-    next_w = w - config["learning_rate"] * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + config["epsilon"])
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * dw       # (w's shape)
+    v = beta2 * v + (1 - beta2) * dw * dw  # (w's shape)
+    m_hat = m / (1 - beta1 ** t)
+    v_hat = v / (1 - beta2 ** t)
+    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
     config["m"], config["v"], config["t"] = m, v, t
     return next_w, config
 
@@ -1320,33 +1373,46 @@ for name, c in ablation_counts.items():
 # one epoch and tests them on 300, which only shows that the code runs.
 
 # %% nbgrader={"grade": false, "grade_id": "convnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# notebook 04's im2col (its solution) and col2im (provided there), verbatim
 def im2col(x, HH, WW, stride, pad):
-    """Every (HH, WW) window of the padded x, one window per column, image by image (notebook 04).
+    """Every (HH, WW) window of the padded x, one window per column, image by image.
 
-    x: (N, C, H, W). Returns cols (N, C * HH * WW, H' * W'),
-    cols[n, (c, k, l), (i, j)] = x_pad[n, c, i * stride + k, j * stride + l].
+    Inputs:
+    - x: (N, C, H, W); HH, WW: window size; stride, pad: as in conv_param
+
+    Returns:
+    - cols: (N, C * HH * WW, H' * W'), cols[n, (c, k, l), (i, j)] =
+      x_pad[n, c, i * stride + k, j * stride + l]
     """
     x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H_p, W_p)
     windows = np.lib.stride_tricks.sliding_window_view(x_pad, (HH, WW), axis=(2, 3))  # view (N, C, H_p-HH+1, W_p-WW+1, HH, WW)
     windows = windows[:, :, ::stride, ::stride]  # view (N, C, H', W', HH, WW)
     N, C, H_out, W_out = windows.shape[:4]
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * HH * WW, H_out * W_out)  # the one copy
+    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * HH * WW, H_out * W_out)  # the one copy
+    return cols
 
 
 def col2im(cols, x_shape, HH, WW, stride, pad):
-    """Add each column of cols back onto the window of x it came from (im2col's adjoint; notebook 04).
+    """Add each column of cols back onto the window of x it came from (im2col's adjoint).
 
-    cols: (N, C * HH * WW, H' * W'); x_shape: (N, C, H, W). Returns dx (N, C, H, W).
+    Inputs:
+    - cols: (N, C * HH * WW, H' * W'), laid out as im2col's output
+    - x_shape: (N, C, H, W); HH, WW, stride, pad: as in im2col
+
+    Returns:
+    - dx: (N, C, H, W), the sum of every window's column, padding cropped
     """
     N, C, H, W = x_shape
     H_out = 1 + (H + 2 * pad - HH) // stride
     W_out = 1 + (W + 2 * pad - WW) // stride
     cols = cols.reshape(N, C, HH, WW, H_out, W_out)
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)  # float32 stays float32
     for k in range(HH):
-        for j in range(WW):
-            dx_pad[:, :, k:k + stride * H_out:stride, j:j + stride * W_out:stride] += cols[:, :, k, j]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+        for l in range(WW):  # noqa: E741 (the offsets (k, l) of the text)
+            # the elements at offset (k, l) of all windows: one strided (N, C, H', W') block
+            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
+    return dx
 
 
 def conv_forward(x, w, b, binary, scale=False):
@@ -2163,7 +2229,7 @@ assert _o.shape == (2, 3) and np.all((_o == 0.0) | (_o == 0.5)), "stochastic rou
 # float16, float32 and float64 training.
 
 # %% nbgrader={"grade": false, "grade_id": "rounded_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
-def train_mlp_rounded(data, quantize=None, dtype=np.float64, hidden_size=100, learning_rate=0.01,
+def train_mlp_rounded(data, quantize=None, dtype=np.float64, hidden_dim=100, learning_rate=0.01,
                       batch_size=32, num_epochs=30, seed=0, update_quantize=None, update_sizes=None):
     """Train a D-H-C ReLU MLP by minibatch SGD with every quantity passed through a rounding.
 
@@ -2184,9 +2250,9 @@ def train_mlp_rounded(data, quantize=None, dtype=np.float64, hidden_size=100, le
     X, y = data["X_train"].astype(dtype), data["y_train"]
     N, D = X.shape
     C = int(y.max()) + 1
-    W1 = QU((rng.standard_normal((D, hidden_size)) * np.sqrt(2.0 / D)).astype(dtype), "W1")
-    W2 = QU((rng.standard_normal((hidden_size, C)) * np.sqrt(2.0 / hidden_size)).astype(dtype), "W2")
-    b1, b2 = np.zeros(hidden_size, dtype), np.zeros(C, dtype)
+    W1 = QU((rng.standard_normal((D, hidden_dim)) * np.sqrt(2.0 / D)).astype(dtype), "W1")
+    W2 = QU((rng.standard_normal((hidden_dim, C)) * np.sqrt(2.0 / hidden_dim)).astype(dtype), "W2")
+    b1, b2 = np.zeros(hidden_dim, dtype), np.zeros(C, dtype)
     lr = dtype(learning_rate)
     epoch_losses = []
     for epoch in range(num_epochs):

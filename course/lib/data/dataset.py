@@ -1,4 +1,4 @@
-"""The Dataset every loader returns, and the two ways the course splits a set."""
+"""The Dataset every loader returns, and the ways the course splits a set."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,23 +36,26 @@ class Dataset:
                 f"test {self.X_test.shape}, {self.num_classes} classes)")
 
 
+def split_rows(X, y, name, class_names, indices, pixel_max=255.0) -> Dataset:
+    """X: (N, ...), y: (N,) split by row indices {'train', 'val', 'test'} -> (n_part,)
+    into a Dataset (copies, in the order of the indices)."""
+    parts = [array[indices[part]] for part in ("train", "val", "test") for array in (X, y)]
+    return Dataset(name, *parts, list(class_names), pixel_max)
+
+
 def stratified_split(X, y, name, class_names, seed=0, pixel_max=255.0, test_size=0.2,
                      val_size=0.25):
-    """The course's fixed split, stratified by class (seed 0 unless told).
+    """A split stratified by class, computed by scikit-learn (splits.stratified_indices).
 
     X: (N, ...), y: (N,). test_size: the test rows, a count or a fraction of N;
-    val_size: the validation rows, a count or a fraction of the rows left after
-    the test split. The defaults make 60% train, 20% val, 20% test (digits);
-    mnist10k takes 1,000 and 1,000 of 10,000. Returns a Dataset.
+    val_size: the validation rows, a count or a fraction of the rows left after the
+    test split. The defaults make 60% train, 20% val, 20% test. Returns a Dataset.
+    (digits and mnist10k load their stored seed-0 split instead: splits.py.)
     """
-    from sklearn.model_selection import train_test_split
+    from .splits import stratified_indices
 
-    X_rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=seed)
-    X_train, X_val, y_train, y_val = train_test_split(
-        X_rest, y_rest, test_size=val_size, stratify=y_rest, random_state=seed)
-    return Dataset(name, X_train, y_train, X_val, y_val, X_test, y_test,
-                   list(class_names), pixel_max)
+    return split_rows(X, y, name, class_names, stratified_indices(y, seed, test_size, val_size),
+                      pixel_max)
 
 
 def split_last(X, y, val_size):

@@ -4,28 +4,48 @@ matplotlib's sample photographs for the convolution demo. All are float64."""
 from __future__ import annotations
 
 import functools
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from .checksums import verify_file
-from .dataset import stratified_split
+from .dataset import split_rows, stratified_split
 from .errors import DatasetMissingError
 from .formats import MNIST_FILES, read_mnist
+from .splits import stored_indices
+
+
+def raw_digits():
+    """scikit-learn's bundled 8x8 digits, read from its data file without importing
+    scikit-learn (whose import costs about 1.5 s of CPU in every process).
+
+    Returns X float64 (1797, 1, 8, 8) in 0..16 and y int64 (1797,), in the file's order.
+    """
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running it
+    if spec is None:
+        raise DatasetMissingError("the digits come with scikit-learn, which is not installed: "
+                                  "pip install scikit-learn (or reinstall the course package)")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    if path.is_file():
+        data = np.loadtxt(path, delimiter=",")  # (1797, 65): 64 pixels, then the label
+        X, y = data[:, :-1], data[:, -1]
+    else:  # a scikit-learn that keeps the file elsewhere: its own loader
+        from sklearn.datasets import load_digits as sklearn_digits
+
+        X, y = sklearn_digits(return_X_y=True)
+    return X.astype(np.float64).reshape(-1, 1, 8, 8), y.astype(np.int64)
 
 
 def load_digits():
-    """scikit-learn's bundled 8x8 handwritten digits, 1,797 images, split 60/20/20 (seed 0).
+    """scikit-learn's bundled 8x8 handwritten digits, 1,797 images, split stratified
+    60/20/20 with seed 0 (the stored split of splits.py).
 
-    Returns a Dataset with X_* float64 (N, 1, 8, 8) in 0..16.
+    Returns a Dataset with X_* float64 (N, 1, 8, 8) in 0..16, y_* int64 (N,).
     """
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    bunch = sklearn_digits()
-    X = bunch.images.astype(np.float64)[:, None, :, :]  # (1797, 8, 8) -> (1797, 1, 8, 8)
-    y = bunch.target.astype(np.int64)
-    return stratified_split(X, y, "digits", [str(k) for k in range(10)], seed=0,
-                            pixel_max=16.0)
+    X, y = raw_digits()
+    return split_rows(X, y, "digits", [str(k) for k in range(10)], stored_indices("digits"),
+                      pixel_max=16.0)
 
 
 def make_spiral(num_classes=3, points_per_class=100, noise=0.2, seed=0):
@@ -99,20 +119,24 @@ def check_mnist10k_files(folder=MNIST10K_DIR) -> Path:
     return folder
 
 
+def raw_mnist10k(folder=MNIST10K_DIR):
+    """The two checked mnist10k files of folder, read: X uint8 (10000, 1, 28, 28),
+    y int64 (10000,)."""
+    folder = check_mnist10k_files(folder)
+    return read_mnist(folder / MNIST_FILES["test_images"], folder / MNIST_FILES["test_labels"])
+
+
 def load_mnist10k(folder=MNIST10K_DIR):
     """The 10,000 MNIST test images shipped with the package, split stratified by class
-    with seed 0 into 8,000 train / 1,000 validation / 1,000 test.
+    with seed 0 into 8,000 train / 1,000 validation / 1,000 test (the stored split of
+    splits.py).
 
     folder: where the two IDX files are (default: inside the package).
     Returns a Dataset with X_* float64 (N, 1, 28, 28) in 0..255, y_* int64 (N,).
     """
-    folder = check_mnist10k_files(folder)
-    X, y = read_mnist(folder / MNIST_FILES["test_images"],  # uint8 (10000, 1, 28, 28)
-                      folder / MNIST_FILES["test_labels"])  # int64 (10000,)
-    ds = stratified_split(X, y, "mnist10k", [str(k) for k in range(10)], seed=0,
-                          test_size=1000, val_size=1000)
-    ds.X_train, ds.X_val, ds.X_test = (X.astype(np.float64) for X in (ds.X_train, ds.X_val, ds.X_test))
-    return ds
+    X, y = raw_mnist10k(folder)
+    return split_rows(X.astype(np.float64), y, "mnist10k", [str(k) for k in range(10)],
+                      stored_indices("mnist10k"))
 
 
 EMBEDDED = {"digits": load_digits, "mnist10k": load_mnist10k, "spiral": load_spiral}

@@ -661,9 +661,22 @@ def dropout_net(params, keep, seed):
     return loss_fn
 
 
-def sgd_step(w, dw, config):
-    """Plain SGD, the update-rule contract of course.lib.train: (next_w, config)."""
-    return w - config['learning_rate'] * dw, config
+# notebook 03's update rule, its solution verbatim
+def sgd(w, dw, config=None):
+    """Vanilla stochastic gradient descent: w <- w - learning_rate * dw.
+
+    Inputs:
+    - w: array of any shape, the current parameter.
+    - dw: array of w's shape, the gradient of the loss with respect to w.
+    - config: dict with 'learning_rate' (default 1e-2).
+
+    Returns (next_w, config): next_w of w's shape, the config.
+    """
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    next_w = w - config["learning_rate"] * dw
+    return next_w, config
 
 
 small_digits = load_dataset("digits")
@@ -683,7 +696,7 @@ for keep in (1.0, 0.5):
         rng = np.random.default_rng(seed)
         params = {'W1': rng.standard_normal((64, 500)) * np.sqrt(2.0 / 64), 'b1': np.zeros(500),
                   'W2': rng.standard_normal((500, 10)) * np.sqrt(2.0 / 500), 'b2': np.zeros(10)}
-        h = train(dropout_net(params, keep, seed), params, small, sgd_step, learning_rate=0.05,
+        h = train(dropout_net(params, keep, seed), params, small, sgd, learning_rate=0.05,
                   num_epochs=DROPOUT_EPOCHS, batch_size=20, seed=seed, keep_best=False, progress=False)
         dropout_histories.setdefault(keep, h)
         last_epoch_loss = np.mean(h.loss_history[-10:])  # 10 steps per epoch
@@ -2691,16 +2704,30 @@ for key, value in data.items():
     print(f"{key:<8} {str(value.shape):<17} {value.dtype}, values {value.min():g} to {value.max():g}")
 
 
-def sgd_momentum(w, dw, config):
-    """SGD with momentum (notebook 03): v = momentum * v - learning_rate * dw; w + v.
+# notebook 03's update rule, its solution verbatim
+def sgd_momentum(w, dw, config=None):
+    """Stochastic gradient descent with momentum.
 
-    w, dw: arrays of one shape; config: 'learning_rate', 'momentum' (default 0.9),
-    'velocity' (created on the first call). Returns next_w, config.
+    v <- momentum * v - learning_rate * dw, then w moves by v.
+
+    Inputs:
+    - w: array of any shape; dw: array of w's shape, the gradient.
+    - config: dict with
+      - 'learning_rate' (default 1e-2),
+      - 'momentum' in [0, 1) (default 0.9; 0 gives plain SGD),
+      - 'velocity': array of w's shape, the state (zeros when absent).
+
+    Returns (next_w, config): next_w of w's shape, config with the new 'velocity'.
     """
-    v = config.get('velocity', np.zeros_like(w))
-    v = config.get('momentum', 0.9) * v - config['learning_rate'] * dw
-    config['velocity'] = v
-    return w + v, config
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity", np.zeros_like(w))
+    v = config["momentum"] * v - config["learning_rate"] * dw  # the step, of w's shape
+    next_w = w + v
+    config["velocity"] = v
+    return next_w, config
 
 
 # %% nbgrader={"grade": false, "grade_id": "overfit", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -23,6 +23,8 @@ COPIES = [
     ("affine_backward", NB05, NB04, "affine_forward"),
     ("sgd", NB05, NB03, "sgd"),
     ("adam", NB05, NB03, "adam"),
+    ("sgd", NB04, NB03, "sgd"),
+    ("sgd_momentum", NB04, NB03, "sgd_momentum"),
     ("im2col", NB05, NB04, "conv_forward_fast"),
     ("col2im", NB05, NB04, "col2im"),
 ]

@@ -340,7 +340,7 @@ np.testing.assert_array_equal(dx, np.where(x > 0, dout, 0.0),
 #
 # A loss layer takes the scores $s \in \mathbb{R}^{N \times C}$ and the labels
 # $y \in \{0, \dots, C-1\}^N$ and returns the loss averaged over the $N$ rows and its
-# gradient `dx` $= \partial L / \partial s$, of the scores' shape.
+# gradient `dscores` $= \partial L / \partial s$, of the scores' shape.
 #
 # **Multiclass SVM (hinge) loss**:
 # $$L = \frac{1}{N} \sum_i \sum_{j \ne y_i} \max(0,\, s_{ij} - s_{i y_i} + 1).$$
@@ -356,118 +356,122 @@ np.testing.assert_array_equal(dx, np.where(x > 0, dout, 0.0),
 # $\le 0$. Do it.
 
 # %% nbgrader={"grade": false, "grade_id": "svm_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def svm_loss(x, y):
+def svm_loss(scores, y):
     """Multiclass SVM loss and its gradient, averaged over the rows.
 
     Inputs:
-    - x: (N, C) scores, x[i, j] the score of class j for input i
+    - scores: (N, C), scores[i, j] the score of class j for input i
     - y: (N,) int labels, 0 <= y[i] < C
 
     Returns a tuple of:
     - loss: float
-    - dx: (N, C), the gradient of the loss with respect to x
+    - dscores: (N, C), the gradient of the loss with respect to scores
     """
     ### BEGIN SOLUTION
-    N = x.shape[0]
+    N = scores.shape[0]
     rows = np.arange(N)
-    correct = x[rows, y][:, None]  # (N, 1)
-    margins = np.maximum(0.0, x - correct + 1.0)  # (N, C)
+    correct = scores[rows, y][:, None]  # (N, 1)
+    margins = np.maximum(0.0, scores - correct + 1.0)  # (N, C)
     margins[rows, y] = 0.0
     loss = margins.sum() / N
     positive = (margins > 0).astype(np.float64)  # (N, C)
-    dx = positive.copy()
-    dx[rows, y] -= positive.sum(axis=1)
-    dx /= N
+    dscores = positive.copy()
+    dscores[rows, y] -= positive.sum(axis=1)
+    dscores /= N
     ### END SOLUTION
-    return loss, dx
+    return loss, dscores
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_svm_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(233)
 num_classes, num_inputs = 10, 50
-x = 0.001 * rng.standard_normal((num_inputs, num_classes))
+scores = 0.001 * rng.standard_normal((num_inputs, num_classes))
 y = rng.integers(num_classes, size=num_inputs)
-loss, dx = svm_loss(x, y)
+loss, dscores = svm_loss(scores, y)
 print(f"svm_loss on tiny random scores: {loss:.4f} (expect about C - 1 = 9)")
 assert 8.9 < loss < 9.1, (f"svm_loss returned {loss} on tiny scores, expected about 9: each of the 9 wrong "
                           "classes has a margin of about 1; did you average over N and skip j = y_i?")
-assert isinstance(dx, np.ndarray) and dx.shape == x.shape, f"dx has shape {getattr(dx, 'shape', None)}, expected {x.shape}"
-x_few, y_few = x[:3], y[:3]  # the gradient check on 3 of the rows: 60 evaluations of the loss
-_, dx_few = svm_loss(x_few, y_few)
-dx_num = eval_numerical_gradient(lambda x: svm_loss(x, y_few)[0], x_few, verbose=False)
-err = rel_error(dx_few, dx_num)
-print(f"svm_loss dx relative error: {err:.2e} (expect below 1e-8)")
-assert err < 1e-7, f"svm_loss's dx disagrees with the numerical gradient (relative error {err:.2e})"
+assert isinstance(dscores, np.ndarray) and dscores.shape == scores.shape, (
+    f"dscores has shape {getattr(dscores, 'shape', None)}, expected {scores.shape}, the shape of the scores")
+scores_few, y_few = scores[:3], y[:3]  # the gradient check on 3 of the rows: 60 evaluations of the loss
+_, dscores_few = svm_loss(scores_few, y_few)
+dscores_num = eval_numerical_gradient(lambda s: svm_loss(s, y_few)[0], scores_few, verbose=False)
+err = rel_error(dscores_few, dscores_num)
+print(f"svm_loss dscores relative error: {err:.2e} (expect below 1e-8)")
+assert err < 1e-7, f"svm_loss's dscores disagrees with the numerical gradient (relative error {err:.2e})"
 ### BEGIN HIDDEN TESTS
-x = np.array([[3.0, 1.0, 2.5], [0.0, 0.5, -2.0]])
+scores = np.array([[3.0, 1.0, 2.5], [0.0, 0.5, -2.0]])
 y = np.array([0, 2])
-loss, dx = svm_loss(x, y)
+loss, dscores = svm_loss(scores, y)
 # row 0: margins 1 - 3 + 1 = -1 -> 0 and 2.5 - 3 + 1 = 0.5; row 1: 0 + 2 + 1 = 3, 0.5 + 2 + 1 = 3.5
 assert np.isclose(float(loss), 3.5, rtol=0, atol=1e-12), "svm_loss's loss is wrong (the hinge margins averaged over N)"
-assert isinstance(dx, np.ndarray) and dx.shape == (2, 3), "svm_loss's dx must have the shape of the scores"
-np.testing.assert_allclose(dx, [[-0.5, 0.0, 0.5], [0.5, 0.5, -1.0]], rtol=0, atol=1e-12,
-                           err_msg="svm_loss's dx is wrong")
+assert isinstance(dscores, np.ndarray) and dscores.shape == (2, 3), (
+    "svm_loss's dscores must have the shape of the scores")
+np.testing.assert_allclose(dscores, [[-0.5, 0.0, 0.5], [0.5, 0.5, -1.0]], rtol=0, atol=1e-12,
+                           err_msg="svm_loss's dscores is wrong")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "softmax_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def softmax_loss(x, y):
+def softmax_loss(scores, y):
     """Softmax (cross-entropy) loss and its gradient, averaged over the rows.
 
     Inputs:
-    - x: (N, C) scores
+    - scores: (N, C), scores[i, j] the score of class j for input i
     - y: (N,) int labels, 0 <= y[i] < C
 
     Returns a tuple of:
     - loss: float
-    - dx: (N, C), the gradient of the loss with respect to x
+    - dscores: (N, C), the gradient of the loss with respect to scores
     """
     ### BEGIN SOLUTION
-    N = x.shape[0]
-    shifted = x - x.max(axis=1, keepdims=True)  # (N, C), every entry <= 0
+    N = scores.shape[0]
+    shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every entry <= 0
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, C)
     loss = -log_probs[np.arange(N), y].mean()
-    dx = np.exp(log_probs)  # the probabilities p, (N, C)
-    dx[np.arange(N), y] -= 1.0
-    dx /= N
+    dscores = np.exp(log_probs)  # the probabilities p, (N, C)
+    dscores[np.arange(N), y] -= 1.0
+    dscores /= N
     ### END SOLUTION
-    return loss, dx
+    return loss, dscores
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(234)
 num_classes, num_inputs = 10, 50
-x = 0.001 * rng.standard_normal((num_inputs, num_classes))
+scores = 0.001 * rng.standard_normal((num_inputs, num_classes))
 y = rng.integers(num_classes, size=num_inputs)
-loss, dx = softmax_loss(x, y)
+loss, dscores = softmax_loss(scores, y)
 print(f"softmax_loss on tiny random scores: {loss:.4f} (expect about log 10 = {np.log(10):.4f})")
 assert 2.2 < loss < 2.4, (f"softmax_loss returned {loss} on tiny scores, expected about log(10) = 2.303: "
                           "uniform probabilities 1/10 give -log(1/10); did you average over N?")
-assert isinstance(dx, np.ndarray) and dx.shape == x.shape, f"dx has shape {getattr(dx, 'shape', None)}, expected {x.shape}"
-x_few, y_few = x[:3], y[:3]  # the gradient check on 3 of the rows: 60 evaluations of the loss
-_, dx_few = softmax_loss(x_few, y_few)
-dx_num = eval_numerical_gradient(lambda x: softmax_loss(x, y_few)[0], x_few, verbose=False)
-err = rel_error(dx_few, dx_num)
-print(f"softmax_loss dx relative error: {err:.2e} (expect below 1e-7)")
-assert err < 1e-6, f"softmax_loss's dx disagrees with the numerical gradient (relative error {err:.2e})"
+assert isinstance(dscores, np.ndarray) and dscores.shape == scores.shape, (
+    f"dscores has shape {getattr(dscores, 'shape', None)}, expected {scores.shape}, the shape of the scores")
+scores_few, y_few = scores[:3], y[:3]  # the gradient check on 3 of the rows: 60 evaluations of the loss
+_, dscores_few = softmax_loss(scores_few, y_few)
+dscores_num = eval_numerical_gradient(lambda s: softmax_loss(s, y_few)[0], scores_few, verbose=False)
+err = rel_error(dscores_few, dscores_num)
+print(f"softmax_loss dscores relative error: {err:.2e} (expect below 1e-7)")
+assert err < 1e-6, f"softmax_loss's dscores disagrees with the numerical gradient (relative error {err:.2e})"
 big = np.array([[1000.0, 1000.0 + np.log(3.0)]])
-loss_big, dx_big = softmax_loss(big, np.array([1]))
-assert np.isfinite(loss_big) and np.all(np.isfinite(dx_big)), (
-    f"softmax_loss on scores around 1000 returned loss {loss_big}, dx {dx_big}: exp(1000) overflows; "
+loss_big, dscores_big = softmax_loss(big, np.array([1]))
+assert np.isfinite(loss_big) and np.all(np.isfinite(dscores_big)), (
+    f"softmax_loss on scores around 1000 returned loss {loss_big}, dscores {dscores_big}: exp(1000) overflows; "
     "subtract each row's maximum before exponentiating")
 ### BEGIN HIDDEN TESTS
-x = np.array([[800.0, 800.0 + np.log(3.0), 799.0], [-5.0, 1.0, 0.0]])
+scores = np.array([[800.0, 800.0 + np.log(3.0), 799.0], [-5.0, 1.0, 0.0]])
 y = np.array([1, 0])
-loss, dx = softmax_loss(x, y)
-p = np.exp(x - x.max(axis=1, keepdims=True))
+loss, dscores = softmax_loss(scores, y)
+p = np.exp(scores - scores.max(axis=1, keepdims=True))
 p /= p.sum(axis=1, keepdims=True)  # the probabilities, (2, 3)
 expected_loss = -np.log(p[[0, 1], y]).mean()
 assert np.isclose(float(loss), expected_loss, rtol=1e-10, atol=0), (
     "softmax_loss's loss is wrong on large or negative scores (-log p of the correct class, averaged over N)")
-assert isinstance(dx, np.ndarray) and dx.shape == (2, 3), "softmax_loss's dx must have the shape of the scores"
-expected_dx = p.copy()
-expected_dx[[0, 1], y] -= 1.0
-np.testing.assert_allclose(dx, expected_dx / 2.0, rtol=0, atol=1e-12,
-                           err_msg="softmax_loss's dx is wrong on large or negative scores ((p - onehot) / N)")
+assert isinstance(dscores, np.ndarray) and dscores.shape == (2, 3), (
+    "softmax_loss's dscores must have the shape of the scores")
+expected_dscores = p.copy()
+expected_dscores[[0, 1], y] -= 1.0
+np.testing.assert_allclose(dscores, expected_dscores / 2.0, rtol=0, atol=1e-12,
+                           err_msg="softmax_loss's dscores is wrong on large or negative scores ((p - onehot) / N)")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_dropout", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -172,7 +172,7 @@ MISTAKES = [
             "ReLU backward without the upstream gradient"),
     Mistake(NB04, "svm_loss", "loss = margins.sum() / N", "loss = margins.sum()",
             "forgetting the 1/N on the loss"),
-    Mistake(NB04, "softmax_loss", "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x",
+    Mistake(NB04, "softmax_loss", "shifted = scores - scores.max(axis=1, keepdims=True)", "shifted = scores",
             "softmax without the max shift"),
     Mistake(NB04, "dropout_forward", "out = x.copy()", "out = x * p",
             "dropout that scales at test time"),

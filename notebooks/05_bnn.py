@@ -169,14 +169,23 @@ def hardtanh(x):
     return np.clip(x, -1.0, 1.0)
 
 
+# notebook 04's softmax loss, its solution verbatim
 def softmax_loss(scores, y):
-    """Mean cross-entropy. scores: (N, C), y: int (N,). Returns loss, dscores (N, C)."""
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    probs = np.exp(shifted)
-    probs /= probs.sum(axis=1, keepdims=True)
+    """Softmax (cross-entropy) loss and its gradient, averaged over the rows.
+
+    Inputs:
+    - scores: (N, C), scores[i, j] the score of class j for input i
+    - y: (N,) int labels, 0 <= y[i] < C
+
+    Returns a tuple of:
+    - loss: float
+    - dscores: (N, C), the gradient of the loss with respect to scores
+    """
     N = scores.shape[0]
-    loss = -np.log(probs[np.arange(N), y]).mean()
-    dscores = probs.copy()
+    shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every entry <= 0
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, C)
+    loss = -log_probs[np.arange(N), y].mean()
+    dscores = np.exp(log_probs)  # the probabilities p, (N, C)
     dscores[np.arange(N), y] -= 1.0
     dscores /= N
     return loss, dscores

@@ -21,6 +21,7 @@ COPIES = [
     # (function, notebook with the copy, notebook it comes from, grade id of the cell defining it there)
     ("affine_forward", NB05, NB04, "affine_forward"),
     ("affine_backward", NB05, NB04, "affine_forward"),
+    ("softmax_loss", NB05, NB04, "softmax_loss"),
     ("sgd", NB05, NB03, "sgd"),
     ("adam", NB05, NB03, "adam"),
     ("sgd", NB04, NB03, "sgd"),

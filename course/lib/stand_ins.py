@@ -80,12 +80,13 @@ def _stand_in_pool_backward(dout, cache):
     return dx
 
 
-def _stand_in_softmax_loss(x, y):
-    """Stand-in loss: (0.5 * sum of squares of x - sum of the correct scores) / N."""
-    N = x.shape[0]
-    target = np.zeros_like(x)
+def _stand_in_softmax_loss(scores, y):
+    """Stand-in loss: (0.5 * sum of squares of the scores - sum of the correct scores) / N.
+    scores: (N, C), y: (N,). Returns loss, dscores (N, C)."""
+    N = scores.shape[0]
+    target = np.zeros_like(scores)
     target[np.arange(N), y] = 1.0
-    return (0.5 * (x ** 2).sum() - (x * target).sum()) / N, (x - target) / N
+    return (0.5 * (scores ** 2).sum() - (scores * target).sum()) / N, (scores - target) / N
 
 
 def _stand_in_tanh_dense(x, w, b):

@@ -109,9 +109,20 @@ def test_single_channel_filters_share_a_diverging_scale_centred_on_zero():
     assert np.isnan(grid[3:5, 3:5]).all()  # the empty fourth tile
 
 
-def test_show_displays_a_png_and_closes_the_figure(capsys):
+def test_show_displays_a_png_and_closes_the_figure(capsys, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
     show(fig)
     assert not plt.fignum_exists(fig.number)
     assert "IPython.core.display.Image" in capsys.readouterr().out
+
+
+def test_show_under_nbgrader_closes_the_figure_undrawn_and_says_so(capsys, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    show(fig)
+    assert not plt.fignum_exists(fig.number)
+    out = capsys.readouterr().out
+    assert "Image" not in out and "grading run: figure not drawn" in out

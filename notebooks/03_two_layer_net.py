@@ -1382,14 +1382,16 @@ assert _h_history.best_val_acc >= _h_target, (
 # parameters of the epoch with the best validation accuracy, and saves a
 # **checkpoint** after every epoch (`train(..., checkpoint=path)`: the parameters, the
 # best ones so far and the optimizer state, here each parameter's velocity), so that
-# an interrupted long run can continue with `resume=True` where it stopped. The master
+# an interrupted long run can continue with `resume=True` and the printed path where it
+# stopped. The master
 # checked its own settings with the seeds 0, 1 and 2 as well; in the default mode the
 # cell repeats that check for the two seeds other than yours.
 
 # %% nbgrader={"grade": false, "grade_id": "tuned_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
 tuned = tuned_settings(P.dataset)
-checkpoint_path = Path(tempfile.gettempdir()) / f"03_two_layer_net_{P.dataset}_seed{P.seed}.npz"
-checkpoint_path.unlink(missing_ok=True)  # a fresh run: no earlier checkpoint to resume
+# a folder of this run's own (printed below), so that two runs at once, say two students
+# graded side by side on one machine, never share a checkpoint
+checkpoint_path = Path(tempfile.mkdtemp(prefix="03_two_layer_net_")) / f"{P.dataset}_seed{P.seed}.npz"
 tuned_model = init_two_layer_model(INPUT_DIM, tuned["hidden_dim"], NUM_CLASSES, weight_scale=SETTINGS["weight_scale"],
                                    seed=P.seed)
 tuned_loss_fn = lambda X, y=None: two_layer_net(X, tuned_model, y, reg=tuned["reg"])  # noqa: E731  the model contract

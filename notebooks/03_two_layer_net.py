@@ -106,9 +106,9 @@ threadpool_limits(limits=1)
 # units compute different things (if all weights were equal, every hidden unit would
 # get the same gradient and stay a copy of the others); the biases start at zero.
 # How large $\sigma$ should be depends on the scale of the inputs: the default
-# `weight_scale=1e-4` is the classic choice for raw CIFAR-10 pixels (values of tens after
-# mean subtraction, 3,072 of them); for inputs of order 1 a larger scale, around
-# $1/\sqrt{D}$, trains faster.
+# `weight_scale=1e-4` suits raw CIFAR-10 pixels (values of tens after mean subtraction,
+# 3,072 of them; the 2015 assignment's code used $10^{-5}$); for inputs of order 1 a
+# larger scale, around $1/\sqrt{D}$, trains faster.
 #
 # ### Exercise 1: `init_two_layer_model` (1 point; hidden tests at grading)
 #

@@ -982,18 +982,22 @@ print(f"relative error against centred differences: dw {rel_error(dw, dw_num):.1
 #
 # $$h = \sigma(W_1 i + b_1), \qquad o = \sigma(W_2 h + b_2), \qquad E = \sum_k \tfrac12 (t_k - o_k)^2 .$$
 #
-# Backward, one gate at a time, with $\odot$ the elementwise product:
+# Backward, one gate at a time, with $\odot$ the elementwise product and, as
+# in the example, one weight at a time: $(W_2)_{jk}$ carries $h_k$ into output
+# unit $j$, so its gradient is that unit's $\delta$ times the value it carries:
 #
 # $$\frac{\partial E}{\partial o} = o - t, \quad
 #   \delta_o = \frac{\partial E}{\partial (W_2 h + b_2)} = (o - t) \odot o \odot (1 - o), \quad
-#   \frac{\partial E}{\partial W_2} = \delta_o h^\top, \quad \frac{\partial E}{\partial b_2} = \textstyle\sum_k \delta_{o,k},$$
+#   \frac{\partial E}{\partial (W_2)_{jk}} = \delta_{o,j}\, h_k, \quad \frac{\partial E}{\partial b_2} = \textstyle\sum_j \delta_{o,j},$$
 #
-# $$\frac{\partial E}{\partial h} = W_2^\top \delta_o, \quad
-#   \delta_h = (W_2^\top \delta_o) \odot h \odot (1 - h), \quad
-#   \frac{\partial E}{\partial W_1} = \delta_h i^\top, \quad \frac{\partial E}{\partial b_1} = \textstyle\sum_j \delta_{h,j}.$$
+# $$\frac{\partial E}{\partial h_k} = \textstyle\sum_j (W_2)_{jk}\, \delta_{o,j}, \quad
+#   \delta_h = \frac{\partial E}{\partial h} \odot h \odot (1 - h), \quad
+#   \frac{\partial E}{\partial (W_1)_{kl}} = \delta_{h,k}\, i_l, \quad \frac{\partial E}{\partial b_1} = \textstyle\sum_k \delta_{h,k}.$$
 #
-# Note that $\frac{\partial E}{\partial h}$ sums over both outputs: each hidden
-# unit branches into both output units. The step is
+# In numpy, `np.outer(a, b)` is the table of all products $a_j b_k$, and a sum
+# over $j$ of $(W_2)_{jk} \delta_{o,j}$ for every $k$ is one matrix-vector product
+# (which one? check its shape). Note that $\frac{\partial E}{\partial h}$ sums
+# over both outputs: each hidden unit branches into both output units. The step is
 # $W \leftarrow W - \eta \frac{\partial E}{\partial W}$, and **all gradients are
 # computed before any weight changes** (the hidden layer's gradient uses the
 # old $W_2$). As in the example, the biases are not updated.
@@ -1062,11 +1066,11 @@ assert np.ndim(error) == 0 and np.ndim(grads["b1"]) == 0 and np.ndim(grads["b2"]
 expected_W2 = np.array([[0.35891648, 0.408666186], [0.511301270, 0.561370121]])
 assert np.max(np.abs(new_params["W2"] - expected_W2)) < 1e-8, (
     f"updated W2 = {new_params['W2'].tolist()}, expected [[w5, w6], [w7, w8]] = {expected_W2.tolist()}: "
-    "dW2 = delta_o h^T with delta_o = (out - target) * out * (1 - out)")
+    "dW2[j, k] = delta_o[j] * h[k] with delta_o = (out - target) * out * (1 - out)")
 expected_W1 = np.array([[0.149780716, 0.199561432], [0.249751144, 0.299502287]])
 assert np.max(np.abs(new_params["W1"] - expected_W1)) < 1e-8, (
     f"updated W1 = {new_params['W1'].tolist()}, expected [[w1, w2], [w3, w4]] = {expected_W1.tolist()}: "
-    "dE/dh = W2^T delta_o with the OLD W2 (compute all gradients before updating), then times h (1 - h)")
+    "dE/dh[k] = sum_j W2[j, k] delta_o[j] with the OLD W2 (compute all gradients before updating), then times h (1 - h)")
 assert new_params["b1"] == 0.35 and new_params["b2"] == 0.60, "the biases are not updated in this example"
 assert example["W1"][0, 0] == 0.15 and example["W2"][0, 0] == 0.40, "params must not be modified: return new arrays"
 # the gradients of all four parameters against centred differences
@@ -1092,9 +1096,9 @@ for _b1, _b2 in ((-0.1, 0.2), (np.array(-0.1), np.float64(0.2))):   # scalars as
     assert np.ndim(_err) == 0 and np.isclose(_err, 0.5 * ((_tt - _oo) ** 2).sum(), rtol=1e-12, atol=0), \
         "error must be the scalar E = sum(0.5 (target - out)^2) before the step"
     assert np.shape(_gr["W2"]) == (1, 3) and np.allclose(_gr["W2"], np.outer(_do, _hh), rtol=1e-10, atol=1e-14), \
-        "grads['W2'] must be delta_o h^T, (C, H)"
+        "grads['W2'] must be dE/dW2, (C, H), entry [j, k] = delta_o[j] h[k]"
     assert np.shape(_gr["W1"]) == (3, 2) and np.allclose(_gr["W1"], np.outer(_dhh, _xx), rtol=1e-10, atol=1e-14), \
-        "grads['W1'] must be delta_h x^T with delta_h = (W2^T delta_o) h (1 - h), using the OLD W2"
+        "grads['W1'] must be dE/dW1, (H, D), entry [k, l] = delta_h[k] x[l], with delta_h from the OLD W2"
     assert np.ndim(_gr["b2"]) == 0 and np.isclose(_gr["b2"], _do.sum(), rtol=1e-10, atol=1e-14), \
         "grads['b2'] must be the scalar sum of delta_o (one bias shared by the output units)"
     assert np.ndim(_gr["b1"]) == 0 and np.isclose(_gr["b1"], _dhh.sum(), rtol=1e-10, atol=1e-14), \
@@ -1204,8 +1208,13 @@ assert np.shape(dW) == (5, 10) and np.shape(dX) == (10, 3), (
     "a gradient has the shape of what it differentiates")
 dW_num = eval_numerical_gradient_array(lambda v: v @ X, W, dD)   # D = W X as a function of W
 dX_num = eval_numerical_gradient_array(lambda v: W @ v, X, dD)   # ... and of X
-assert rel_error(dW, dW_num) < 1e-9, f"dW relative error {rel_error(dW, dW_num):.1e} against centred differences: expected dW = dout X^T"
-assert rel_error(dX, dX_num) < 1e-9, f"dX relative error {rel_error(dX, dX_num):.1e} against centred differences: expected dX = W^T dout"
+assert rel_error(dW, dW_num) < 1e-9, (
+    f"dW does not match the numerical gradient of D = W X with respect to W (relative error {rel_error(dW, dW_num):.1e}, "
+    "expected below 1e-9): the shape is right, the values are not; redo step 1 for one entry W[m, k] "
+    "(which entries of D does it change?) and check that your product computes that sum")
+assert rel_error(dX, dX_num) < 1e-9, (
+    f"dX does not match the numerical gradient of D = W X with respect to X (relative error {rel_error(dX, dX_num):.1e}, "
+    "expected below 1e-9): the shape is right, the values are not; redo step 1 for one entry X[k, n]")
 print(f"matmul_backward: relative errors dW {rel_error(dW, dW_num):.1e}, dX {rel_error(dX, dX_num):.1e}")
 ### BEGIN HIDDEN TESTS
 _Wh = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0], [4.0, 0.0, 1.5]])
@@ -1213,14 +1222,14 @@ _Xh = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, -2.0], [0.0, 1.0, 1.0]])
 _Gh = np.array([[1.0, 0.5, -2.0], [3.0, -1.0, 0.0], [0.25, 2.0, 1.0]])
 _dW, _dX = matmul_backward(_Gh, (_Wh, _Xh))
 assert np.shape(_dW) == (3, 3) and np.allclose(_dW, np.einsum("mn,kn->mk", _Gh, _Xh)), \
-    "dW must be sum_n dout[m, n] X[k, n] for square non-symmetric factors (not transposed, not swapped)"
+    "dW must be dL/dW for square non-symmetric factors, where a transposed or swapped product has the right shape"
 assert np.shape(_dX) == (3, 3) and np.allclose(_dX, np.einsum("mk,mn->kn", _Wh, _Gh)), \
-    "dX must be sum_m W[m, k] dout[m, n] for square non-symmetric factors"
+    "dX must be dL/dX for square non-symmetric factors, where a transposed or swapped product has the right shape"
 _dW, _dX = matmul_backward(np.ones((2, 4)), (np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)))
 assert np.shape(_dW) == (2, 3) and np.allclose(_dW, [[6.0, 22.0, 38.0], [6.0, 22.0, 38.0]]), \
-    "dW must have W's shape (M, K) for a non-square product"
+    "dW must have W's shape (M, K) and be the gradient for a non-square product"
 assert np.shape(_dX) == (3, 4) and np.allclose(_dX, [[3.0] * 4, [5.0] * 4, [7.0] * 4]), \
-    "dX must have X's shape (K, N) for a non-square product"
+    "dX must have X's shape (K, N) and be the gradient for a non-square product"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_matmul_rows", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -2199,8 +2208,9 @@ print(f"{num_steps} SGD steps in {seconds:.1f} s; validation accuracy {net_accur
 # - Backprop is the chain rule applied gate by gate: add distributes, multiply
 #   switches, max routes, sigmoid reuses its output; gradients **add** where a
 #   value branches.
-# - For a product $D = W X$, $dW = \text{dout}\, X^\top$ and
-#   $dX = W^\top \text{dout}$; for rows $S = X W$, $dW = X^\top \text{dout}$.
+# - For a product $D = W X$, each gradient is the upstream gradient times the
+#   *other* factor, transposed as the shape of the result demands (dimension
+#   analysis); the row form $S = X W$ follows by transposing.
 # - Every backward pass is a product $J^\top dout$ with the Jacobian of its gate,
 #   computed from the gate's structure, never by forming $J$; backpropagation
 #   multiplies these transposed Jacobians from the loss back to the input.

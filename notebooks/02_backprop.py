@@ -475,6 +475,10 @@ print("a tie, dout = 2: dx =", tie_dx, " dy =", tie_dy)
 assert np.allclose(np.asarray(tie_dx) + np.asarray(tie_dy), 2.0), (
     f"at a tie the two gradients must add up to dout (any split is fine: all to x, all to y, half each), "
     f"got dx + dy = {np.asarray(tie_dx) + np.asarray(tie_dy)}")
+tie_share = float(np.asarray(tie_dx, dtype=float)[0]) / 2.0   # the fraction t of dout sent to x at the tie
+assert -1e-12 <= tie_share <= 1 + 1e-12, (
+    f"at the tie x got {tie_share:.3g} of dout and y {1 - tie_share:.3g}: each share must be between 0 and 1 "
+    "(dout split between x and y, not more than all of it to one and a negative part to the other)")
 print("MaxGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _gate = MaxGate()
@@ -1468,7 +1472,7 @@ def svm_loss_naive(W, X, y, reg):
     - reg: L2 regularization strength.
 
     Returns a tuple (loss, dW):
-    - loss: float, (1/N) sum_i sum_{j != y_i} max(0, s_j - s_{y_i} + 1) + 0.5 * reg * sum(W**2).
+    - loss: a scalar (float, numpy float or 0-d array), (1/N) sum_i sum_{j != y_i} max(0, s_j - s_{y_i} + 1) + 0.5 * reg * sum(W**2).
     - dW: (D, C), the gradient of loss with respect to W.
     """
     ### BEGIN SOLUTION
@@ -1503,6 +1507,9 @@ rng = np.random.default_rng(0)
 W_tiny = 1e-4 * rng.standard_normal((65, 10))
 loss, dW = svm_loss_naive(W_tiny, X_digits, y_digits, 0.0)
 assert np.shape(dW) == W_tiny.shape, f"dW has shape {np.shape(dW)}, expected W's shape {W_tiny.shape}"
+assert np.ndim(loss) == 0, (
+    f"loss has shape {np.shape(loss)}, expected a scalar (float, numpy float or 0-d array): "
+    "sum over the examples (and classes) and divide by N, do not return one loss per example")
 assert 8.9 < loss < 9.1, (
     f"with tiny weights the SVM loss should be about C - 1 = 9, got {loss}: "
     "skip j == y[i] and divide the summed loss by N")
@@ -1570,7 +1577,8 @@ assert np.shape(_dW) == (6, 4) and np.allclose(_dW, _Xh.T @ _Dm / 7 + 0.3 * _Wh,
 # %% nbgrader={"grade": false, "grade_id": "svm_loss_vectorized", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def svm_loss_vectorized(W, X, y, reg):
     """Multiclass SVM loss and gradient, vectorized. Same inputs and outputs
-    as svm_loss_naive: W (D, C), X (N, D), y (N,), reg; returns loss (float), dW (D, C).
+    as svm_loss_naive: W (D, C), X (N, D), y (N,), reg; returns loss, a scalar
+    (float, numpy float or 0-d array), and dW (D, C).
     """
     ### BEGIN SOLUTION
     num_train = X.shape[0]
@@ -1596,6 +1604,9 @@ rng = np.random.default_rng(0)
 W_tiny = 1e-4 * rng.standard_normal((65, 10))
 loss, dW = svm_loss_vectorized(W_tiny, X_digits, y_digits, 0.0)
 assert np.shape(dW) == W_tiny.shape, f"dW has shape {np.shape(dW)}, expected W's shape {W_tiny.shape}"
+assert np.ndim(loss) == 0, (
+    f"loss has shape {np.shape(loss)}, expected a scalar (float, numpy float or 0-d array): "
+    "sum over the examples (and classes) and divide by N, do not return one loss per example")
 assert 8.9 < loss < 9.1, (
     f"with tiny weights the SVM loss should be about C - 1 = 9, got {loss}: "
     "zero the margins of the correct classes and divide the summed loss by N")
@@ -1705,7 +1716,7 @@ def softmax_loss_naive(W, X, y, reg):
     - reg: L2 regularization strength.
 
     Returns a tuple (loss, dW):
-    - loss: float, (1/N) sum_i -log(softmax(x_i W)[y_i]) + 0.5 * reg * sum(W**2).
+    - loss: a scalar (float, numpy float or 0-d array), (1/N) sum_i -log(softmax(x_i W)[y_i]) + 0.5 * reg * sum(W**2).
     - dW: (D, C), the gradient of loss with respect to W.
     """
     ### BEGIN SOLUTION
@@ -1738,6 +1749,9 @@ rng = np.random.default_rng(0)
 W_tiny = 1e-4 * rng.standard_normal((65, 10))
 loss, dW = softmax_loss_naive(W_tiny, X_digits, y_digits, 0.0)
 assert np.shape(dW) == W_tiny.shape, f"dW has shape {np.shape(dW)}, expected W's shape {W_tiny.shape}"
+assert np.ndim(loss) == 0, (
+    f"loss has shape {np.shape(loss)}, expected a scalar (float, numpy float or 0-d array): "
+    "sum over the examples (and classes) and divide by N, do not return one loss per example")
 assert abs(loss - np.log(10)) < 0.01, (
     f"with tiny weights the softmax loss should be about log(10) = 2.303, got {loss}: "
     "average -log p[y_i] over the N examples")
@@ -1801,7 +1815,7 @@ for _shift, _reg in ((0.0, 0.0), (0.0, 0.4), (900.0, 0.4)):
 def softmax_loss_vectorized(W, X, y, reg):
     """Softmax loss and gradient, vectorized and numerically stable. Same inputs
     and outputs as softmax_loss_naive: W (D, C), X (N, D), y (N,), reg; returns
-    loss (float), dW (D, C).
+    loss, a scalar (float, numpy float or 0-d array), and dW (D, C).
     """
     ### BEGIN SOLUTION
     num_train = X.shape[0]
@@ -1826,6 +1840,9 @@ rng = np.random.default_rng(0)
 W_tiny = 1e-4 * rng.standard_normal((65, 10))
 loss, dW = softmax_loss_vectorized(W_tiny, X_digits, y_digits, 0.0)
 assert np.shape(dW) == W_tiny.shape, f"dW has shape {np.shape(dW)}, expected W's shape {W_tiny.shape}"
+assert np.ndim(loss) == 0, (
+    f"loss has shape {np.shape(loss)}, expected a scalar (float, numpy float or 0-d array): "
+    "sum over the examples (and classes) and divide by N, do not return one loss per example")
 assert abs(loss - np.log(10)) < 0.01, (
     f"with tiny weights the softmax loss should be about log(10) = 2.303, got {loss}: "
     "average -log p[y_i] over the N examples")

@@ -1067,9 +1067,12 @@ print(f"slope of the affine error on the log-log plot: {np.median(slopes):.2f} (
 # one *only when the elimination meets an exact zero pivot*. After rounding,
 # a singular matrix usually has no exact zero pivot, and `solve` then returns an
 # answer without any warning: the cell below shows a rank-2 $3 \times 3$ matrix
-# for which it returns entries near $10^{16}$ whose residual $Ax - b$ is as large as $b$ itself,
-# and a consistent right-hand side for which it quietly returns one of
-# infinitely many solutions. Neither an exception nor its absence tells you
+# for which it returns entries of order $10^{15}$ to $10^{16}$ and a residual
+# $Ax - b$ far from zero (about half as long as $b$; the cell prints
+# $\lVert Ax - b \rVert / \lVert b \rVert$), and a consistent right-hand side
+# for which it quietly returns one of infinitely many solutions. (That is
+# numpy's usual LAPACK; a build whose elimination happens to meet an exact zero
+# raises instead, and the cell says so.) Neither an exception nor its absence tells you
 # which case holds (a tall system can have exactly one solution, a square one
 # none). Decide with `np.linalg.matrix_rank`, which counts the singular values
 # above a round-off threshold.
@@ -1080,8 +1083,15 @@ A_rank2 = np.array([[0.1, 0.2, 0.3],
                     [0.7, 0.8, 0.9]])      # row 3 = 2 row 2 - row 1: rank 2
 print("rank", np.linalg.matrix_rank(A_rank2), f" condition number {np.linalg.cond(A_rank2):.1e}")
 for b_try, what in ((np.array([1.0, 0.0, 0.0]), "inconsistent b"), (np.array([1.0, 2.0, 3.0]), "consistent b")):
-    x_try = np.linalg.solve(A_rank2, b_try)          # no exception in either case
-    print(f"{what}: np.linalg.solve returned x = {x_try}, residual A x - b = {A_rank2 @ x_try - b_try}")
+    try:
+        x_try = np.linalg.solve(A_rank2, b_try)      # no exception in either case with numpy's usual LAPACK
+    except np.linalg.LinAlgError as error:
+        print(f"{what}: np.linalg.solve raised LinAlgError ({error}): this LAPACK met an exact zero pivot; "
+              "the rank decides the case either way")
+        continue
+    residual = A_rank2 @ x_try - b_try               # (3,)
+    print(f"{what}: np.linalg.solve returned x = {x_try}, residual A x - b = {residual} "
+          f"(|A x - b| / |b| = {np.linalg.norm(residual) / np.linalg.norm(b_try):.2f})")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_classify_system", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### Exercises 10 and 11: `classify_system` (1 point), `solve_linear_system` (4 points); hidden tests at grading

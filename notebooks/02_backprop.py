@@ -860,8 +860,8 @@ print("largest |d sigmoid / da from the chain - (1 - s) s|:  ", np.abs(ds_chain 
 # where $x > 0$; a unit whose input is negative on every example receives zero
 # gradient from the loss, so the data alone no longer changes its incoming
 # weights (a "dead" ReLU). "Never again" is too strong: weight decay still
-# shrinks those weights (towards 0, which can revive the unit if its bias is not
-# negative), and updates of earlier layers change the unit's inputs and can push
+# shrinks those weights (towards 0, which can revive the unit if its bias is
+# positive), and updates of earlier layers change the unit's inputs and can push
 # them back above 0 for some examples.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_sigmoid_neuron", "locked": true, "schema_version": 3, "solution": false, "task": false}

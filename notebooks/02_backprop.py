@@ -1930,9 +1930,12 @@ for name, naive, vectorized in (("SVM", svm_loss_naive, svm_loss_vectorized),
 # combination of a few learning rates and regularization strengths, and keeps
 # the one with the best accuracy on the **validation** images, which no
 # training step has seen. Only that one is then scored on the **test** images:
-# choosing by test accuracy would make the test score optimistic. (When the
+# choosing by test accuracy would make the test score optimistic. When the
 # best setting sits at the edge of the grid, the grid should be extended in
-# that direction.)
+# that direction. Here the accuracy hardly moves below `reg` = 1e-3 (one of the
+# 360 validation images is 0.003): regularization that weak makes no
+# measurable difference in these short trainings, so the smallest values tie,
+# and among equal accuracies the cell prefers the stronger regularization.
 #
 # Each column of $W$ (without the bias row) is one class's **template**: the
 # score of class $c$ is the inner product of the image with column $c$, so the
@@ -1973,7 +1976,7 @@ def accuracy(W, X, y):
 
 # %% nbgrader={"grade": false, "grade_id": "payoff_train", "locked": true, "schema_version": 3, "solution": false, "task": false}
 learning_rates = (0.1, 0.5, 2.0, 8.0)
-regs = (1e-4, 1e-3, 1e-2, 1e-1)
+regs = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 num_iters = 200 if P.fast else 1000
 if P.grading:
     print(f"grading run: the search tries 2 settings of 20 SGD steps instead of "
@@ -1990,7 +1993,7 @@ print(f"{len(results)} trainings of {num_iters} SGD steps (batch 100) in {second
 print("validation accuracy      " + "".join(f"reg {reg:<9g}" for reg in regs))
 for learning_rate in learning_rates:
     print(f"  learning rate {learning_rate:<6g}" + "".join(f"   {results[learning_rate, reg][0]:.3f}    " for reg in regs))
-best_lr, best_reg = max(results, key=lambda key: results[key][0])
+best_lr, best_reg = max(results, key=lambda key: (results[key][0], key[1]))  # ties: the stronger reg
 best_val, W_best, losses_best = results[best_lr, best_reg]
 print(f"best on validation: learning rate {best_lr:g}, reg {best_reg:g}: validation {best_val:.3f}, "
       f"test {accuracy(W_best, X_test, y_test):.3f}, training {accuracy(W_best, X_train, y_train):.3f}")

@@ -64,7 +64,8 @@
 # benchmark, 142 s for the comparison, 71 s of which on the CPU).
 # When the autograder runs your notebook, what only demonstrates (the dropout
 # experiment, the image demo, the benchmark, the trainings, the pictures) runs in a
-# minimal version, and each such cell says so in its output; the graded tests run in full.
+# minimal version (the `mnist10k` comparison not at all), and each such cell says so in
+# its output; the graded tests run in full.
 
 # %% nbgrader={"grade": false, "grade_id": "parameters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Parameters: read from the environment, so CI and you run the same notebook.

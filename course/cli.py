@@ -202,8 +202,9 @@ def build_parser():
     validate.set_defaults(func=_validate)
 
     collect = _command(sub, "collect", "take submissions as an LMS downloads them",
-                       "Copy an LMS bulk download (a zip or folder of notebooks, zips or folders, the "
-                       "student id before\nthe first _ of each name) into autograde/submitted/STUDENT/NAME/, "
+                       "Copy an LMS bulk download (a zip or folder of notebooks, zips or folders; the "
+                       "student id is the\nname before the first _ and the LMS's number after it: "
+                       "smithjane_12345_... -> smithjane-12345)\ninto autograde/submitted/STUDENT/NAME/, "
                        "with each submission's time.",
                        ["course collect 01_linear_affine submissions.zip",
                         "course collect 01_linear_affine downloads/ --timezone Europe/Berlin"])

@@ -211,14 +211,14 @@ def test_collect_takes_an_lms_zip(graded, tmp_path):
         zf.writestr("erin_1111_2222_notes.txt", "no notebook here")
     collect(NAME, download, layout=layout)
     submitted = layout.course_dir / "submitted"
-    for student in ("carol", "dave"):
+    for student in ("carol-1234", "dave-4321"):
         assert json.loads((submitted / student / NAME / f"{NAME}.ipynb").read_text()) == json.loads(one_notebook)
-    assert (submitted / "erin" / NAME).is_dir()
-    assert not (submitted / "erin" / NAME / f"{NAME}.ipynb").exists()
-    run = grade([NAME], students=["carol", "dave", "erin"], layout=layout, export_csv=False)
-    assert run.ok and outcome_of(run, "erin").problem == f"no {NAME}.ipynb submitted: zero points"
+    assert (submitted / "erin-1111" / NAME).is_dir()
+    assert not (submitted / "erin-1111" / NAME / f"{NAME}.ipynb").exists()
+    run = grade([NAME], students=["carol-1234", "dave-4321", "erin-1111"], layout=layout, export_csv=False)
+    assert run.ok and outcome_of(run, "erin-1111").problem == f"no {NAME}.ipynb submitted: zero points"
     got = {s.student: s.auto_score for s in run.scores}
-    assert (got["carol"], got["dave"], got["erin"]) == (9, 9, 0)
+    assert (got["carol-1234"], got["dave-4321"], got["erin-1111"]) == (9, 9, 0)
 
 
 def test_collect_rejects_what_is_not_a_download(graded, tmp_path):

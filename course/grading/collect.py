@@ -3,9 +3,11 @@ their submission times.
 
 The download is a zip file or a folder holding one or more entries per
 student: a notebook, a zip, a folder, or any other file. The student id is
-read from the entry's name with a regular expression (by default everything
-before the first `_`, which fits Canvas's `student_12345_..._file.ipynb` and
-Moodle's `Full Name_12345_assignsubmission_file_` folders).
+read from the entry's name with a regular expression: by default the name before
+the first `_` joined with the LMS's number after it, which fits Canvas's
+`smithjane_12345_678_file.ipynb` (also `smithjane_late_12345_...`: smithjane-12345)
+and Moodle's `Jane Smith_12345_assignsubmission_file_` folders (Jane-Smith-12345),
+so that two students of one name stay apart.
 
 Submission times. A zip member's time is the time the LMS recorded for that
 upload: its extended-timestamp field (UTC) when the zip has one, else its DOS
@@ -60,7 +62,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from course.errors import CourseError
 from course.grading.paths import CourseLayout
 
-DEFAULT_STUDENT_PATTERN = r"^(?P<student>[^_]+)"
+# the name before the first "_", then the LMS's number after it when there is one (Canvas's
+# user id, after its optional "late" marker; Moodle's participant id): two students of one
+# name stay two students
+DEFAULT_STUDENT_PATTERN = r"^(?P<student>[^_]+)(?:_late)?(?:_(?P<number>\d+))?"
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format
 ARCHIVE = "submitted-archive"
@@ -196,12 +201,17 @@ def _entries_by_student(root: Path, pattern: str) -> tuple[dict[str, list[Path]]
 
 
 def _student_id(entry_name: str, pattern: str) -> str:
+    """The student id of an entry: the pattern's `student` group made a safe folder name,
+    joined with its `number` group when it matched ('' when there is no usable name)."""
     match = re.match(pattern, entry_name)
-    if not match or not match.group("student").strip():
+    if not match:
         return ""
-    student = re.sub(r"[^A-Za-z0-9.@-]+", "-", match.group("student").strip()).strip("-")
-    # a folder name under submitted/: never "." or "..", never hidden
-    return student.lstrip(".")
+    name = re.sub(r"[^A-Za-z0-9.@-]+", "-", match.group("student").strip()).strip("-")
+    name = name.lstrip(".")  # a folder name under submitted/: never "." or "..", never hidden
+    if not name:
+        return ""
+    number = match.groupdict().get("number")
+    return f"{name}-{number}" if number else name
 
 
 def _gather(entries: list[Path], name: str, scratch: Path, zone) -> _Found:

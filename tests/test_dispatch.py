@@ -254,3 +254,19 @@ def test_seed_of_a_gradebook_without_the_course_says_so(tmp_path, alembic_on_pat
     Gradebook(url, "other-course").close()
     with pytest.raises(CourseError, match="no course 'c'.*course_id"):
         gradebook_copy.seed(url, "c", tmp_path / "seed.db")
+
+
+def test_the_package_fingerprint_covers_its_data_not_its_bytecode(tmp_path, monkeypatch):
+    """A worker whose stored splits or mnist10k differ grades differently: refused too."""
+    import course
+    from course.grading.dispatch import package_fingerprint
+
+    (tmp_path / "lib" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "lib" / "code.py").write_text("x = 1\n")
+    (tmp_path / "lib" / "splits.npz").write_bytes(b"indices")
+    monkeypatch.setattr(course, "__path__", [str(tmp_path)])
+    first = package_fingerprint()
+    (tmp_path / "lib" / "__pycache__" / "code.cpython-311.pyc").write_bytes(b"cache")
+    assert package_fingerprint() == first
+    (tmp_path / "lib" / "splits.npz").write_bytes(b"other indices")
+    assert package_fingerprint() != first

@@ -50,6 +50,8 @@ MISTAKES = [
     Mistake(NB03, "init_two_layer_model", '"W2": weight_scale * rng.standard_normal((hidden_dim, num_classes)),',
             '"W2": weight_scale * rng.standard_normal((hidden_dim, num_classes)) / np.sqrt(hidden_dim),',
             "W2 scaled by 1/sqrt(hidden) instead of weight_scale"),
+    Mistake(NB03, "init_two_layer_model", '"b1": np.zeros(hidden_dim),',
+            '"b1": weight_scale * rng.standard_normal(hidden_dim),', "biases drawn at random, not zero"),
     Mistake(NB03, "tuned_settings", '"digits": {"hidden_dim": 100, "learning_rate": 0.12,',
             '"digits": {"hidden_dim": 100, "learning_rate": 0.0005,', "tuned settings that underfit (tiny learning rate)"),
     Mistake(NB03, "tuned_settings", '"digits": {"hidden_dim": 100,', '"digits": {"hidden_dim": 1000,',
@@ -61,6 +63,11 @@ MISTAKES = [
             ('SETTINGS["val_target"] = 0.0\nP = dataclasses.replace(P, dataset="mnist10k")\n\n\n'
              "def tuned_settings(dataset):", '"digits": {"hidden_dim": 100, "learning_rate": 0.0005,'),
             "settings that underfit on the graded data set, with the notebook's target and data set edited"),
+    # -- 04: the loss layers ------------------------------------------------------------------
+    Mistake(NB04, "softmax_loss", "    dscores /= N\n", "",
+            "softmax gradient summed over the rows, not averaged"),
+    Mistake(NB04, "svm_loss", "    margins[rows, y] = 0.0\n", "",
+            "SVM loss counting the correct class's own margin of 1"),
     # -- 04: fast layers that are not fast --------------------------------------------------
     Mistake(NB04, "conv_forward_fast",
             (CONV_DEF, "cols = im2col(x, HH, WW, stride, pad)", "x_shape, cols, w, conv_param = cache"),
@@ -129,6 +136,8 @@ CORRECT = [
             "RMSProp with epsilon outside the root (PyTorch, cs231n since 2016)"),
     Mistake(NB03, "init_two_layer_model", '"W1": weight_scale * rng.standard_normal((input_dim, hidden_dim)),',
             '"W1": rng.normal(0.0, weight_scale, size=(input_dim, hidden_dim)),', "weights drawn with rng.normal"),
+    Mistake(NB03, "init_two_layer_model", '"b2": np.zeros(num_classes),',
+            '"b2": np.zeros((num_classes,), dtype=np.float64),', "biases built with an explicit shape and dtype"),
     Mistake(NB03, "sgd", 'next_w = w - config["learning_rate"] * dw',
             'w -= config["learning_rate"] * dw\n    next_w = w', "SGD updating w in place"),
     Mistake(NB03, "tuned_settings",
@@ -136,6 +145,10 @@ CORRECT = [
             '"digits": dict(hidden_dim=np.int64(200), learning_rate=0.1, reg=0.0, num_epochs=30)',
             "other good settings, with numpy integers"),
     # -- 04 -------------------------------------------------------------------------------
+    Mistake(NB04, "softmax_loss", "loss = -log_probs[np.arange(N), y].mean()",
+            "loss = float(-log_probs[np.arange(N), y].sum() / N)", "softmax loss as a Python float, summed then divided"),
+    Mistake(NB04, "svm_loss", "loss = margins.sum() / N", "loss = np.mean(margins.sum(axis=1))",
+            "SVM loss as the mean of the row sums"),
     Mistake(NB04, "dropout_forward", "mask = (rng.random(x.shape) < p) / p",
             "mask = rng.binomial(1, p, size=x.shape) / p", "dropout mask from rng.binomial"),
     Mistake(NB04, "ThreeLayerConvNet",

@@ -20,10 +20,10 @@
 # (backward). With a handful of layers you can assemble any network, and a
 # convolutional network is no exception.
 #
-# What you write (graded, 50 points in all):
+# What you write (graded, 54 points in all):
 #
-# 1. the layers `affine`, `relu` and `dropout` (forward and backward) and the losses
-#    `svm_loss` and `softmax_loss`;
+# 1. the layers `affine`, `relu`, `dropout` and `batchnorm` (forward and backward) and the
+#    losses `svm_loss` and `softmax_loss`;
 # 2. convolution and max pooling with explicit loops (`conv_forward_naive`,
 #    `max_pool_forward_naive` and their backward passes), and two image filters of
 #    your own design;
@@ -725,10 +725,240 @@ if not P.grading:  # under nbgrader: not drawn (said above)
     ax.legend()
     show(fig)
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 5: batch normalization (4 points: forward 2, backward 2; hidden tests at grading)
+#
+# A deep network is hard to train when the scale of each layer's inputs drifts as the
+# layers below it learn: a learning rate that suits one scale is too large or too small
+# for another. **Batch normalization** (Ioffe and Szegedy, 2015) puts a layer after an
+# affine layer (before its ReLU) that standardises each feature over the minibatch and
+# then lets the network choose the feature's scale and offset itself. For a minibatch
+# $x \in \mathbb{R}^{N \times D}$, per feature $d$:
+#
+# $$\mu_d = \frac1N \sum_n x_{nd}, \qquad \sigma^2_d = \frac1N \sum_n (x_{nd} - \mu_d)^2, \qquad
+# \hat x_{nd} = \frac{x_{nd} - \mu_d}{\sqrt{\sigma^2_d + \epsilon}}, \qquad
+# \text{out}_{nd} = \gamma_d \hat x_{nd} + \beta_d .$$
+#
+# Each column of $\hat x$ has mean 0 and variance (nearly) 1 whatever the layers below
+# did; the learned $\gamma$ and $\beta$ (initialised to ones and zeros) give the layer
+# back any scale and offset it needs, so normalising takes nothing away. The variance is
+# the **biased** one (divided by $N$, numpy's default `x.var(axis=0)`), so that $\hat x$
+# has variance exactly $\sigma^2 / (\sigma^2 + \epsilon)$. $\epsilon$ only keeps the
+# division safe for a feature that is constant in the batch: next to a variance of order
+# 1 it changes $\hat x$ by a relative $\epsilon / 2$, so cs231n's $10^{-5}$ and our
+# $10^{-4}$ (BinaryNet's, which notebook 05 uses with this very function) train
+# practically alike.
+#
+# **Train and test modes.** In training the layer uses the statistics of the batch it
+# is given. At test time a prediction must not depend on which other examples share its
+# batch (or need a batch at all), so the layer uses **running averages** kept during
+# training instead, with momentum $m = 0.9$:
+# $\text{running\_mean} \leftarrow m\,\text{running\_mean} + (1 - m)\,\mu$, likewise
+# $\text{running\_var}$ with the biased $\sigma^2$. In test mode it uses **only** these
+# averages and changes nothing.
+#
+# **Backward.** $\text{d}\beta = \sum_n \text{dout}_n$ and
+# $\text{d}\gamma = \sum_n \text{dout}_n \odot \hat x_n$, as for any scale and shift.
+# For $\text{d}x$, remember that $\mu$ and $\sigma^2$ depend on every row of $x$: you can
+# follow the computational graph step by step ($x \to x - \mu \to \sigma^2 \to \hat x$,
+# adding the paths through $\mu$ and $\sigma^2$), or use what the graph simplifies to,
+# with $\text{d}\hat x = \text{dout} \odot \gamma$ and bars for means over the batch:
+#
+# $$\text{d}x = \frac{1}{\sqrt{\sigma^2 + \epsilon}} \Big( \text{d}\hat x - \overline{\text{d}\hat x}
+# - \hat x \odot \overline{\text{d}\hat x \odot \hat x} \Big).$$
+#
+# (The two mean terms are the paths through $\mu$ and through $\sigma^2$: without them
+# you would have the gradient of a layer whose statistics were constants.) Either way
+# the gradient check of the test cell tells you whether it is right.
+#
+# `bn_param` is a dict with `'mode'` (`'train'` or `'test'`), optional `'eps'`
+# (default 1e-4) and `'momentum'` (default 0.9), and `'running_mean'`,
+# `'running_var'` (zeros of shape (D,) when missing): in training mode store the updated
+# running averages back into `bn_param`, which the network keeps from step to step.
+
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch normalization.
+
+    Inputs:
+    - x: (N, D) data.
+    - gamma: (D,) scale; beta: (D,) shift.
+    - bn_param: dict with 'mode' ('train' or 'test'), optional 'eps' (1e-4),
+      'momentum' (0.9), 'running_mean' (D,), 'running_var' (D,); the running
+      averages are updated in bn_param in training mode.
+
+    Returns a tuple of:
+    - out: (N, D)
+    - cache: what the backward pass needs (training mode; None in test mode)
+    """
+    ### BEGIN SOLUTION
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-4)
+    momentum = bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    running_mean = bn_param.get("running_mean", np.zeros(D))
+    running_var = bn_param.get("running_var", np.zeros(D))
+    if mode == "train":
+        mu = x.mean(axis=0)                                   # (D,)
+        var = x.var(axis=0)                                   # (D,), biased
+        x_hat = (x - mu) / np.sqrt(var + eps)                 # (N, D)
+        out = gamma * x_hat + beta
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        return out, (x_hat, gamma, var, eps)
+    if mode == "test":
+        return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None
+    raise ValueError(f"invalid batchnorm mode {mode!r}")
+    ### END SOLUTION
+
+
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode.
+
+    Inputs:
+    - dout: (N, D) upstream gradient.
+    - cache: from batchnorm_forward in training mode.
+
+    Returns a tuple of dx (N, D), dgamma (D,), dbeta (D,).
+    """
+    ### BEGIN SOLUTION
+    x_hat, gamma, var, eps = cache
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma                                     # (N, D)
+    dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) / np.sqrt(var + eps)
+    return dx, dgamma, dbeta
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+rng = np.random.default_rng(240)
+x = 5.0 + 3.0 * rng.standard_normal((200, 3)) * np.array([1.0, 0.1, 10.0])
+gamma, beta = np.ones(3), np.zeros(3)
+bn_param = {'mode': 'train'}
+out, _ = batchnorm_forward(x, gamma, beta, bn_param)
+assert np.shape(out) == (200, 3), f"batchnorm_forward returned shape {np.shape(out)}, expected x's shape (200, 3)"
+print("train mode, gamma = 1, beta = 0: means per feature", np.round(out.mean(axis=0), 6),
+      "stds", np.round(out.std(axis=0), 6), "(expect 0 and 1)")
+assert np.abs(out.mean(axis=0)).max() < 1e-8 and np.abs(out.std(axis=0) - 1).max() < 1e-3, (
+    "in training mode, with gamma = 1 and beta = 0, every feature (column) of out should have mean 0 "
+    "and standard deviation 1: normalise over the batch, axis=0")
+gamma, beta = np.array([1.0, 2.0, 3.0]), np.array([0.0, -1.0, 4.0])
+out, _ = batchnorm_forward(x, gamma, beta, {'mode': 'train'})
+assert rel_error(out.mean(axis=0), beta) < 1e-6 and rel_error(out.std(axis=0), gamma) < 1e-3, (
+    f"with gamma = {gamma} and beta = {beta} the features should have means beta and stds gamma, got means "
+    f"{np.round(out.mean(axis=0), 4)} and stds {np.round(out.std(axis=0), 4)}: out = gamma * x_hat + beta")
+assert 'running_mean' in bn_param and 'running_var' in bn_param, (
+    "batchnorm_forward in training mode must store the updated running averages into bn_param['running_mean'] "
+    "and bn_param['running_var'] (the network keeps bn_param from step to step)")
+assert rel_error(bn_param['running_mean'], 0.1 * x.mean(axis=0)) < 1e-10, (
+    f"after one training step from zeros running_mean should be 0.1 * the batch mean = {0.1 * x.mean(axis=0)}, "
+    f"got {bn_param['running_mean']}: running_mean = momentum * running_mean + (1 - momentum) * mean, momentum 0.9")
+for _ in range(100):
+    batchnorm_forward(5.0 + 3.0 * rng.standard_normal((200, 3)) * np.array([1.0, 0.1, 10.0]), gamma, beta, bn_param)
+bn_param['mode'] = 'test'
+running = (bn_param['running_mean'].copy(), bn_param['running_var'].copy())
+x_test = 5.0 + 3.0 * rng.standard_normal((2000, 3)) * np.array([1.0, 0.1, 10.0])
+out, _ = batchnorm_forward(x_test, gamma, beta, bn_param)
+print("test mode after 100 training steps: means", np.round(out.mean(axis=0), 3), "stds", np.round(out.std(axis=0), 3),
+      "(expect near beta and gamma)")
+assert np.abs(out.mean(axis=0) - beta).max() < 0.2 and rel_error(out.std(axis=0), gamma) < 0.05, (
+    "in test mode, with running averages learned on data of the same distribution, the features should have "
+    "means near beta and stds near gamma: normalise with running_mean and running_var")
+alone, _ = batchnorm_forward(x_test[:1], gamma, beta, bn_param)
+assert rel_error(alone[0], out[0]) < 1e-12, (
+    f"in test mode one example alone gave {alone[0]}, the same example in a batch of 2000 gave {out[0]}: test mode "
+    "must use the running averages, never the statistics of the batch")
+assert np.array_equal(bn_param['running_mean'], running[0]) and np.array_equal(bn_param['running_var'], running[1]), (
+    "test mode must leave bn_param's running averages unchanged")
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(241)
+x = rng.standard_normal((8, 5)) * np.array([1.0, 0.01, 3.0, 0.02, 1.0]) + 2.0
+gamma, beta = rng.standard_normal(5), rng.standard_normal(5)
+rm0, rv0 = rng.standard_normal(5), rng.uniform(0.5, 2.0, 5)
+mu, var = x.mean(axis=0), x.var(axis=0)
+bn_param = {'mode': 'train', 'running_mean': rm0.copy(), 'running_var': rv0.copy()}
+out, _ = batchnorm_forward(x, gamma, beta, bn_param)
+assert np.shape(out) == (8, 5), "batchnorm_forward must return out of x's shape (N, D)"
+np.testing.assert_allclose(out, gamma * (x - mu) / np.sqrt(var + 1e-4) + beta, rtol=0, atol=1e-9, err_msg=(
+    "train mode must normalise with the batch mean and the biased batch variance, eps 1e-4 by default, "
+    "then scale by gamma and shift by beta"))
+assert np.shape(bn_param['running_mean']) == (5,) and np.shape(bn_param['running_var']) == (5,), (
+    "train mode must store running_mean and running_var of shape (D,) in bn_param")
+np.testing.assert_allclose(bn_param['running_mean'], 0.9 * rm0 + 0.1 * mu, rtol=0, atol=1e-12,
+                           err_msg="running_mean must become momentum * running_mean + (1 - momentum) * batch mean")
+np.testing.assert_allclose(bn_param['running_var'], 0.9 * rv0 + 0.1 * var, rtol=0, atol=1e-12, err_msg=(
+    "running_var must become momentum * running_var + (1 - momentum) * biased batch variance"))
+bn_test = {'mode': 'test', 'running_mean': rm0.copy(), 'running_var': rv0.copy()}
+out, _ = batchnorm_forward(x, gamma, beta, bn_test)
+assert np.shape(out) == (8, 5), "batchnorm_forward in test mode must return out of x's shape (N, D)"
+np.testing.assert_allclose(out, gamma * (x - rm0) / np.sqrt(rv0 + 1e-4) + beta, rtol=0, atol=1e-12,
+                           err_msg="test mode must normalise with running_mean and running_var only")
+np.testing.assert_array_equal(bn_test['running_mean'], rm0, err_msg="test mode must not change the running averages")
+np.testing.assert_array_equal(bn_test['running_var'], rv0, err_msg="test mode must not change the running averages")
+one, _ = batchnorm_forward(x[:1], gamma, beta, bn_test)
+np.testing.assert_allclose(one, out[:1], rtol=0, atol=1e-12,
+                           err_msg="in test mode an example's output must not depend on the rest of its batch")
+bn_param = {'mode': 'train', 'eps': 0.5, 'momentum': 0.5}
+out, _ = batchnorm_forward(x, gamma, beta, bn_param)
+np.testing.assert_allclose(out, gamma * (x - mu) / np.sqrt(var + 0.5) + beta, rtol=0, atol=1e-9,
+                           err_msg="batchnorm_forward must use bn_param['eps'] when it is given")
+np.testing.assert_allclose(bn_param['running_mean'], 0.5 * mu, rtol=0, atol=1e-12, err_msg=(
+    "batchnorm_forward must use bn_param['momentum'] when it is given, starting the running averages from zeros"))
+np.testing.assert_allclose(bn_param['running_var'], 0.5 * var, rtol=0, atol=1e-12, err_msg=(
+    "batchnorm_forward must use bn_param['momentum'] when it is given, starting the running averages from zeros"))
+bn_param = {'mode': 'train'}
+for step in range(3):  # running averages carried from call to call through bn_param
+    batchnorm_forward(x + step, gamma, beta, bn_param)
+np.testing.assert_allclose(bn_param['running_mean'], 0.1 * (0.81 * mu + 0.9 * (mu + 1) + (mu + 2)), rtol=0, atol=1e-12,
+                           err_msg="each training call must update the running averages that bn_param holds")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+rng = np.random.default_rng(242)
+x = 3.0 * rng.standard_normal((6, 4)) + 1.0
+gamma, beta, dout = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal((6, 4))
+_, cache = batchnorm_forward(x, gamma, beta, {'mode': 'train'})
+grads = batchnorm_backward(dout, cache)
+assert isinstance(grads, tuple) and len(grads) == 3, "batchnorm_backward must return a tuple (dx, dgamma, dbeta)"
+assert [np.shape(g) for g in grads] == [(6, 4), (4,), (4,)], (
+    f"batchnorm_backward returned shapes {[np.shape(g) for g in grads]}, expected dx (6, 4), dgamma (4,), dbeta (4,)")
+report = check_layer(batchnorm_forward, batchnorm_backward,
+                     {"x": x, "gamma": gamma, "beta": beta, "bn_param": {'mode': 'train'}}, dout=dout)
+for name, check in report.items():
+    print(f"batchnorm_backward {check} (expect below 1e-7)")
+hints = {"dx": "did you include the paths through the batch mean and variance?",
+         "dgamma": "dgamma is the sum over the batch of dout * x_hat", "dbeta": "dbeta is dout summed over the batch"}
+for name, check in report.items():
+    assert check.rel_error < 1e-7, f"batchnorm_backward's {name} disagrees with the numerical gradient: {check}; {hints[name]}"
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(243)
+for N, D, bn_param in ((5, 3, {'mode': 'train'}), (7, 2, {'mode': 'train', 'eps': 0.5})):
+    x = rng.standard_normal((N, D)) * np.array([2.0, 0.1, 1.0])[:D] + 1.0
+    gamma, beta, dout = rng.standard_normal(D), rng.standard_normal(D), rng.standard_normal((N, D))
+    _, cache = batchnorm_forward(x, gamma, beta, dict(bn_param))
+    dx, dgamma, dbeta = batchnorm_backward(dout, cache)
+    assert np.shape(dx) == (N, D) and np.shape(dgamma) == (D,) and np.shape(dbeta) == (D,), (
+        "batchnorm_backward must return dx (N, D), dgamma (D,), dbeta (D,)")
+    eps = bn_param.get('eps', 1e-4)
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    dx_hat = dout * gamma
+    dvar = (dx_hat * (x - mu)).sum(axis=0) * -0.5 * (var + eps) ** -1.5
+    dmu = -(dx_hat / np.sqrt(var + eps)).sum(axis=0) + dvar * (-2.0 * (x - mu)).mean(axis=0)
+    np.testing.assert_allclose(dx, dx_hat / np.sqrt(var + eps) + dvar * 2.0 * (x - mu) / N + dmu / N, rtol=0,
+                               atol=1e-9, err_msg=("dx must include the paths through the batch mean and variance, "
+                                                   "with the eps of bn_param"))
+    np.testing.assert_allclose(dgamma, (dout * x_hat).sum(axis=0), rtol=0, atol=1e-9,
+                               err_msg="dgamma must be the sum over the batch of dout * x_hat")
+    np.testing.assert_allclose(dbeta, dout.sum(axis=0), rtol=0, atol=1e-12,
+                               err_msg="dbeta must be dout summed over the batch")
+### END HIDDEN TESTS
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_conv", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 2. Convolution and pooling
 #
-# ### Exercise 5: the convolutional layer, with loops (7 points: forward 3, backward 4; hidden tests at grading)
+# ### Exercise 6: the convolutional layer, with loops (7 points: forward 3, backward 4; hidden tests at grading)
 #
 # A convolutional layer takes $N$ images with $C$ channels, $x \in \mathbb{R}^{N \times C
 # \times H \times W}$, and $F$ filters $w \in \mathbb{R}^{F \times C \times HH \times WW}$
@@ -941,7 +1171,7 @@ for stride, pad in ((2, 1), (1, 2)):
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_image_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 6: image processing with convolutions, design two filters (1 point; hidden tests at grading)
+# ### Exercise 7: image processing with convolutions, design two filters (1 point; hidden tests at grading)
 #
 # A convolution with hand-made filters is classic image processing. Design two
 # $3 \times 3$ filters for RGB images ($C = 3$, used with stride 1 and pad 1); they are
@@ -1092,7 +1322,7 @@ if not P.grading:  # under nbgrader: not drawn (said above)
     show(show_filtered(images, filtered))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_pool", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 7: max pooling, with loops (5 points: forward 2, backward 3; hidden tests at grading)
+# ### Exercise 8: max pooling, with loops (5 points: forward 2, backward 3; hidden tests at grading)
 #
 # Max pooling shrinks each channel separately: it slides a `pool_height` $\times$
 # `pool_width` window in steps of `stride` and keeps each window's largest value,
@@ -1259,7 +1489,7 @@ np.testing.assert_allclose(dx, pool_grads(x, dout, 3, 3, 2), rtol=0, atol=1e-12,
 # dot product needs next to each other in memory, in the order BLAS reads them. That
 # copy costs time and memory (inline question 2), but far less than it saves.
 #
-# ### Exercise 8: convolution as matrix products, im2col (7 points: forward 3, backward 4; hidden tests at grading)
+# ### Exercise 9: convolution as matrix products, im2col (7 points: forward 3, backward 4; hidden tests at grading)
 #
 # For each image $n$, copy every window of the padded input into a column of a matrix
 # `cols[n]` $\in \mathbb{R}^{(C \cdot HH \cdot WW) \times (H' \cdot W')}$: row
@@ -1658,7 +1888,7 @@ with replaced_names({'conv_forward_naive': loop_layer, 'conv_backward_naive': lo
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_fast_pool", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 9: fast max pooling (5 points: forward 2, backward 3; hidden tests at grading)
+# ### Exercise 10: fast max pooling (5 points: forward 2, backward 3; hidden tests at grading)
 #
 # Pooling has no product to hand to BLAS, but the same idea applies: loop over the
 # $ph \cdot pw$ positions **inside** a window, never over the windows.
@@ -2185,7 +2415,7 @@ if torch is not None:
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_sandwich", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 4. Sandwich layers and a convolutional network
 #
-# ### Exercise 10: sandwich layers (3 points; hidden tests at grading)
+# ### Exercise 11: sandwich layers (3 points; hidden tests at grading)
 #
 # Some layers always come together. A **sandwich layer** is a forward function that
 # calls them in order and returns one cache holding theirs, and a backward function
@@ -2440,7 +2670,7 @@ print("conv_relu_pool  dx {:.1e}  dw {:.1e}  db {:.1e}".format(
 print("(expect below 1e-7; ReLU's kink can occasionally give a larger error at one element)")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_convnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 11: a three-layer convolutional network (5 points: initialisation 1, loss and gradients 4; hidden tests at grading)
+# ### Exercise 12: a three-layer convolutional network (5 points: initialisation 1, loss and gradients 4; hidden tests at grading)
 #
 # $$\text{conv} \to \text{ReLU} \to 2 \times 2 \text{ max pool} \to \text{affine} \to
 #   \text{ReLU} \to \text{affine} \to \text{softmax}$$

@@ -1,8 +1,9 @@
 """Time notebook 04's fast layers against its naive loops (and PyTorch, if installed).
 
 The layers exist only in the master notebook (the library holds no exercise), so
-this script executes the master's solution cells for the convolution and pooling
-layers and times them on the benchmark shapes of REFERENCE.md section 04:
+this script executes the master's cells for the convolution and pooling layers
+(solution cells, and the provided col2im and fast pooling) and times them on the
+benchmark shapes of REFERENCE.md section 04:
 convolution x (100, 3, 31, 31), w (25, 3, 3, 3), stride 2, pad 1; 2x2 max pooling,
 stride 2, on (100, 3, 32, 32). Everything runs on one BLAS thread, like the naive
 loops and like the notebook.
@@ -24,8 +25,8 @@ from course.lib.gradcheck import rel_error
 from course.lib.timing import best_time
 
 MASTER = Path(__file__).resolve().parents[1] / "notebooks" / "04_modular_conv.py"
-SOLUTION_CELLS = ("conv_forward_naive", "max_pool_forward_naive", "conv_forward_fast", "max_pool_forward_fast")
-PROVIDED_CELLS = ("col2im",)  # provided code the fast layers call
+SOLUTION_CELLS = ("conv_forward_naive", "max_pool_forward_naive", "conv_forward_fast")
+PROVIDED_CELLS = ("col2im", "max_pool_forward_fast")  # provided: what the fast convolution calls, the fast pooling
 
 
 def load_layers(master: Path = MASTER) -> dict:

@@ -8,8 +8,8 @@ test cells):
 - a mistake must make some test cell raise, whole cells and hidden blocks alone;
 - a correct variant must pass every test cell, whole and hidden block alone.
 
-The 04 cases of fast layers that are not fast (they call the naive loops, or loop
-themselves) prepend the loops to the solution cell, as a student's notebook would
+The 04 cases of a fast convolution that is not fast (it calls the naive loops, or loops
+itself) prepend the loops to the solution cell, as a student's notebook would
 hold them above.
 """
 from __future__ import annotations
@@ -30,11 +30,7 @@ def _loops(stem: str, rename: dict | None = None) -> str:
 CONV_LOOPS = _loops("conv_forward_naive")
 CONV_LOOPS_PRIVATE = _loops("conv_forward_naive", {"conv_forward_naive": "_my_conv_forward",
                                                    "conv_backward_naive": "_my_conv_backward"})
-POOL_LOOPS = _loops("max_pool_forward_naive")
-POOL_LOOPS_PRIVATE = _loops("max_pool_forward_naive", {"max_pool_forward_naive": "_my_pool_forward",
-                                                       "max_pool_backward_naive": "_my_pool_backward"})
 CONV_DEF = "def conv_forward_fast(x, w, b, conv_param):"
-POOL_DEF = "def max_pool_forward_fast(x, pool_param):"
 
 MISTAKES = [
     # -- 03 -------------------------------------------------------------------------------
@@ -79,20 +75,6 @@ MISTAKES = [
             (CONV_LOOPS_PRIVATE + CONV_DEF, "return _my_conv_forward(x, w, b, conv_param)",
              "return _my_conv_backward(dout, cache)"),
             "fast convolution that loops over the outputs itself"),
-    Mistake(NB04, "max_pool_forward_fast",
-            (POOL_DEF, "ph, pw, stride = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']\n"
-                       "    N, C, H, W = x.shape",
-             "path, x_or_shape, windows, out, pool_param = cache"),
-            (POOL_LOOPS + POOL_DEF, "return max_pool_forward_naive(x, pool_param)\n    N, C, H, W = x.shape",
-             "return max_pool_backward_naive(dout, cache)"),
-            "fast pooling that calls the naive loops"),
-    Mistake(NB04, "max_pool_forward_fast",
-            (POOL_DEF, "ph, pw, stride = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']\n"
-                       "    N, C, H, W = x.shape",
-             "path, x_or_shape, windows, out, pool_param = cache"),
-            (POOL_LOOPS_PRIVATE + POOL_DEF, "return _my_pool_forward(x, pool_param)\n    N, C, H, W = x.shape",
-             "return _my_pool_backward(dout, cache)"),
-            "fast pooling that loops over the windows itself"),
     # -- 04: dropout, the convnet's initialisation --------------------------------------------
     Mistake(NB04, "dropout_forward", "rng = np.random.default_rng(dropout_param.get('seed'))",
             "rng = np.random.default_rng(dropout_param.get('seed', 0))",
@@ -157,12 +139,6 @@ CORRECT = [
             "W3 drawn with rng.normal"),
     Mistake(NB04, "conv_forward_fast", "out = w.reshape(F, -1) @ cols",
             "out = np.einsum('fk,nkp->nfp', w.reshape(F, -1), cols)", "im2col product by einsum"),
-    Mistake(NB04, "max_pool_forward_fast",
-            "windows = tiles.transpose(3, 5, 0, 1, 2, 4).reshape(ph * pw, N, C, H_out, W_out)  # one copy\n"
-            "        out = windows.max(axis=0)",
-            "windows = tiles.transpose(3, 5, 0, 1, 2, 4).reshape(ph * pw, N, C, H_out, W_out)\n"
-            "        out = tiles.max(axis=(3, 5))",
-            "pooling forward reduced over the in-window axes"),
     Mistake(NB04, "image_filters", ("w[0] = box / 3.0", "w[1] = sobel / 3.0"),
             ("w[0, 1] = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16.0", "w[1, 2] = -sobel"),
             "Gaussian blur on the green channel, right-minus-left Sobel on the blue one"),

@@ -127,8 +127,9 @@ print("x reversed: x[::-1] =", x[::-1], "  slices: x[1:] =", x[1:], " x[:-1] =",
 # build a matrix **from its columns**, collect them in a list and use
 # `np.column_stack(columns)` (each `(m,)` vector becomes one column of an
 # `(m, n)` matrix); `np.array(list_of_vectors)` instead makes them the **rows**.
-# Functions such as `np.tril` (the lower-triangular part of a matrix) and
-# `np.diag` exist too; `help(np.tril)` shows how any of them works.
+# Functions such as `np.diag`, `np.tril` and `np.triu` (the lower and upper
+# triangular parts of a matrix) and `np.roll` exist too; `help(np.tril)` shows
+# how any of them works.
 #
 # **Random numbers.** We draw them from a generator made with a seed, so that a
 # run can be repeated exactly: `rng = np.random.default_rng(0)`, then
@@ -194,21 +195,44 @@ print("np.allclose(1e-10, 3e-10) ?", np.allclose(1e-10, 3e-10), " (atol = 1e-8 h
 # the inputs. A general $Ax$ stacks $m$ such inner products, one per row of $A$.
 # (A neuron computes exactly such a weighted sum before its nonlinearity.)
 #
+# **Two ways to read $Ax$.** By rows, as above: output $i$ is the inner product
+# of row $i$ with $x$. By columns: $Ax = x_1 a_1 + x_2 a_2 + \dots + x_n a_n$,
+# the combination of the columns $a_j$ of $A$ with the weights $x_j$ (write out
+# $\sum_j A_{ij} x_j$ for every $i$ at once and you get exactly that). The
+# column reading is the one sections 3 and 6 build on. A worked example, with
+# numbers you can check in your head:
+#
+# $$
+# \begin{bmatrix} 1 & 0 & 2 \\ -1 & 3 & 1 \end{bmatrix}
+# \begin{bmatrix} 2 \\ 1 \\ -1 \end{bmatrix}
+# = \underbrace{\begin{bmatrix} 1 \cdot 2 + 0 \cdot 1 + 2 \cdot (-1) \\ -1 \cdot 2 + 3 \cdot 1 + 1 \cdot (-1) \end{bmatrix}}_{\text{rows}}
+# = \underbrace{2 \begin{bmatrix} 1 \\ -1 \end{bmatrix} + 1 \begin{bmatrix} 0 \\ 3 \end{bmatrix} - 1 \begin{bmatrix} 2 \\ 1 \end{bmatrix}}_{\text{columns}}
+# = \begin{bmatrix} 0 \\ 0 \end{bmatrix}.
+# $$
+#
+# (So a nonzero $x$ can give $Ax = 0$: section 6 calls such $x$ the null space.)
+#
 # ### Exercise 1: `matvec_function` (2 points; hidden tests at grading)
 #
 # Write a function that takes a matrix `A` of shape `(m, n)` and **returns a
-# function** `f` such that `f(x)` is $Ax$ for a vector `x` of shape `(n,)`. In
-# Python a function can define another function inside itself and return it; the
-# inner function remembers `A`:
+# function** `f` with `f(x)` $= Ax$ for a vector `x` of shape `(n,)`. Build
+# $Ax$ yourself from one of the two readings above, with a loop over the rows
+# or over the columns (`A[i, :]`, `A[:, j]` and `@` between two vectors are
+# fine). numpy's `A @ x` computes the same product, and the test cell compares
+# your `f` with it; writing the loop once is how you find out which index runs
+# where. Mind the shapes: the result has one entry per **row** of `A`.
+#
+# In Python a function can define another function inside itself and return
+# it; the inner function remembers the arguments of the outer one:
 #
 # ```python
-# def make_adder(c):
-#     def add_c(x):
-#         return x + c
-#     return add_c
+# def make_scaler(c):
+#     def scale(x):
+#         return c * x
+#     return scale
 #
-# add_three = make_adder(3.0)
-# add_three(1.0)   # 4.0
+# double = make_scaler(2.0)
+# double(np.array([1.0, 3.0]))   # array([2., 6.])
 # ```
 
 # %% nbgrader={"grade": false, "grade_id": "matvec_function", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -225,7 +249,11 @@ def matvec_function(A):
     """
     ### BEGIN SOLUTION
     def f(x):
-        return A @ x  # (m, n) @ (n,) -> (m,)
+        m, n = A.shape
+        out = np.zeros(m)                 # (m,)
+        for j in range(n):                # the column reading: x_1 a_1 + ... + x_n a_n
+            out = out + x[j] * A[:, j]    # (m,)
+        return out
     return f
     ### END SOLUTION
 
@@ -596,26 +624,41 @@ except NotImplementedError:
 # ## 4. Four linear functions and their matrices
 #
 # Each function below is linear (check superposition in your head), so each is a
-# matrix. Work the matrix out from its columns $f(e_k)$, then build it in numpy.
-# The test of each one compares $Ax$ with the function itself on random $x$.
+# matrix. The functions are given by what they do to a vector, not by a matrix:
 #
-# | function | $f(x)$ | shape of $A$ |
-# | --- | --- | --- |
-# | negation | $-x$ | $n \times n$ |
-# | reversal | $(x_n, x_{n-1}, \dots, x_1)$ | $n \times n$ |
-# | running sum | $(x_1,\; x_1 + x_2,\; \dots,\; x_1 + \dots + x_n)$: entry $i$ is $\sum_{j \le i} x_j$ | $n \times n$ |
-# | differencing | $(x_2 - x_1,\; x_3 - x_2,\; \dots,\; x_n - x_{n-1})$: entry $i$ is $x_{i+1} - x_i$ | $(n-1) \times n$ |
+# | function | $f(x)$ | in numpy | shape of $A$ |
+# | --- | --- | --- | --- |
+# | negation | $-x$ | `-x` | $n \times n$ |
+# | reversal | $(x_n, x_{n-1}, \dots, x_1)$ | `x[::-1]` | $n \times n$ |
+# | running sum | $(x_1,\; x_1 + x_2,\; \dots,\; x_1 + \dots + x_n)$ | `np.cumsum(x)` | $n \times n$ |
+# | differencing | $(x_2 - x_1,\; x_3 - x_2,\; \dots,\; x_n - x_{n-1})$ | `x[1:] - x[:-1]` | $(n-1) \times n$ |
 #
-# For example, with $n = 3$ the running sum is
-# $\begin{bmatrix} 1 & 0 & 0 \\ 1 & 1 & 0 \\ 1 & 1 & 1 \end{bmatrix}$:
-# row $i$ has ones in columns $1$ to $i$. Differencing has one output fewer than
-# inputs, because $n$ numbers have $n - 1$ neighbouring pairs; in numpy it is
-# `x[1:] - x[:-1]`, and `np.cumsum(x)` is the running sum.
+# Differencing has one output fewer than inputs, because $n$ numbers have
+# $n - 1$ neighbouring pairs.
+#
+# **How to find a matrix from what it does: a worked example.** The *cyclic
+# shift* moves every entry one place down and the last one to the top,
+# $f(x) = (x_n, x_1, x_2, \dots, x_{n-1})$ (`np.roll(x, 1)`). Section 3 says
+# column $k$ of its matrix is $f(e_k)$, so apply $f$ to each unit vector: the
+# single 1 of $e_k$ moves one place down, $f(e_k) = e_{k+1}$, except
+# $f(e_n) = e_1$. With $n = 4$, the columns $e_2, e_3, e_4, e_1$ side by side give
+#
+# $$
+# \begin{bmatrix} 0 & 0 & 0 & 1 \\ 1 & 0 & 0 & 0 \\ 0 & 1 & 0 & 0 \\ 0 & 0 & 1 & 0 \end{bmatrix},
+# $$
+#
+# the identity with its rows moved one place down (`np.roll(np.eye(n), 1, axis=0)`),
+# and the check is one line: this matrix times $(1, 2, 3, 4)$ is $(4, 1, 2, 3)$.
 #
 # ### Exercises 4–7: `negation_matrix`, `reversal_matrix`, `running_sum_matrix`, `difference_matrix` (1 point each; hidden tests at grading)
 #
-# Each returns a numpy array of numbers (`np.eye`, `np.zeros`, `np.ones` make
-# float arrays; integer entries are fine too).
+# Do the same for each of the four: on paper, write $f(e_k)$ for a general $k$
+# (for differencing, also mind what happens at $k = 1$ and $k = n$), put the
+# columns side by side for $n = 4$, see the pattern, then build the matrix for
+# every $n$ in numpy. The test of each one compares $Ax$ with the function
+# itself on several $x$ and $n$. Each returns a numpy array of numbers
+# (`np.eye`, `np.zeros`, `np.ones` make float arrays; integer entries are fine
+# too).
 
 # %% nbgrader={"grade": false, "grade_id": "negation_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def negation_matrix(n):
@@ -634,7 +677,7 @@ print("negation_matrix(4):\n", N4)
 assert np.shape(N4) == (4, 4), f"negation_matrix(4) has shape {np.shape(N4)}, expected (4, 4)"
 x_check = np.random.default_rng(1).standard_normal(4)
 assert np.allclose(N4 @ x_check, -x_check), (
-    f"A @ x = {N4 @ x_check}, expected -x = {-x_check}: column k of A is f(e_k) = -e_k")
+    f"A @ x = {N4 @ x_check}, expected -x = {-x_check}: column k of A must be f(e_k), the negation of e_k")
 print("negation_matrix: visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _n in (1, 2, 7):
@@ -661,8 +704,8 @@ print("reversal_matrix(4):\n", R4)
 assert np.shape(R4) == (4, 4), f"reversal_matrix(4) has shape {np.shape(R4)}, expected (4, 4)"
 x_check = np.array([1.0, 2.0, 3.0, 4.0])
 assert np.allclose(R4 @ x_check, [4.0, 3.0, 2.0, 1.0]), (
-    f"A @ [1, 2, 3, 4] = {R4 @ x_check}, expected [4, 3, 2, 1]: f(e_1) = e_n, so column 1 "
-    "has its 1 in the last row")
+    f"A @ [1, 2, 3, 4] = {R4 @ x_check}, expected [4, 3, 2, 1]: column k must be f(e_k), "
+    "the reversal of e_k: where does its 1 end up?")
 x_random = np.random.default_rng(2).standard_normal(7)
 assert np.allclose(reversal_matrix(7) @ x_random, x_random[::-1]), (
     "reversal_matrix(7) @ x differs from x[::-1] for a random x: check n = 7 too")
@@ -680,8 +723,7 @@ for _n in (1, 2, 5, 8):
 def running_sum_matrix(n):
     """The matrix of the running sum on R^n: f(x)_i = x_1 + ... + x_i.
 
-    Returns A, (n, n), lower triangular with ones on and below the diagonal,
-    with A @ x == np.cumsum(x).
+    Returns A, (n, n), with A @ x == np.cumsum(x).
     """
     ### BEGIN SOLUTION
     return np.tril(np.ones((n, n)))  # (n, n): A[i, j] = 1 for j <= i
@@ -694,8 +736,8 @@ print("running_sum_matrix(4):\n", S4)
 assert np.shape(S4) == (4, 4), f"running_sum_matrix(4) has shape {np.shape(S4)}, expected (4, 4)"
 x_check = np.array([1.0, 10.0, 100.0, 1000.0])
 assert np.allclose(S4 @ x_check, [1.0, 11.0, 111.0, 1111.0]), (
-    f"A @ [1, 10, 100, 1000] = {S4 @ x_check}, expected [1, 11, 111, 1111]: entry i sums "
-    "x_1 .. x_i, so row i has ones in columns 1 .. i, the diagonal included (lower triangle)")
+    f"A @ [1, 10, 100, 1000] = {S4 @ x_check}, expected [1, 11, 111, 1111]: column k must be "
+    "f(e_k), the running sum of e_k: which of its entries are 1, and from which entry on?")
 x_random = np.random.default_rng(3).standard_normal(7)
 assert np.allclose(running_sum_matrix(7) @ x_random, np.cumsum(x_random)), (
     f"running_sum_matrix(7) @ x = {running_sum_matrix(7) @ x_random} differs from "
@@ -715,8 +757,7 @@ for _n in (1, 3, 6):
 def difference_matrix(n):
     """The matrix of differencing on R^n: f(x)_i = x_{i+1} - x_i, i = 1 .. n-1.
 
-    Returns D, (n - 1, n), with D @ x == x[1:] - x[:-1]: row i has -1 in
-    column i and +1 in column i + 1.
+    Returns D, (n - 1, n), with D @ x == x[1:] - x[:-1].
     """
     ### BEGIN SOLUTION
     return np.eye(n - 1, n, k=1) - np.eye(n - 1, n)  # (n-1, n): +1 above the diagonal, -1 on it
@@ -732,7 +773,8 @@ assert np.shape(D4) == (3, 4), (
 x_check = np.array([1.0, 4.0, 9.0, 16.0])
 assert np.allclose(D4 @ x_check, [3.0, 5.0, 7.0]), (
     f"D @ [1, 4, 9, 16] = {D4 @ x_check}, expected [3, 5, 7] = [4 - 1, 9 - 4, 16 - 9]: "
-    "row i computes x_{i+1} - x_i (later minus earlier)")
+    "column k must be f(e_k), the differences of e_k (later minus earlier): which differences does its 1 enter, "
+    "and with which sign?")
 x_random = np.random.default_rng(4).standard_normal(7)
 assert np.allclose(difference_matrix(7) @ x_random, x_random[1:] - x_random[:-1]), (
     "difference_matrix(7) @ x differs from x[1:] - x[:-1] for a random x")
@@ -1035,25 +1077,38 @@ print(f"slope of the affine error on the log-log plot: {np.median(slopes):.2f} (
 #
 # The shape suggests, but does not decide, how many solutions there are. What
 # decides is the **rank**: $\operatorname{rank} A$ is the number of linearly
-# independent columns of $A$ (equally, of rows), at most $\min(m, n)$.
-# $Ax$ is a combination of the columns of $A$ with weights $x_j$, so $Ax = b$ has
-# a solution exactly when $b$ is such a combination, i.e. when appending $b$ as
-# an extra column does not increase the rank. Three cases, with
-# $r = \operatorname{rank} A$:
+# independent columns of $A$ (equally, of rows), at most $\min(m, n)$;
+# `np.linalg.matrix_rank(A)` computes it. Two facts about ranks answer the two
+# questions every system poses, and putting them together is Exercise 10.
 #
-# 1. $\operatorname{rank}\,[A \;\, b] > r$: $b$ is not a combination of the
-#    columns: **no solution**. The best one can do is a **least-squares**
-#    $x$, which makes the residual $Ax - b$ as short as possible
-#    (`np.linalg.lstsq(A, b, rcond=None)[0]`).
-# 2. $\operatorname{rank}\,[A \;\, b] = r = n$: the columns are independent, so
-#    at most one combination gives $b$: **exactly one solution** (possible for
-#    square *and* tall systems).
-# 3. $\operatorname{rank}\,[A \;\, b] = r < n$: **infinitely many solutions**: if
-#    $x$ solves the system, so does $x + z$ for every $z$ in the **null space**
-#    $\{z : Az = 0\}$, which has dimension $n - r > 0$. The solutions form the
-#    affine set $x + \{Nz\}$ where the $n - r$ columns of $N$ are a basis of the
-#    null space. The natural representative is the **least-norm** solution, the
-#    shortest $x$; `np.linalg.lstsq` returns it too.
+# - **Is there a solution?** $Ax$ is a combination of the columns of $A$ with
+#   weights $x_j$ (section 1), so $Ax = b$ has a solution exactly when $b$ is
+#   such a combination. Appending $b$ to $A$ as an extra column, the **augmented
+#   matrix** $[A \;\, b]$ (`np.column_stack([A, b])`), raises the rank by one
+#   when $b$ is *not* a combination of the columns, and leaves it unchanged
+#   when it is.
+# - **How many?** If $x$ and $x'$ both solve $Ax = b$, their difference
+#   $z = x - x'$ satisfies $Az = 0$: it lies in the **null space**
+#   $\{z : Az = 0\}$, and every $x + z$ with $z$ in it is a solution again. The
+#   null space has dimension $n - \operatorname{rank} A$ (the *rank-nullity
+#   theorem*): it is $\{0\}$ exactly when the $n$ columns are independent.
+#
+# **A worked example.** The two equations $x_1 + x_2 = 1$ and $2x_1 + 2x_2 = 3$
+# (two parallel lines in the plane) have
+# $A = \begin{bmatrix} 1 & 1 \\ 2 & 2 \end{bmatrix}$ of rank 1 (the second
+# column is the first), while $[A \;\, b] = \begin{bmatrix} 1 & 1 & 1 \\ 2 & 2 & 3 \end{bmatrix}$
+# has rank 2: $b = (1, 3)$ is not a multiple of $(1, 2)$, so there is no
+# solution. Change the right-hand side to $b = (1, 2)$ and both ranks are 1:
+# solutions exist, and with $n - r = 2 - 1 = 1$ the null space is a line
+# (the multiples of $(1, -1)$): the two equations are one line, twice.
+#
+# **What to return when there is no single solution.** Without a solution,
+# the best one can do is a **least-squares** $x$, which makes the residual
+# $Ax - b$ as short as possible (`np.linalg.lstsq(A, b, rcond=None)[0]`).
+# With many solutions, they form the affine set $\{x + Nz\}$ where the
+# $n - r$ columns of $N$ are a basis of the null space, and the natural
+# representative is the **least-norm** solution, the shortest $x$;
+# `np.linalg.lstsq` returns it too.
 #
 # **A basis of the null space from the SVD.** `U, s, Vt = np.linalg.svd(A)` writes
 # $A = U \Sigma V^\top$ with orthonormal $U$ $(m, m)$ and $V$ $(n, n)$ and the
@@ -1075,7 +1130,8 @@ print(f"slope of the affine error on the log-log plot: {np.median(slopes):.2f} (
 # raises instead, and the cell says so.) Neither an exception nor its absence tells you
 # which case holds (a tall system can have exactly one solution, a square one
 # none). Decide with `np.linalg.matrix_rank`, which counts the singular values
-# above a round-off threshold.
+# above a round-off threshold: in the cell, the rank of `A_rank2` is 2, and the
+# augmented matrix of the first $b$ has rank 3.
 
 # %% nbgrader={"grade": false, "grade_id": "solve_no_exception", "locked": true, "schema_version": 3, "solution": false, "task": false}
 A_rank2 = np.array([[0.1, 0.2, 0.3],
@@ -1083,6 +1139,7 @@ A_rank2 = np.array([[0.1, 0.2, 0.3],
                     [0.7, 0.8, 0.9]])      # row 3 = 2 row 2 - row 1: rank 2
 print("rank", np.linalg.matrix_rank(A_rank2), f" condition number {np.linalg.cond(A_rank2):.1e}")
 for b_try, what in ((np.array([1.0, 0.0, 0.0]), "inconsistent b"), (np.array([1.0, 2.0, 3.0]), "consistent b")):
+    what = f"{what} (rank [A b] = {np.linalg.matrix_rank(np.column_stack([A_rank2, b_try]))})"
     try:
         x_try = np.linalg.solve(A_rank2, b_try)      # no exception in either case with numpy's usual LAPACK
     except np.linalg.LinAlgError as error:
@@ -1096,41 +1153,81 @@ for b_try, what in ((np.array([1.0, 0.0, 0.0]), "inconsistent b"), (np.array([1.
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_classify_system", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### Exercises 10 and 11: `classify_system` (1 point), `solve_linear_system` (4 points); hidden tests at grading
 #
-# `solve_linear_system` decides the case by ranks, as above, and returns the
-# solution that case calls for. Which numpy function gives a least-squares or
+# `classify_system` decides, from the ranks of $A$ and of $[A \;\, b]$ alone,
+# whether $Ax = b$ has no solution, exactly one, or infinitely many. Work out
+# the rule from the two facts above before you write it: which comparison of
+# ranks says "no solution"? When there are solutions, which comparison says
+# "only one"? Try your rule on the worked example and on the rank-2 matrix of
+# the cell above (and on a tall system such as three lines through one point,
+# where the shape alone would mislead you).
+#
+# `solve_linear_system` decides the case the same way and returns the solution
+# that case calls for. Which numpy function gives a least-squares or
 # least-norm solution, and which gives a null-space basis, is in the text above.
 
 # %% nbgrader={"grade": false, "grade_id": "classify_system", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def classify_system(A):
-    """The shape class of the system A x = b.
+def classify_system(A, b):
+    """How many solutions A x = b has, decided by ranks.
 
     Inputs:
     - A: (m, n) matrix.
+    - b: (m,) right-hand side.
 
-    Returns "over-determined" (m > n), "under-determined" (m < n) or "square" (m == n).
+    Returns the string "none", "unique" or "infinitely many".
     """
     ### BEGIN SOLUTION
-    m, n = A.shape
-    if m > n:
-        return "over-determined"
-    if m < n:
-        return "under-determined"
-    return "square"
+    n = A.shape[1]
+    r = np.linalg.matrix_rank(A)
+    r_augmented = np.linalg.matrix_rank(np.column_stack([A, b]))  # (m, n + 1)
+    if r_augmented > r:
+        return "none"                      # b is not a combination of the columns
+    if r == n:
+        return "unique"                    # null space {0}
+    return "infinitely many"               # null space of dimension n - r > 0
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_classify_system", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-for shape, expected in [((5, 2), "over-determined"), ((2, 5), "under-determined"), ((3, 3), "square")]:
-    got = classify_system(np.ones(shape))
+visible_cases = [
+    (np.array([[1.0, 1.0], [2.0, 2.0]]), np.array([1.0, 3.0]), "none",
+     "x1 + x2 = 1, 2 x1 + 2 x2 = 3 (parallel lines, the worked example)"),
+    (np.array([[1.0, 1.0], [2.0, 2.0]]), np.array([1.0, 2.0]), "infinitely many",
+     "x1 + x2 = 1, 2 x1 + 2 x2 = 2 (one line, twice)"),
+    (np.array([[1.0, 1.0], [1.0, -1.0]]), np.array([3.0, 1.0]), "unique", "x1 + x2 = 3, x1 - x2 = 1"),
+    (np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0]), "unique",
+     "x1 = 1, x2 = 2, x1 + x2 = 3 (three lines through one point: a tall system with one solution)"),
+]
+for A_case, b_case, expected, what in visible_cases:
+    got = classify_system(A_case, b_case)
+    print(f"{what}: {got!r}")
     assert got == expected, (
-        f"classify_system of a {shape[0]} x {shape[1]} matrix returned {got!r}, expected {expected!r}: "
-        "m (rows) counts equations, n (columns) unknowns")
+        f"classify_system returned {got!r} for {what}, expected {expected!r}: compare rank A with "
+        "rank [A b] (is b a combination of the columns?) and rank A with n (are the columns independent?)")
 print("classify_system: visible tests passed")
 ### BEGIN HIDDEN TESTS
-for _shape, _expected in [((7, 3), "over-determined"), ((2, 1), "over-determined"), ((1, 2), "under-determined"),
-                          ((4, 9), "under-determined"), ((1, 1), "square"), ((6, 6), "square")]:
-    _got = classify_system(np.zeros(_shape))
-    assert _got == _expected, f"classify_system of a {_shape[0]} x {_shape[1]} matrix: m rows (equations) against n columns (unknowns)"
+_r = np.random.default_rng(31)
+_T = _r.standard_normal((6, 3))                    # tall, full column rank
+_W = _r.standard_normal((2, 5))                    # wide, full row rank
+_S = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])   # square, rank 2
+_cases = [
+    (_T, _T @ np.array([1.0, -2.0, 0.5]), "unique", "a consistent tall system of full column rank has one solution"),
+    (_T, _T @ np.array([1.0, -2.0, 0.5]) + np.array([1.0, 0, 0, 0, 0, -1.0]), "none",
+     "an inconsistent tall system has no solution"),
+    (_W, np.array([1.0, 2.0]), "infinitely many", "a wide system of full row rank has infinitely many solutions"),
+    (_S, _S @ np.array([1.0, 1.0, 1.0]), "infinitely many",
+     "a consistent singular square system has infinitely many solutions"),
+    (_S, np.array([1.0, 0.0, 0.0]), "none", "an inconsistent singular square system has no solution"),
+    (np.array([[2.0, 1.0], [1.0, 3.0]]), np.zeros(2), "unique", "a homogeneous invertible system has one solution"),
+    (np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]]), np.zeros(2), "infinitely many",
+     "a homogeneous wide system has infinitely many solutions"),
+    (np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), np.array([2.0, 4.0, 6.0]), "infinitely many",
+     "a consistent rank-deficient tall system has infinitely many solutions"),
+    (np.zeros((2, 2)), np.array([0.0, 1.0]), "none", "A = 0 with b nonzero has no solution"),
+    (np.array([[3.0]]), np.array([6.0]), "unique", "a 1 x 1 system 3 x = 6 has one solution"),
+]
+for _A, _b, _expected, _what in _cases:
+    _got = classify_system(_A, _b)
+    assert _got == _expected, f"classify_system, decided by ranks: {_what}"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "solve_linear_system", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -1177,7 +1274,7 @@ x, case, extra = solve_linear_system(A_tall, np.array([1.0, 2.0, 3.0]))
 print("tall, consistent:", case, x)
 assert case == "unique", (
     f"x1 = 1, x2 = 2, x1 + x2 = 3 has exactly one solution, got case {case!r}: "
-    "decide by ranks (rank A = rank [A b] = n), not by the shape")
+    "decide the case by ranks, as in classify_system, not by the shape")
 assert np.allclose(x, [1.0, 2.0]), f"expected x = [1, 2], got {x}"
 
 # No solution, tall: the third equation contradicts the first two.
@@ -1279,10 +1376,13 @@ systems = {
     "1 plane in R^3": (np.array([[1.0, 2.0, 3.0]]), np.array([6.0])),
     "homogeneous, wide": (np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]]), np.zeros(2)),
 }
-print(f"{'system':<20} {'shape':<8} {'class':<17} {'case':<16} x")
+shape_class = {1: "over-determined", -1: "under-determined", 0: "square"}   # by the sign of m - n
+print(f"{'system':<20} {'shape':<8} {'class':<17} {'classify_system':<16} {'solve case':<16} x")
 for name, (A_sys, b_sys) in systems.items():
     x_sys, case_sys, _ = solve_linear_system(A_sys, b_sys)
-    print(f"{name:<20} {str(A_sys.shape):<8} {classify_system(A_sys):<17} {case_sys:<16} {x_sys}")
+    m_sys, n_sys = A_sys.shape
+    print(f"{name:<20} {str(A_sys.shape):<8} {shape_class[int(np.sign(m_sys - n_sys))]:<17} "
+          f"{classify_system(A_sys, b_sys):<16} {case_sys:<16} {x_sys}")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_leontief", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 7. The Leontief input-output economy
@@ -1299,15 +1399,74 @@ for name, (A_sys, b_sys) in systems.items():
 # - $d_i$ is the **final demand** for product $i$: what consumers buy.
 #
 # The total of product $i$ used inside the economy is $\sum_j A_{ij}x_j = (Ax)_i$.
-# Production meets demand exactly when what is made equals what is used plus
-# what is consumed:
+# Production **balances** when, for every product, what is made equals what
+# the sectors use of it plus what consumers buy.
 #
-# $$
-# x = Ax + d \quad\Longleftrightarrow\quad (I - A)\,x = d ,
-# $$
+# **A worked example with one sector.** A power plant burns a share $a = 0.2$
+# of every unit of electricity it makes (its own input), and consumers want
+# $d = 8$ units. The balance says output $=$ own use $+$ demand,
+# $x = a x + d$, one linear equation in $x$: $(1 - a)\,x = d$, so
+# $x = d / (1 - a) = 10$ (of which 2 are burnt and 8 sold). The division
+# needs $a \ne 1$; for $a > 1$ the answer is negative: the plant would use more
+# than it makes.
 #
-# a square linear system for $x$.
+# ### Exercise 12: `leontief_output` (2 points; hidden tests at grading)
 #
+# Do the same for $n$ sectors: write the balance of every product as one
+# vector equation in $x$, collect the terms in $x$ on one side (a vector $x$
+# is $I x$), and solve the linear system you get with a function of
+# section 0. The test checks the balance itself on several economies.
+
+# %% nbgrader={"grade": false, "grade_id": "leontief_output", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def leontief_output(A, d):
+    """The output at which production balances final demand.
+
+    Inputs:
+    - A: (n, n) input-output matrix, A[i, j] = product i used per unit of product j.
+    - d: (n,) final demand.
+
+    Returns x, (n,): for every product i, x[i] equals what all sectors use of
+    product i when they make x, plus d[i]. A and d are not modified.
+    """
+    ### BEGIN SOLUTION
+    n = A.shape[0]
+    return np.linalg.solve(np.eye(n) - A, d)  # the balance x = A x + d is (I - A) x = d: (n, n) x = (n,)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_leontief_output", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+A_two = np.array([[0.0, 0.5],
+                  [0.25, 0.0]])     # sector 1 uses 0.25 of product 2 per unit; sector 2 uses 0.5 of product 1
+d_two = np.array([7.0, 14.0])
+x_two = leontief_output(A_two, d_two)
+print("output x =", x_two, " used by the sectors A x =", A_two @ x_two, " used + demand A x + d =", A_two @ x_two + d_two)
+assert np.shape(x_two) == (2,), f"leontief_output returned shape {np.shape(x_two)}, expected (2,)"
+assert np.allclose(x_two, [16.0, 18.0]), (
+    f"expected x = [16, 18] (check: 0.5 * 18 + 7 = 16, 0.25 * 16 + 14 = 18), got {x_two}: "
+    "the balance is output = use + demand for each product, with sector j using A[i, j] x[j] of product i "
+    "(A, not A^T); moving the x terms to one side gives a matrix that is not A itself")
+print("leontief_output: visible tests passed")
+### BEGIN HIDDEN TESTS
+_A = np.array([[0.1, 0.4, 0.0], [0.05, 0.2, 0.3], [0.2, 0.0, 0.1]])   # not symmetric
+_A_copy = _A.copy()
+_dd = np.array([10.0, 5.0, 2.0])
+_dd_copy = _dd.copy()
+_x = np.asarray(leontief_output(_A, _dd), dtype=float)
+assert _x.shape == (3,), "leontief_output must return x of shape (n,)"
+assert np.allclose(_x, _A @ _x + _dd, rtol=0, atol=1e-10), "x must balance: x = A x + d (use A, not A^T)"
+assert np.array_equal(_A, _A_copy) and np.array_equal(_dd, _dd_copy), "leontief_output must not modify A or d"
+_r = np.random.default_rng(51)
+_B = 0.1 * _r.random((6, 6))
+_e = _r.random(6)
+_x = np.asarray(leontief_output(_B, _e), dtype=float)
+assert _x.shape == (6,) and np.allclose(_x - _B @ _x, _e, rtol=0, atol=1e-12), "x must balance x = A x + d for a random economy"
+_C = np.array([[0.3, 0.6], [0.5, 0.2]])    # column sums 0.8 and 0.8: every round of production is needed
+_x = np.asarray(leontief_output(_C, np.array([1.0, 1.0])), dtype=float)
+assert np.allclose(_x, _C @ _x + 1.0, rtol=0, atol=1e-10), \
+    "x must balance exactly (all rounds of production, not d + A d only)"
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_leontief_rounds", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # **Rounds of production: the Neumann series.** Think of it step by step. To
 # deliver $d$, the sectors first make $d$; making $d$ uses $Ad$, which must be made
 # too; making $Ad$ uses $A(Ad) = A^2 d$; and so on. The total output is
@@ -1317,7 +1476,8 @@ for name, (A_sys, b_sys) in systems.items():
 # $$
 #
 # and indeed $(I - A)(I + A + \dots + A^{k-1}) = I - A^k$. This **Neumann series**
-# converges, to $(I - A)^{-1} d$, exactly when the rounds shrink, $A^k \to 0$.
+# converges, to $(I - A)^{-1} d$ (the solution of Exercise 12's balance),
+# exactly when the rounds shrink, $A^k \to 0$.
 #
 # **A first test: column sums.** Column $j$ of $A$ sums to the total input that
 # one unit of product $j$ needs. If every column sums to less than 1, every
@@ -1348,49 +1508,7 @@ for name, (A_sys, b_sys) in systems.items():
 # without any matrix power: keep the current term, start with $d$, and multiply
 # it by $A$ to get the next one.
 #
-# ### Exercises 12–14: `leontief_output`, `is_productive`, `leontief_neumann` (2 points each; hidden tests at grading)
-
-# %% nbgrader={"grade": false, "grade_id": "leontief_output", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def leontief_output(A, d):
-    """The output that meets final demand: solve (I - A) x = d.
-
-    Inputs:
-    - A: (n, n) input-output matrix, A[i, j] = product i used per unit of product j.
-    - d: (n,) final demand.
-
-    Returns x, (n,), with x = A x + d. A and d are not modified.
-    """
-    ### BEGIN SOLUTION
-    n = A.shape[0]
-    return np.linalg.solve(np.eye(n) - A, d)  # (n, n) x = (n,) -> x (n,)
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "test_leontief_output", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-A_two = np.array([[0.0, 0.5],
-                  [0.25, 0.0]])     # sector 1 uses 0.25 of product 2 per unit; sector 2 uses 0.5 of product 1
-d_two = np.array([7.0, 14.0])
-x_two = leontief_output(A_two, d_two)
-print("output x =", x_two, " A x + d =", A_two @ x_two + d_two)
-assert np.shape(x_two) == (2,), f"leontief_output returned shape {np.shape(x_two)}, expected (2,)"
-assert np.allclose(x_two, [16.0, 18.0]), (
-    f"expected x = [16, 18] (check: 0.5 * 18 + 7 = 16, 0.25 * 16 + 14 = 18), got {x_two}: "
-    "solve (I - A) x = d, with A (not A^T) and I - A (not A - I)")
-print("leontief_output: visible tests passed")
-### BEGIN HIDDEN TESTS
-_A = np.array([[0.1, 0.4, 0.0], [0.05, 0.2, 0.3], [0.2, 0.0, 0.1]])   # not symmetric
-_A_copy = _A.copy()
-_dd = np.array([10.0, 5.0, 2.0])
-_x = np.asarray(leontief_output(_A, _dd), dtype=float)
-assert _x.shape == (3,), "leontief_output must return x of shape (n,)"
-assert np.allclose(_x, _A @ _x + _dd, rtol=0, atol=1e-10), "x must satisfy x = A x + d (use A, not A^T)"
-assert np.array_equal(_A, _A_copy), "leontief_output must not modify A"
-_r = np.random.default_rng(51)
-_B = 0.1 * _r.random((6, 6))
-_e = _r.random(6)
-_x = np.asarray(leontief_output(_B, _e), dtype=float)
-assert _x.shape == (6,) and np.allclose(_x - _B @ _x, _e, rtol=0, atol=1e-12), "x must satisfy (I - A) x = d for a random economy"
-### END HIDDEN TESTS
+# ### Exercises 13 and 14: `is_productive`, `leontief_neumann` (2 points each; hidden tests at grading)
 
 # %% nbgrader={"grade": false, "grade_id": "is_productive", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def is_productive(A):

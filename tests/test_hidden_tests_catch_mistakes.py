@@ -32,7 +32,7 @@ pytestmark = pytest.mark.mutation
 
 MISTAKES = [
     # -- 01 linear and affine functions ------------------------------------------------------
-    Mistake(NB01, "matvec_function", "return A @ x", "return x @ A",
+    Mistake(NB01, "matvec_function", "return out", "return x @ A",
             "transposed matrix (x @ A is A^T x)"),
     Mistake(NB01, "check_superposition",
             "beta = 1.0 - alpha if affine else rng.standard_normal()", "beta = 1.0 - alpha",

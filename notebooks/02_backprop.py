@@ -225,20 +225,30 @@ print(f"float32: for h up to {max(zero):.1e} both 1 + h and 1 - h round to 1, th
 #
 # ## 2. A computational graph by hand
 #
-# Write $f(x, y, z) = (x + y)\,z$ as two steps, $q = x + y$ and $f = q z$.
-# Each step has a simple *local* derivative:
-# $\frac{\partial q}{\partial x} = \frac{\partial q}{\partial y} = 1$,
-# $\frac{\partial f}{\partial q} = z$, $\frac{\partial f}{\partial z} = q$.
-# The chain rule multiplies local derivatives along the path back from $f$:
+# A formula becomes a **graph** when it is written as a chain of small steps,
+# each with a simple *local* derivative: the derivative of that step's output
+# with respect to its own inputs, the other inputs held fixed. The **forward
+# pass** computes the steps in order; the **backward pass** goes the other way,
+# starting from $\frac{\partial f}{\partial f} = 1$, and the chain rule gives the
+# gradient of each value as the gradient of the step it feeds times that
+# step's local derivative.
 #
-# $$\frac{\partial f}{\partial x} = \frac{\partial f}{\partial q}\frac{\partial q}{\partial x} = z \cdot 1.$$
+# **A worked example**, $g(x, y) = (x - y)^2$ at $x = 3$, $y = 1$. Steps:
+# $q = x - y = 2$, then $g = q^2 = 4$. Local derivatives:
+# $\frac{\partial g}{\partial q} = 2q$, $\frac{\partial q}{\partial x} = 1$,
+# $\frac{\partial q}{\partial y} = -1$. Backward, each from the step after it:
 #
-# The **forward pass** computes $q$ then $f$; the **backward pass** goes the
-# other way, starting from $\frac{\partial f}{\partial f} = 1$.
+# $$\frac{\partial g}{\partial q} = 2q = 4, \qquad
+#   \frac{\partial g}{\partial x} = \frac{\partial g}{\partial q}\cdot 1 = 4, \qquad
+#   \frac{\partial g}{\partial y} = \frac{\partial g}{\partial q}\cdot(-1) = -4 .$$
+#
+# (Check: nudge $x$ to $3.001$ and $g$ becomes $2.001^2 \approx 4.004$.)
 #
 # ### Exercise 2: `add_multiply_graph` (1 point; hidden tests at grading)
 #
-# Write `add_multiply_graph(x, y, z)`: the forward values $q$,
+# Do the same for $f(x, y, z) = (x + y)\,z$, written as the two steps
+# $q = x + y$ and $f = q z$: find the local derivatives of each step on paper,
+# then write `add_multiply_graph(x, y, z)` returning the forward values $q$,
 # $f$ and the three gradients, each computed from the step after it (as
 # backprop does), not from a formula for the whole function.
 
@@ -338,12 +348,43 @@ show_unless_grading(fig, f"the graph is not drawn; its values q = {q}, f = {f}, 
 # input, $\frac{\partial L}{\partial \text{in}} = \frac{\partial L}{\partial \text{out}} \cdot \frac{\partial \text{out}}{\partial \text{in}}$.
 # A gate never needs to know what the rest of the graph is.
 #
-# | gate | forward | backward (local derivative times `dout`) | pattern |
-# | --- | --- | --- | --- |
-# | add | $x + y$ | $dx = dout$, $dy = dout$ | *distributes* the gradient to all inputs |
-# | multiply | $x y$ | $dx = y \cdot dout$, $dy = x \cdot dout$ | *switches*: each input gets the **other** input times `dout` |
-# | max | $\max(x, y)$ | `dout` to the larger input, 0 to the other | *routes* the gradient |
-# | sigmoid | $\sigma(x) = \frac{1}{1 + e^{-x}}$ | $dx = (1 - \sigma(x))\,\sigma(x) \cdot dout$ | caches its **output** $\sigma(x)$ |
+# **A worked example: the divide gate**, $\text{out} = x / y$. Its local
+# derivatives are the partial derivatives of its formula, each taken with the
+# other input held fixed: $\partial(x/y)/\partial x = 1/y$ and
+# $\partial(x/y)/\partial y = -x/y^2$. So `backward(dout)` returns
+# $dx = dout / y$ and $dy = -x\,dout / y^2$, and `forward` must cache $x$ and
+# $y$ (or $y$ and the output, since $x/y^2 = \text{out}/y$):
+#
+# ```python
+# class DivideGate:
+#     def forward(self, x, y):
+#         self.x, self.y = x, y                  # what backward needs
+#         return x / y
+#
+#     def backward(self, dout):
+#         return dout / self.y, -self.x * dout / self.y ** 2
+# ```
+#
+# At $x = 6$, $y = 3$ with $dout = 2$ that gives $(2/3, -4/3)$: nudging $x$ up
+# by $\varepsilon$ raises the output by $\varepsilon / 3$, nudging $y$ up lowers it
+# by $6\varepsilon / 9$, and the loss changes by $dout$ times that.
+#
+# Your four gates, by their forward pass; derive each backward pass the same
+# way (on paper first, then check it against the numerical derivative of
+# section 1 if you like):
+#
+# | gate | forward |
+# | --- | --- |
+# | add | $x + y$ |
+# | multiply | $x y$ |
+# | max | $\max(x, y)$: the larger input (where $x = y$, see the docstring) |
+# | sigmoid | $\sigma(x) = \frac{1}{1 + e^{-x}}$ |
+#
+# For the sigmoid, differentiate $\sigma(x)$ and then write the result in terms
+# of $\sigma(x)$ itself: the gate can then cache its **output** and reuse it.
+# Once you have all four, look at what each backward pass does with `dout`
+# (copy it? swap the inputs? send it to one input only?): those three patterns
+# come back in every network.
 #
 # Values may be scalars or numpy arrays of one shape; every operation is
 # elementwise. `backward` always returns a **tuple** with one gradient per input
@@ -379,7 +420,7 @@ assert out == -1.0, f"AddGate().forward(2, -3) returned {out}, expected -1"
 grads = gate.backward(5.0)
 assert len(grads) == 2, f"AddGate.backward must return a tuple (dx, dy), got {grads!r}"
 assert grads[0] == 5.0 and grads[1] == 5.0, (
-    f"AddGate.backward(5) returned {grads}, expected (5, 5): the add gate hands dout to both inputs unchanged")
+    f"AddGate.backward(5) returned {grads}, expected (5, 5): d(x + y)/dx and d(x + y)/dy, each times dout")
 print("AddGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _gate = AddGate()
@@ -420,7 +461,7 @@ grads = gate.backward(2.0)
 assert len(grads) == 2, f"MultiplyGate.backward must return a tuple (dx, dy), got {grads!r}"
 assert grads[0] == -8.0 and grads[1] == 6.0, (
     f"after forward(3, -4), backward(2) returned {grads}, expected (dx, dy) = (-8, 6): "
-    "dx is the OTHER input times dout (y * dout), dy = x * dout")
+    "dx is d(x y)/dx with y held fixed, times dout; dy likewise (cache both inputs in forward)")
 print("MultiplyGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _gate = MultiplyGate()
@@ -468,7 +509,7 @@ grads = gate.backward(3.0)
 assert len(grads) == 2, f"MaxGate.backward must return a tuple (dx, dy), got {grads!r}"
 assert grads[0] == 0.0 and grads[1] == 3.0, (
     f"after forward(2, 7), backward(3) returned {grads}, expected (0, 3): "
-    "the max gate routes all of dout to the input that won and nothing to the other")
+    "near (2, 7), max(x, y) is y: how much does it change when x moves a little? when y does?")
 gate.forward(np.array([4.0, 1.0]), np.array([4.0, 2.0]))     # a tie in entry 0
 tie_dx, tie_dy = gate.backward(np.array([2.0, 2.0]))
 print("a tie, dout = 2: dx =", tie_dx, " dy =", tie_dy)
@@ -524,14 +565,16 @@ out = gate.forward(0.0)
 assert out == 0.5, f"SigmoidGate().forward(0) returned {out}, expected 0.5"
 grads = gate.backward(2.0)
 assert len(grads) == 1, f"SigmoidGate.backward must return a tuple of one, (dx,), got {grads!r}"
-assert grads[0] == 0.5, f"after forward(0), backward(2) returned {grads}, expected (0.5,) = ((1 - 0.5) * 0.5 * 2,)"
+assert grads[0] == 0.5, (
+    f"after forward(0), backward(2) returned {grads}, expected (0.5,): the slope of the sigmoid at 0 is 1/4, times dout = 2")
 x = np.array([-1.5, 0.3, 2.0])
 gate.forward(x)
 dx_num = eval_numerical_gradient_array(lambda v: SigmoidGate().forward(v), x, np.ones(3))
 dx = gate.backward(np.ones(3))[0]
 assert rel_error(dx, dx_num) < 1e-8, (
     f"SigmoidGate.backward at x = {x} gave {dx}, numerically {dx_num}: "
-    "dx = (1 - s) * s * dout with s the OUTPUT sigmoid(x) cached in forward, not x itself")
+    "differentiate 1 / (1 + exp(-x)), write it through s = sigmoid(x) (the output you cache), "
+    "and evaluate it at s, not at x itself")
 print("SigmoidGate: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _gate = SigmoidGate()
@@ -543,7 +586,7 @@ assert np.shape(_out) == (2,) and np.allclose(_out, _s, rtol=1e-12, atol=0), "Si
 _grads = _gate.backward(np.array([3.0, -2.0]))
 assert len(_grads) == 1, "SigmoidGate.backward must return a tuple of one, (dx,)"
 assert np.shape(_grads[0]) == (2,) and np.allclose(_grads[0], (1.0 - _s) * _s * np.array([3.0, -2.0]), rtol=1e-12, atol=0), \
-    "SigmoidGate.backward must be (1 - s) s dout with s the output of the LATEST forward"
+    "SigmoidGate.backward must be the sigmoid's derivative at the LATEST forward's input, times dout"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_graph", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -871,18 +914,32 @@ print("largest |d sigmoid / da from the chain - (1 - s) s|:  ", np.abs(ds_chain 
 #
 # $$f(w, x) = \sigma(w_0 x_0 + w_1 x_1 + w_2), \qquad \sigma(a) = \frac{1}{1 + e^{-a}}.$$
 #
-# The sigmoid's derivative is expressed through its own output,
-# $\frac{d\sigma}{da} = \frac{e^{-a}}{(1 + e^{-a})^2} = (1 - \sigma(a))\,\sigma(a)$,
-# so the backward pass reuses the forward value. With $a$ the dot product,
-# $\frac{\partial f}{\partial a} = (1 - f) f$, and the multiply gates switch:
-# $\frac{\partial f}{\partial w_0} = x_0 \frac{\partial f}{\partial a}$,
-# $\frac{\partial f}{\partial x_0} = w_0 \frac{\partial f}{\partial a}$, and the bias
-# gets $\frac{\partial f}{\partial w_2} = \frac{\partial f}{\partial a}$.
+# As a graph of primitive gates it is two multiply gates ($w_0 x_0$,
+# $w_1 x_1$), two add gates (their sum, then plus the bias $w_2$), and the four
+# gates of the sigmoid chain above (times $-1$, $\exp$, plus 1, reciprocal).
+# Backprop needs nothing else: each gate's backward pass, in reverse order.
+#
+# **A worked example with fewer gates**, $g(w, x) = 1 / (w_0 x_0 + w_1)$ at
+# $w = (2, 1)$, $x_0 = 1.5$, one line per gate:
+#
+# | gate | forward | backward (gradient of $g$) |
+# | --- | --- | --- |
+# | multiply | $p = w_0 x_0 = 3$ | $\frac{\partial g}{\partial w_0} = x_0 \frac{\partial g}{\partial p} = -0.09375$, $\frac{\partial g}{\partial x_0} = w_0 \frac{\partial g}{\partial p} = -0.125$ |
+# | add | $a = p + w_1 = 4$ | $\frac{\partial g}{\partial p} = \frac{\partial g}{\partial w_1} = \frac{\partial g}{\partial a} = -0.0625$ |
+# | reciprocal | $g = 1 / a = 0.25$ | $\frac{\partial g}{\partial a} = -\frac{1}{a^2} \cdot 1 = -g^2 = -0.0625$ |
+#
+# read from the bottom row up: the backward pass starts at the output.
 #
 # ### Exercise 9: `sigmoid_neuron` (2 points; hidden tests at grading)
 #
-# Write `sigmoid_neuron(w, x)` returning the output and both
-# gradients. Compute $\frac{\partial f}{\partial a}$ from $f$, once.
+# Write `sigmoid_neuron(w, x)` the same way, composed from the primitive gates:
+# one line per gate forward ($w_0 x_0$, $w_1 x_1$, the two sums, then the four
+# steps of the sigmoid), then one line per gate backward, in reverse, each the
+# gradient from the gate above times that gate's local derivative (the ones
+# you derived for your gates and for Exercise 8). Write the steps inline
+# rather than calling your gate classes, so that this exercise is graded on its
+# own. The cell after the test compares your result with the graph of your
+# gates and with centred differences.
 
 # %% nbgrader={"grade": false, "grade_id": "sigmoid_neuron", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sigmoid_neuron(w, x):
@@ -898,11 +955,24 @@ def sigmoid_neuron(w, x):
     - dx: (2,) array, df/dx.
     """
     ### BEGIN SOLUTION
-    a = w[0] * x[0] + w[1] * x[1] + w[2]
-    f = 1.0 / (1.0 + np.exp(-a))
-    da = (1.0 - f) * f                                  # the sigmoid gate
-    dx = np.array([w[0] * da, w[1] * da])               # multiply gates switch
-    dw = np.array([x[0] * da, x[1] * da, 1.0 * da])     # the bias sees da itself
+    # forward, one primitive gate per line
+    p0 = w[0] * x[0]            # multiply
+    p1 = w[1] * x[1]            # multiply
+    s01 = p0 + p1               # add
+    a = s01 + w[2]              # add the bias
+    neg = -1.0 * a              # multiply by -1
+    e = np.exp(neg)             # exp
+    den = 1.0 + e               # add 1
+    f = 1.0 / den               # reciprocal
+    # backward, in reverse: gradient from above times the local derivative
+    dden = -f * f * 1.0         # d(1/v)/dv = -1/v^2 = -f^2
+    de = 1.0 * dden             # add passes it through
+    dneg = e * de               # d exp(v)/dv = exp(v)
+    da = -1.0 * dneg            # multiply by -1
+    ds01, dw2 = 1.0 * da, 1.0 * da
+    dp0, dp1 = 1.0 * ds01, 1.0 * ds01
+    dw = np.array([x[0] * dp0, x[1] * dp1, dw2])    # (3,): each multiply gives one input the other times its gradient
+    dx = np.array([w[0] * dp0, w[1] * dp1])         # (2,)
     return f, dw, dx
     ### END SOLUTION
 
@@ -917,10 +987,11 @@ assert np.shape(dw) == (3,) and np.shape(dx) == (2,), (
 assert rel_error(f, 1 / (1 + np.exp(-1.0))) < 1e-12, (
     f"f(w = [2, -3, -3], x = [-1, -2]) = sigmoid(1) = 0.7310586, got {f}")
 assert rel_error(dx, np.array([0.39322387, -0.58983581])) < 1e-7, (
-    f"dx = {dx}, expected [0.39322387, -0.58983581] = w[:2] * (1 - f) f")
+    f"dx = {dx}, expected [0.39322387, -0.58983581]: go back through the four sigmoid gates to a, "
+    "through the add gates, then through each multiply gate to its x input")
 assert rel_error(dw, np.array([-0.19661193, -0.39322387, 0.19661193])) < 1e-7, (
-    f"dw = {dw}, expected [-0.19661193, -0.39322387, 0.19661193] = [x0, x1, 1] * (1 - f) f: "
-    "the bias's gradient is (1 - f) f itself")
+    f"dw = {dw}, expected [-0.19661193, -0.39322387, 0.19661193]: w0 and w1 reach f through a multiply "
+    "gate each, the bias w2 through an add gate only")
 print("sigmoid_neuron: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _w = np.array([0.5, 1.5, -0.25])
@@ -929,9 +1000,9 @@ _f, _dw, _dx = sigmoid_neuron(_w, _x)
 _s = 1.0 / (1.0 + np.exp(-(0.5 * 2.0 + 1.5 * -0.75 - 0.25)))
 assert np.ndim(_f) == 0 and np.isclose(_f, _s, rtol=1e-12, atol=0), "f must be the scalar sigmoid(w0 x0 + w1 x1 + w2)"
 assert np.shape(_dw) == (3,) and np.allclose(_dw, np.array([2.0, -0.75, 1.0]) * (1 - _s) * _s, rtol=1e-12, atol=0), \
-    "dw must be [x0, x1, 1] (1 - f) f (the bias gets (1 - f) f itself)"
+    "dw must be df/dw (the bias reaches f through an add gate only)"
 assert np.shape(_dx) == (2,) and np.allclose(_dx, np.array([0.5, 1.5]) * (1 - _s) * _s, rtol=1e-12, atol=0), \
-    "dx must be [w0, w1] (1 - f) f (each input gets the OTHER factor of its product)"
+    "dx must be df/dx (each input through its multiply gate)"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_neuron_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -986,31 +1057,46 @@ print(f"relative error against centred differences: dw {rel_error(dw, dw_num):.1
 #
 # $$h = \sigma(W_1 i + b_1), \qquad o = \sigma(W_2 h + b_2), \qquad E = \sum_k \tfrac12 (t_k - o_k)^2 .$$
 #
-# Backward, one gate at a time, with $\odot$ the elementwise product and, as
-# in the example, one weight at a time: $(W_2)_{jk}$ carries $h_k$ into output
-# unit $j$, so its gradient is that unit's $\delta$ times the value it carries:
+# **The graph.** Entry by entry this is a graph of the gates you know:
+# $(W_2)_{jk}$ and $h_k$ meet in a multiply gate, the products of output unit
+# $j$ and the bias $b_2$ meet in add gates, a sigmoid gate gives $o_j$, and
+# $E$ adds up one term $\frac12 (t_j - o_j)^2$ per output. The layer below is
+# the same with $W_1$, $i$ and $b_1$. So every gradient is found by walking
+# back from $E$ gate by gate, and three facts of sections 3 and 4 do the rest:
+# a multiply gate hands each input the other input times the gradient from
+# above; an add gate hands every input the gradient from above; and a value
+# that feeds several gates (each $h_k$ feeds both output units, each bias
+# feeds every unit of its layer) receives the **sum** of the gradients along
+# its branches.
 #
-# $$\frac{\partial E}{\partial o} = o - t, \quad
-#   \delta_o = \frac{\partial E}{\partial (W_2 h + b_2)} = (o - t) \odot o \odot (1 - o), \quad
-#   \frac{\partial E}{\partial (W_2)_{jk}} = \delta_{o,j}\, h_k, \quad \frac{\partial E}{\partial b_2} = \textstyle\sum_j \delta_{o,j},$$
+# **A worked example of a smaller graph**, one weight per layer and a linear
+# output: $u = \sigma(v_1 x)$, $y = v_2 u$, $E = \frac12 (y - t)^2$. Backward:
+# $\frac{\partial E}{\partial y} = y - t$;
+# $\frac{\partial E}{\partial v_2} = (y - t)\,u$ and
+# $\frac{\partial E}{\partial u} = (y - t)\,v_2$ (the multiply gate);
+# through the sigmoid gate,
+# $\frac{\partial E}{\partial (v_1 x)} = \frac{\partial E}{\partial u}\,(1 - u)\,u$;
+# and $\frac{\partial E}{\partial v_1} = \frac{\partial E}{\partial (v_1 x)}\,x$.
 #
-# $$\frac{\partial E}{\partial h_k} = \textstyle\sum_j (W_2)_{jk}\, \delta_{o,j}, \quad
-#   \delta_h = \frac{\partial E}{\partial h} \odot h \odot (1 - h), \quad
-#   \frac{\partial E}{\partial (W_1)_{kl}} = \delta_{h,k}\, i_l, \quad \frac{\partial E}{\partial b_1} = \textstyle\sum_k \delta_{h,k}.$$
+# ### Exercise 10: `two_layer_sigmoid_step` (3 points; hidden tests at grading)
 #
-# In numpy, `np.outer(a, b)` is the table of all products $a_j b_k$, and a sum
-# over $j$ of $(W_2)_{jk} \delta_{o,j}$ for every $k$ is one matrix-vector product
-# (which one? check its shape). Note that $\frac{\partial E}{\partial h}$ sums
-# over both outputs: each hidden unit branches into both output units. The step is
+# Derive the gradients of the two-layer network the same way, on the graph:
+# write, with its shape, the gradient of $E$ with respect to $o$, then to the
+# input of the output sigmoids, then to $W_2$, $b_2$ and $h$ (which branches),
+# then to the input of the hidden sigmoids, $W_1$ and $b_1$. For whole vectors
+# and matrices, `np.outer(a, b)` is the table of all products $a_j b_k$, and a
+# sum over $j$ of $(W_2)_{jk} g_j$ for every $k$ is one matrix-vector product
+# (which one? check its shape). The step is
 # $W \leftarrow W - \eta \frac{\partial E}{\partial W}$, and **all gradients are
 # computed before any weight changes** (the hidden layer's gradient uses the
 # old $W_2$). As in the example, the biases are not updated.
 #
-# ### Exercise 10: `two_layer_sigmoid_step` (3 points; hidden tests at grading)
-#
-# Write `two_layer_sigmoid_step`. The test checks the example's
-# published numbers: total error 0.298371109, and after one step with
-# $\eta = 0.5$, $w_5 = 0.35891648$, $w_1 = 0.149780716$ and the others.
+# The cell right after yours is a **gradient checker**: it compares each of
+# your four gradients with centred differences on a random network of another
+# size and prints the relative errors (below $10^{-7}$ when right). Run it
+# while you work. The test then checks the example's published numbers: total
+# error 0.298371109, and after one step with $\eta = 0.5$,
+# $w_5 = 0.35891648$, $w_1 = 0.149780716$ and the others.
 
 # %% nbgrader={"grade": false, "grade_id": "two_layer_sigmoid_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def two_layer_sigmoid_step(params, x, target, learning_rate):
@@ -1054,6 +1140,19 @@ def two_layer_sigmoid_step(params, x, target, learning_rate):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": false, "grade_id": "check_two_layer_sigmoid_step", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Your gradients against centred differences, on a random network with 3 inputs, 4 hidden units, 2 outputs.
+rng_check = np.random.default_rng(P.seed)
+params_check = {"W1": rng_check.standard_normal((4, 3)), "b1": np.array(0.1),   # 0-d arrays: the checker
+                "W2": rng_check.standard_normal((2, 4)), "b2": np.array(-0.2)}  # perturbs every entry in place
+x_check, target_check = rng_check.standard_normal(3), np.array([0.2, 0.7])
+try:  # until two_layer_sigmoid_step is written, this cell says so instead of stopping Run All
+    _, grads_mine, _ = two_layer_sigmoid_step(params_check, x_check, target_check, 0.0)
+    check_gradients(lambda: two_layer_sigmoid_step(params_check, x_check, target_check, 0.0)[0],
+                    params_check, grads_mine)
+except NotImplementedError:
+    print("two_layer_sigmoid_step is not written yet")
+
 # %% nbgrader={"grade": true, "grade_id": "test_two_layer_sigmoid_step", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 example = {"W1": np.array([[0.15, 0.20], [0.25, 0.30]]), "b1": 0.35,
            "W2": np.array([[0.40, 0.45], [0.50, 0.55]]), "b2": 0.60}
@@ -1070,11 +1169,13 @@ assert np.ndim(error) == 0 and np.ndim(grads["b1"]) == 0 and np.ndim(grads["b2"]
 expected_W2 = np.array([[0.35891648, 0.408666186], [0.511301270, 0.561370121]])
 assert np.max(np.abs(new_params["W2"] - expected_W2)) < 1e-8, (
     f"updated W2 = {new_params['W2'].tolist()}, expected [[w5, w6], [w7, w8]] = {expected_W2.tolist()}: "
-    "dW2[j, k] = delta_o[j] * h[k] with delta_o = (out - target) * out * (1 - out)")
+    "dE/dW2 is off: run the gradient checker above; W2[j, k] meets h[k] in a multiply gate after which "
+    "the output sigmoid j and the error term of output j follow")
 expected_W1 = np.array([[0.149780716, 0.199561432], [0.249751144, 0.299502287]])
 assert np.max(np.abs(new_params["W1"] - expected_W1)) < 1e-8, (
     f"updated W1 = {new_params['W1'].tolist()}, expected [[w1, w2], [w3, w4]] = {expected_W1.tolist()}: "
-    "dE/dh[k] = sum_j W2[j, k] delta_o[j] with the OLD W2 (compute all gradients before updating), then times h (1 - h)")
+    "dE/dW1 is off: h[k] feeds every output unit, so its gradient sums over them, with the OLD W2 "
+    "(compute all gradients before updating), and then passes the hidden sigmoid; the checker above says which gradient is off")
 assert new_params["b1"] == 0.35 and new_params["b2"] == 0.60, "the biases are not updated in this example"
 assert example["W1"][0, 0] == 0.15 and example["W2"][0, 0] == 0.40, "params must not be modified: return new arrays"
 # the gradients of all four parameters against centred differences
@@ -1100,13 +1201,13 @@ for _b1, _b2 in ((-0.1, 0.2), (np.array(-0.1), np.float64(0.2))):   # scalars as
     assert np.ndim(_err) == 0 and np.isclose(_err, 0.5 * ((_tt - _oo) ** 2).sum(), rtol=1e-12, atol=0), \
         "error must be the scalar E = sum(0.5 (target - out)^2) before the step"
     assert np.shape(_gr["W2"]) == (1, 3) and np.allclose(_gr["W2"], np.outer(_do, _hh), rtol=1e-10, atol=1e-14), \
-        "grads['W2'] must be dE/dW2, (C, H), entry [j, k] = delta_o[j] h[k]"
+        "grads['W2'] must be dE/dW2, (C, H)"
     assert np.shape(_gr["W1"]) == (3, 2) and np.allclose(_gr["W1"], np.outer(_dhh, _xx), rtol=1e-10, atol=1e-14), \
-        "grads['W1'] must be dE/dW1, (H, D), entry [k, l] = delta_h[k] x[l], with delta_h from the OLD W2"
+        "grads['W1'] must be dE/dW1, (H, D), through the OLD W2 and summed over the output units"
     assert np.ndim(_gr["b2"]) == 0 and np.isclose(_gr["b2"], _do.sum(), rtol=1e-10, atol=1e-14), \
-        "grads['b2'] must be the scalar sum of delta_o (one bias shared by the output units)"
+        "grads['b2'] must be the scalar dE/db2 (one bias shared by the output units: their gradients add)"
     assert np.ndim(_gr["b1"]) == 0 and np.isclose(_gr["b1"], _dhh.sum(), rtol=1e-10, atol=1e-14), \
-        "grads['b1'] must be the scalar sum of delta_h (one bias shared by the hidden units)"
+        "grads['b1'] must be the scalar dE/db1 (one bias shared by the hidden units: their gradients add)"
     assert np.allclose(_newp["W1"], _W1 - 0.7 * np.outer(_dhh, _xx), rtol=1e-12, atol=1e-14), \
         "new W1 must be W1 - learning_rate * dW1"
     assert np.allclose(_newp["W2"], _W2 - 0.7 * np.outer(_do, _hh), rtol=1e-12, atol=1e-14), \
@@ -2022,20 +2123,29 @@ show_unless_grading(fig, "the loss curve and the templates are not drawn")
 # No line separates XOR's 1s from its 0s, so a single neuron cannot learn it.
 # Two layers can: $h = \sigma(X W_1)$ $(4, H)$, $\text{out} = \sigma(h W_2)$
 # $(4, 1)$, trained on $E = \sum \frac12(\text{out} - y)^2$ over the whole batch
-# by plain gradient descent. This is the well-known "11-line" network, here
-# with rows as examples (so the row form of the matrix-multiply gate):
+# by plain gradient descent. This is the well-known "11-line" network.
 #
-# $$\delta_{\text{out}} = (\text{out} - y) \odot \text{out} \odot (1 - \text{out}), \quad
-#   \frac{\partial E}{\partial W_2} = h^\top \delta_{\text{out}}, \quad
-#   \delta_h = (\delta_{\text{out}} W_2^\top) \odot h \odot (1 - h), \quad
-#   \frac{\partial E}{\partial W_1} = X^\top \delta_h .$$
+# It is section 5's network again, with two differences that you now have the
+# tools for: the examples are the **rows** of $X$, all four at once, so each
+# layer is the row form $S = X W$ of the matrix-multiply gate (section 6 gives
+# its backward pass), followed by an elementwise sigmoid gate; and the loss
+# sums over the examples, so each weight's gradient is the sum of the four
+# examples' gradients, which the matrix products of the row form add up for
+# you. The bias is the column of ones in $X$, so there is no separate bias.
 #
 # ### Exercise 17: `train_xor_network` (2 points; hidden tests at grading)
 #
-# Write `train_xor_network`: each iteration does a forward
-# pass, records the loss (before the update), computes both gradients with the
-# current weights, and then updates both weight matrices. Work on copies: the
-# initial weights passed in must not change.
+# Derive the two gradients on this graph, from $E$ back to $W_2$ and then to
+# $W_1$, writing the shape of every intermediate gradient (an $(N, H)$ matrix
+# for the hidden layer, for instance); then write `train_xor_network`: each
+# iteration does a forward pass, records the loss (before the update), computes
+# both gradients with the current weights, and then updates both weight
+# matrices. Work on copies: the initial weights passed in must not change.
+#
+# The cell after yours is a gradient checker: one iteration with learning
+# rate 1 moves each weight by minus its gradient, so it compares that move with
+# centred differences of $E$ and prints the relative errors (below $10^{-7}$
+# when right).
 
 # %% nbgrader={"grade": false, "grade_id": "train_xor_network", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def train_xor_network(X, y, W1, W2, learning_rate=1.0, num_iterations=10000):
@@ -2068,6 +2178,27 @@ def train_xor_network(X, y, W1, W2, learning_rate=1.0, num_iterations=10000):
     return W1, W2, loss_history
     ### END SOLUTION
 
+
+# %% nbgrader={"grade": false, "grade_id": "check_train_xor_network", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# The gradients inside one iteration of your train_xor_network against centred differences of E.
+def xor_error(X, y, W1, W2):
+    """E = sum(0.5 * (out - y)**2) of out = sigmoid(sigmoid(X W1) W2): the forward pass only."""
+    out = 1.0 / (1.0 + np.exp(-(1.0 / (1.0 + np.exp(-(X @ W1))) @ W2)))   # (N, 1)
+    return np.sum(0.5 * (out - y) ** 2)
+
+
+rng_check = np.random.default_rng(P.seed)
+X_check = np.column_stack([rng_check.standard_normal((5, 2)), np.ones(5)])   # (5, 3), the last column plays the bias
+y_check = rng_check.uniform(0.0, 1.0, (5, 1))
+W1_check, W2_check = rng_check.standard_normal((3, 4)), rng_check.standard_normal((4, 1))
+try:  # until train_xor_network is written, this cell says so instead of stopping Run All
+    W1_step, W2_step, _ = train_xor_network(X_check, y_check, W1_check, W2_check, 1.0, 1)
+    dW1_mine, dW2_mine = W1_check - W1_step, W2_check - W2_step   # learning rate 1: the move is minus the gradient
+    dW1_num = eval_numerical_gradient(lambda W: xor_error(X_check, y_check, W, W2_check), W1_check.copy())
+    dW2_num = eval_numerical_gradient(lambda W: xor_error(X_check, y_check, W1_check, W), W2_check.copy())
+    print(f"relative error of dE/dW1: {rel_error(dW1_mine, dW1_num):.1e}, of dE/dW2: {rel_error(dW2_mine, dW2_num):.1e}")
+except NotImplementedError:
+    print("train_xor_network is not written yet")
 
 # %% nbgrader={"grade": true, "grade_id": "test_train_xor_network", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 X_xor = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])

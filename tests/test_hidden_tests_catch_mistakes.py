@@ -101,7 +101,7 @@ MISTAKES = [
             "gate backward using the first forward's inputs (stale cache)"),
     Mistake(NB02, "Graph", "grads[name] = grads[name] + grad if name in grads else grad", "grads[name] = grad",
             "gradients not accumulated at a branch"),
-    Mistake(NB02, "sigmoid_neuron", "dx = np.array([w[0] * da, w[1] * da])", "dx = np.array([x[0] * da, x[1] * da])",
+    Mistake(NB02, "sigmoid_neuron", "dx = np.array([w[0] * dp0, w[1] * dp1])", "dx = np.array([x[0] * dp0, x[1] * dp1])",
             "multiply gate backward reusing the wrong cached input"),
     Mistake(NB02, "two_layer_sigmoid_step", "dh = W2.T @ dnet_out",
             "dh = (W2 - learning_rate * np.outer(dnet_out, h)).T @ dnet_out",

@@ -278,10 +278,10 @@ out = add_multiply_graph(-2.0, 5.0, -4.0)
 assert len(out) == 5, f"add_multiply_graph returned {len(out)} values, expected 5: (q, f, dx, dy, dz)"
 q, f, dx, dy, dz = out
 assert (q, f) == (3.0, -12.0), f"forward pass at (-2, 5, -4): got q = {q}, f = {f}; expected q = 3, f = -12"
-assert dz == 3.0, f"df/dz at (-2, 5, -4) is q = 3, got {dz}: the multiply gate sends each input the other input"
+assert dz == 3.0, f"df/dz at (-2, 5, -4) is 3, got {dz}: differentiate f = q z with respect to z, q held fixed"
 assert (dx, dy) == (-4.0, -4.0), (
-    f"df/dx, df/dy at (-2, 5, -4) should both be z = -4, got {dx}, {dy}: "
-    "the add gate passes its upstream gradient df/dq = z through unchanged")
+    f"df/dx, df/dy at (-2, 5, -4) should both be -4, got {dx}, {dy}: "
+    "chain df/dq (from the step after q) with the local derivatives dq/dx and dq/dy")
 print("add_multiply_graph: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 for _point, _expected in (((3.0, -1.0, 2.5), (2.0, 5.0, 2.5, 2.5, 2.0)), ((0.5, 1.5, -3.0), (2.0, -6.0, -3.0, -3.0, 2.0))):
@@ -366,8 +366,8 @@ show_unless_grading(fig, f"the graph is not drawn; its values q = {q}, f = {f}, 
 # ```
 #
 # At $x = 6$, $y = 3$ with $dout = 2$ that gives $(2/3, -4/3)$: nudging $x$ up
-# by $\varepsilon$ raises the output by $\varepsilon / 3$, nudging $y$ up lowers it
-# by $6\varepsilon / 9$, and the loss changes by $dout$ times that.
+# by a small $t$ raises the output by about $t / 3$, nudging $y$ up lowers it
+# by about $6t / 9$, and the loss changes by $dout$ times that.
 #
 # Your four gates, by their forward pass; derive each backward pass the same
 # way (on paper first, then check it against the numerical derivative of

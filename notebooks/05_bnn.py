@@ -25,8 +25,9 @@
 # 1. binarize numbers, deterministically and stochastically, and back-propagate
 #    through the sign function with the **straight-through estimator**;
 # 2. write a **binary dense layer** (BinaryConnect's $\operatorname{sign}(W)$ and
-#    XNOR-Net's scaled $\alpha \operatorname{sign}(W)$), **batch normalization**, the
-#    **squared hinge loss**, **Adam** and BinaryNet's clipped, scaled update;
+#    XNOR-Net's scaled $\alpha \operatorname{sign}(W)$), BinaryNet's **shift-based batch
+#    normalization** (multiplications replaced by shifts), the **squared hinge loss** and
+#    BinaryNet's clipped, scaled update;
 # 3. train a BinaryNet MLP and its full-precision twin on handwritten digits, see
 #    which of BinaryNet's tricks matter on real MNIST images, and train a binarized
 #    convnet (conv, pool, batch norm, sign) there;
@@ -40,11 +41,11 @@
 #    **8-bit floats** E4M3 and E5M2.
 #
 # What you write (graded): `binarize`, `binary_tanh_forward`/`_backward`,
-# `binary_dense_forward`/`_backward`, `batchnorm_forward`/`_backward`,
+# `binary_dense_forward`/`_backward`, `ap2` and `shift_batchnorm_forward`,
 # `squared_hinge_loss`, `binarynet_update` (with `lr_decay_rate`), `pack_bits`,
 # `xnor_popcount_matmul`, `fold_batchnorm_sign`, `to_fixed_point`, `to_float8`,
-# `dynamic_fixed_point`, and three short answers. What earlier notebooks taught (the affine layer, softmax, SGD, notebook
-# 03's Adam) is provided in visible cells; data, gradient checking and the training
+# `dynamic_fixed_point`, and three short answers. What earlier notebooks taught (notebook 04's affine layer, softmax and
+# batch normalization, notebook 03's SGD and Adam) is provided in visible cells; data, gradient checking and the training
 # loop come from `course.lib`.
 #
 # **Tests and points.** Each exercise's heading gives its points. The cell under
@@ -92,6 +93,7 @@ from tqdm.auto import tqdm
 from course.lib.data import (load_dataset, plus_minus_one_targets, scale_to_unit_interval,
                              to_rows)
 from course.lib.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from course.lib.testing import replaced_names
 from course.lib.train import train
 from course.lib.vis import show, show_image_grid
 
@@ -676,39 +678,27 @@ np.testing.assert_allclose(_db, _g.sum(axis=0), rtol=0, atol=1e-12, err_msg="wit
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 4. Batch normalization
+# ## 4. Batch normalization, and BinaryNet's shift-based version
 #
 # A sum of $D$ terms $\pm 1$ has values of order $\sqrt{D}$, far outside the
 # $[-1, 1]$ window where the straight-through estimator passes gradients; BinaryNet
 # puts a **batch normalization** layer after every dense layer to bring the
-# pre-activations back to a learnable scale and offset. For a minibatch
+# pre-activations back to a learnable scale and offset. You wrote it in notebook 04
+# (exercise 5); the cell below provides that solution verbatim, BinaryNet's
+# $\epsilon = 10^{-4}$ included. As a reminder, for a minibatch
 # $x \in \mathbb{R}^{N \times D}$, per feature $d$:
 # $$\mu_d = \frac1N \sum_n x_{nd}, \qquad \sigma^2_d = \frac1N \sum_n (x_{nd} - \mu_d)^2, \qquad
 # \hat x_{nd} = \frac{x_{nd} - \mu_d}{\sqrt{\sigma^2_d + \epsilon}}, \qquad
-# \text{out}_{nd} = \gamma_d \hat x_{nd} + \beta_d .$$
-#
-# **Train and test.** In training mode the layer uses the batch statistics and keeps
-# running averages with factor 0.1 (cs231n's `momentum` 0.9):
-# $\text{running\_mean} \leftarrow 0.9\,\text{running\_mean} + 0.1\,\mu$, likewise
-# the variance (the biased $\sigma^2$ above). In test mode it uses **only** the running
-# averages, so that a prediction does not depend on which other examples share its
-# batch. BinaryNet's $\epsilon$ is $10^{-4}$.
-#
-# **Backward.** With $\text{d}\hat x = \text{dout} \cdot \gamma$, the gradient through
-# the batch statistics simplifies to
-# $$\text{d}x = \frac{1}{\sqrt{\sigma^2 + \epsilon}} \Big( \text{d}\hat x - \overline{\text{d}\hat x}
-# - \hat x \, \overline{\text{d}\hat x \cdot \hat x} \Big),$$
-# bars denoting means over the batch; $\text{d}\gamma = \sum_n \text{dout} \cdot \hat x$ and
-# $\text{d}\beta = \sum_n \text{dout}$.
-#
-# ### Exercise 4: `batchnorm_forward` and `batchnorm_backward` (4 points; hidden tests at grading)
-#
-# `bn_param` is a dict with `'mode'` (`'train'` or `'test'`), optional `'eps'`
-# (default 1e-4) and `'momentum'` (default 0.9), and `'running_mean'`,
-# `'running_var'` (zeros of shape (D,) when missing; store the updated ones back into
-# `bn_param`).
+# \text{out}_{nd} = \gamma_d \hat x_{nd} + \beta_d ;$$
+# in training mode the layer uses the batch statistics and keeps running averages
+# (momentum 0.9) in `bn_param`, which test mode uses alone, so that a prediction does
+# not depend on which other examples share its batch. The backward pass is
+# $\text{d}x = \big( \text{d}\hat x - \overline{\text{d}\hat x}
+# - \hat x \, \overline{\text{d}\hat x \cdot \hat x} \big) / \sqrt{\sigma^2 + \epsilon}$
+# with $\text{d}\hat x = \text{dout} \cdot \gamma$ and bars for means over the batch.
 
-# %% nbgrader={"grade": false, "grade_id": "batchnorm_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "provided_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# notebook 04's batch normalization, its solution verbatim
 def batchnorm_forward(x, gamma, beta, bn_param):
     """Batch normalization.
 
@@ -723,7 +713,6 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     - out: (N, D)
     - cache: what the backward pass needs (training mode; None in test mode)
     """
-    ### BEGIN SOLUTION
     mode = bn_param["mode"]
     eps = bn_param.get("eps", 1e-4)
     momentum = bn_param.get("momentum", 0.9)
@@ -741,7 +730,6 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     if mode == "test":
         return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None
     raise ValueError(f"invalid batchnorm mode {mode!r}")
-    ### END SOLUTION
 
 
 def batchnorm_backward(dout, cache):
@@ -753,114 +741,280 @@ def batchnorm_backward(dout, cache):
 
     Returns a tuple of dx (N, D), dgamma (D,), dbeta (D,).
     """
-    ### BEGIN SOLUTION
     x_hat, gamma, var, eps = cache
     dgamma = (dout * x_hat).sum(axis=0)
     dbeta = dout.sum(axis=0)
     dx_hat = dout * gamma                                     # (N, D)
     dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) / np.sqrt(var + eps)
     return dx, dgamma, dbeta
+
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_shift_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Shift-based batch normalization
+#
+# Batch normalization is the one layer of a BNN's training that multiplies every
+# entry: by itself for the variance, by $1/\sqrt{\sigma^2 + \epsilon}$ to normalise, by
+# $\gamma$ to scale, $3ND$ multiplications per layer and step in the forward pass
+# alone. BinaryNet's Algorithm 3 (Hubara, Courbariaux et al., 2016) replaces each of
+# them by a **shift**: one factor of every product is rounded to a signed power of two
+# by the **approximate power of 2**
+# $$\operatorname{AP2}(x) = \operatorname{sign}(x) \, 2^{\operatorname{round}(\log_2 |x|)}, \qquad \operatorname{AP2}(0) = 0,$$
+# and multiplying by $\pm 2^k$ moves the binary point by $k$ places: a bit shift in
+# integer or fixed-point hardware (in floating point, an addition to the exponent:
+# `np.ldexp`). Per feature, in training mode:
+# $$\mu = \overline{x}, \qquad c = x - \mu, \qquad
+# \sigma^2_{\text{apx}} = \overline{c \cdot \operatorname{AP2}(c)}, \qquad
+# \hat x = c \cdot \operatorname{AP2}\Big(\tfrac{1}{\sqrt{\sigma^2_{\text{apx}} + \epsilon}}\Big), \qquad
+# \text{out} = \operatorname{AP2}(\gamma) \cdot \hat x + \beta$$
+# (the paper calls the last step "scale and shift": the shift by $\beta$ is an
+# addition). Think about what each rounding does before you write it:
+#
+# * the **round is of $\log_2 |x|$**: $2^{\operatorname{round}(\log_2|x|)}$ is the power of
+#   two nearest to $|x|$ *in ratio*, so the boundary between $2^k$ and $2^{k+1}$ lies at
+#   $2^{k + 1/2} \approx 1.41 \cdot 2^k$, not at their midpoint $1.5 \cdot 2^k$, and
+#   $|x| / \sqrt 2 \le |\operatorname{AP2}(x)| \le \sqrt 2 \, |x|$ (ties may go either way);
+#   rounding down ($\lfloor \log_2 |x| \rfloor$, what `np.frexp` gives directly) would
+#   make every factor too small;
+# * $c \cdot \operatorname{AP2}(c) = |c| \, 2^{\operatorname{round}(\log_2|c|)}$ keeps the
+#   variance positive; the sign must survive AP2 (a centred $c$ is negative half the
+#   time), and a $c$ of exactly 0 (a feature constant in the batch, or the mean itself)
+#   must contribute 0: $\log_2 0 = -\infty$ (numpy warns), so give AP2(0) = 0 explicitly;
+# * the running averages are those of batch normalization (momentum 0.9, from zeros),
+#   of $\mu$ and of $\sigma^2_{\text{apx}}$; test mode uses only them:
+#   $\text{out} = \operatorname{AP2}(\gamma) \cdot (x - \text{running\_mean}) \cdot
+#   \operatorname{AP2}\big(1 / \sqrt{\text{running\_var} + \epsilon}\big) + \beta$.
+#
+# The backward pass is provided under the exercise: it treats every AP2 as the identity
+# (the straight-through estimator again), which makes it `batchnorm_backward`'s formula
+# with the shift-based $\hat x$, $\operatorname{AP2}(\gamma)$ and
+# $\operatorname{AP2}(1/\sqrt{\sigma^2_{\text{apx}} + \epsilon})$ from the cache, so the
+# cache is these three, in that order.
+#
+# ### Exercise 4: `ap2` and `shift_batchnorm_forward` (4 points: `ap2` 2, `shift_batchnorm_forward` 2; hidden tests at grading)
+#
+# `bn_param` is as in `batchnorm_forward` (`'mode'`, optional `'eps'` 1e-4 and
+# `'momentum'` 0.9, `'running_mean'` and `'running_var'`, zeros of shape (D,) when
+# missing, updated in `bn_param` in training mode). `shift_batchnorm_forward` may call
+# your `ap2`.
+
+# %% nbgrader={"grade": false, "grade_id": "ap2", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def ap2(x):
+    """BinaryNet's approximate power of 2, elementwise.
+
+    Inputs:
+    - x: array of any shape.
+
+    Returns a float64 array of x's shape: sign(x) * 2**round(log2|x|), and 0 where x is 0
+    (ties of the rounding may go either way).
+    """
+    ### BEGIN SOLUTION
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore"):                 # log2(0) = -inf, masked below
+        exponent = np.round(np.log2(np.abs(x)))
+    return np.where(x == 0, 0.0, np.sign(x) * np.exp2(exponent))
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-_rng = np.random.default_rng(0)
-_x = 5.0 + 3.0 * _rng.standard_normal((200, 3))
-_gamma, _beta = np.array([1.0, 2.0, 3.0]), np.array([0.0, -1.0, 4.0])
-_bn = {"mode": "train"}
-_out, _ = batchnorm_forward(_x, _gamma, _beta, _bn)
-assert np.shape(_out) == (200, 3), f"batchnorm_forward returned shape {np.shape(_out)}, expected (200, 3)"
-print("train mode, means:", np.round(_out.mean(axis=0), 4), "(expected beta = [0, -1, 4])")
-print("train mode, stds: ", np.round(_out.std(axis=0), 4), "(expected gamma = [1, 2, 3])")
-assert rel_error(_out.mean(axis=0), _beta) < 1e-6 and rel_error(_out.std(axis=0), _gamma) < 1e-4, (
-    "in training mode the output of each feature should have mean beta and standard deviation gamma")
-assert "running_mean" in _bn and np.shape(_bn["running_mean"]) == (3,), (
-    "store the updated running averages in bn_param['running_mean'] and bn_param['running_var']")
-assert rel_error(_bn["running_mean"], 0.1 * _x.mean(axis=0)) < 1e-10, (
-    f"after one step from zeros, running_mean should be 0.1 * batch mean = {0.1 * _x.mean(axis=0)}, "
-    f"got {_bn['running_mean']}: running = 0.9 running + 0.1 batch")
-for _ in range(100):
-    batchnorm_forward(5.0 + 3.0 * _rng.standard_normal((200, 3)), _gamma, _beta, _bn)
-_bn["mode"] = "test"
-_out, _ = batchnorm_forward(5.0 + 3.0 * _rng.standard_normal((2000, 3)), _gamma, _beta, _bn)
-print("test mode after 100 steps, means:", np.round(_out.mean(axis=0), 2), "stds:", np.round(_out.std(axis=0), 2))
-assert np.abs(_out.mean(axis=0) - _beta).max() < 0.2 and rel_error(_out.std(axis=0), _gamma) < 0.05, (
-    "in test mode, with running averages learned on the same distribution, the output should "
-    "have mean near beta and standard deviation near gamma: use running_mean and running_var")
-_x_test = 5.0 + 3.0 * _rng.standard_normal((10, 3))
-_alone, _ = batchnorm_forward(_x_test[:1], _gamma, _beta, _bn)
-_together, _ = batchnorm_forward(_x_test, _gamma, _beta, _bn)
-assert rel_error(_alone[0], _together[0]) < 1e-12, (
-    f"in test mode one example alone gave {_alone[0]}, the same example in a batch of 10 gave "
-    f"{_together[0]}: test mode must use the running averages, never the statistics of the batch")
+def shift_batchnorm_forward(x, gamma, beta, bn_param):
+    """Shift-based batch normalization (BinaryNet's Algorithm 3).
 
-_x = _rng.standard_normal((6, 4))
-_gamma, _beta, _dout = _rng.standard_normal(4), _rng.standard_normal(4), _rng.standard_normal((6, 4))
-def _f(x, g, b):
-    return batchnorm_forward(x, g, b, {"mode": "train"})[0]
-_, _cache = batchnorm_forward(_x, _gamma, _beta, {"mode": "train"})
-_dx, _dgamma, _dbeta = batchnorm_backward(_dout, _cache)
-_errors = {
-    "dx": rel_error(_dx, eval_numerical_gradient_array(lambda x: _f(x, _gamma, _beta), _x.copy(), _dout)),
-    "dgamma": rel_error(_dgamma, eval_numerical_gradient_array(lambda g: _f(_x, g, _beta), _gamma.copy(), _dout)),
-    "dbeta": rel_error(_dbeta, eval_numerical_gradient_array(lambda b: _f(_x, _gamma, b), _beta.copy(), _dout)),
-}
-print("batchnorm_backward relative errors:", {k: f"{v:.1e}" for k, v in _errors.items()}, "(expect < 1e-7)")
-for _name, _err in _errors.items():
-    assert _err < 1e-7, f"{_name} does not match the numerical gradient (relative error {_err:.1e})"
+    Inputs:
+    - x: (N, D) data.
+    - gamma: (D,) scale; beta: (D,) shift.
+    - bn_param: dict as for batchnorm_forward: 'mode' ('train' or 'test'), optional
+      'eps' (1e-4), 'momentum' (0.9), 'running_mean' (D,), 'running_var' (D,).
+
+    Training mode: mu = mean of x, c = x - mu, var = mean of c * ap2(c) (D,),
+    x_hat = c * ap2(1 / sqrt(var + eps)), out = ap2(gamma) * x_hat + beta; the running
+    averages of mu and of this var are updated in bn_param. Test mode:
+    out = ap2(gamma) * (x - running_mean) * ap2(1 / sqrt(running_var + eps)) + beta.
+
+    Returns a tuple of:
+    - out: (N, D)
+    - cache: training mode (x_hat (N, D), ap2(gamma) (D,), ap2(1 / sqrt(var + eps)) (D,));
+      None in test mode
+    """
+    ### BEGIN SOLUTION
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-4)
+    momentum = bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    running_mean = bn_param.get("running_mean", np.zeros(D))
+    running_var = bn_param.get("running_var", np.zeros(D))
+    gamma_p2 = ap2(gamma)                                     # (D,), powers of 2
+    if mode == "train":
+        mu = x.mean(axis=0)                                   # (D,)
+        centred = x - mu                                      # (N, D)
+        var = (centred * ap2(centred)).mean(axis=0)           # (D,), the approximate variance
+        inv_std_p2 = ap2(1.0 / np.sqrt(var + eps))            # (D,), powers of 2
+        x_hat = centred * inv_std_p2                          # (N, D), a shift per entry
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        return gamma_p2 * x_hat + beta, (x_hat, gamma_p2, inv_std_p2)
+    if mode == "test":
+        return gamma_p2 * (x - running_mean) * ap2(1.0 / np.sqrt(running_var + eps)) + beta, None
+    raise ValueError(f"invalid batchnorm mode {mode!r}")
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_ap2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+_x = np.array([[3.0, -3.0, 0.72, 1.45], [1.40, -0.3, 0.0, 1000.0]])
+_out = ap2(_x)
+assert isinstance(_out, np.ndarray) and _out.shape == (2, 4), (
+    f"ap2 should return an array of x's shape (2, 4), got {type(_out).__name__} of shape {np.shape(_out)}")
+assert _out.dtype == np.float64, f"ap2 should return float64, got dtype {_out.dtype}"
+_expected = np.array([[4.0, -4.0, 1.0, 2.0], [1.0, -0.25, 0.0, 1024.0]])
+assert np.array_equal(_out, _expected), (
+    f"ap2({_x.tolist()}) returned {_out.tolist()}, expected {_expected.tolist()}: sign(x) * 2**round(log2|x|) "
+    "(0.72 -> 1 and 1.45 -> 2: the boundary between 2**k and 2**(k+1) is 2**(k + 1/2), not 1.5 * 2**k), "
+    "with the sign kept and ap2(0) = 0")
 ### BEGIN HIDDEN TESTS
-_rng = np.random.default_rng(22)
-_x = _rng.standard_normal((8, 5)) * np.array([1.0, 0.01, 3.0, 0.02, 1.0]) + 2.0
-_g, _be = _rng.standard_normal(5), _rng.standard_normal(5)
-_rm0, _rv0 = _rng.standard_normal(5), _rng.uniform(0.5, 2.0, 5)
-_mu, _var = _x.mean(axis=0), _x.var(axis=0)
-_bn = {"mode": "train", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
-_o, _c = batchnorm_forward(_x, _g, _be, _bn)
-assert np.shape(_o) == (8, 5), "batchnorm_forward must return out of x's shape (N, D)"
-np.testing.assert_allclose(_o, _g * (_x - _mu) / np.sqrt(_var + 1e-4) + _be, rtol=0, atol=1e-9, err_msg=(
-    "train mode must normalise with the batch mean and biased variance, eps 1e-4 by default, then scale and shift"))
-assert np.shape(_bn["running_mean"]) == (5,) and np.shape(_bn["running_var"]) == (5,), (
-    "train mode must store running_mean and running_var of shape (D,) in bn_param")
-np.testing.assert_allclose(_bn["running_mean"], 0.9 * _rm0 + 0.1 * _mu, rtol=0, atol=1e-12,
-                           err_msg="running_mean must become momentum * running_mean + (1 - momentum) * batch mean")
-np.testing.assert_allclose(_bn["running_var"], 0.9 * _rv0 + 0.1 * _var, rtol=0, atol=1e-12, err_msg=(
-    "running_var must become momentum * running_var + (1 - momentum) * biased batch variance"))
-# test mode: the running statistics, never the batch ones, and no update
-_bt = {"mode": "test", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
-_o, _ = batchnorm_forward(_x, _g, _be, _bt)
-assert np.shape(_o) == (8, 5), "batchnorm_forward in test mode must return out of x's shape"
-np.testing.assert_allclose(_o, _g * (_x - _rm0) / np.sqrt(_rv0 + 1e-4) + _be, rtol=0, atol=1e-12,
-                           err_msg="test mode must normalise with running_mean and running_var")
-np.testing.assert_array_equal(_bt["running_mean"], _rm0, err_msg="test mode must not change the running averages")
-np.testing.assert_array_equal(_bt["running_var"], _rv0, err_msg="test mode must not change the running averages")
-_o1, _ = batchnorm_forward(_x[:1], _g, _be, _bt)
-np.testing.assert_allclose(_o1, _o[:1], rtol=0, atol=1e-12,
-                           err_msg="in test mode an example's output must not depend on its batch")
-# eps and momentum from bn_param
-_bn = {"mode": "train", "eps": 0.5, "momentum": 0.5}
-_o, _ = batchnorm_forward(_x, _g, _be, _bn)
-np.testing.assert_allclose(_o, _g * (_x - _mu) / np.sqrt(_var + 0.5) + _be, rtol=0, atol=1e-9,
-                           err_msg="batchnorm_forward must use bn_param['eps'] when given")
-np.testing.assert_allclose(_bn["running_var"], 0.5 * _var, rtol=0, atol=1e-12, err_msg=(
-    "batchnorm_forward must use bn_param['momentum'] when given, starting the running averages from zeros"))
-# backward against the chain rule written out step by step
-_x = _rng.standard_normal((6, 3))
-_dout = _rng.standard_normal((6, 3))
-_o, _c = batchnorm_forward(_x, _g[:3], _be[:3], {"mode": "train"})
-_dx, _dg, _db = batchnorm_backward(_dout, _c)
-assert np.shape(_dx) == (6, 3) and np.shape(_dg) == (3,) and np.shape(_db) == (3,), (
-    "batchnorm_backward must return dx (N, D), dgamma (D,), dbeta (D,)")
-_mu, _var = _x.mean(axis=0), _x.var(axis=0)
-_xh = (_x - _mu) / np.sqrt(_var + 1e-4)
-_dxh = _dout * _g[:3]
-_dvar = (_dxh * (_x - _mu)).sum(axis=0) * -0.5 * (_var + 1e-4) ** -1.5
-_dmu = -(_dxh / np.sqrt(_var + 1e-4)).sum(axis=0) + _dvar * (-2.0 * (_x - _mu)).mean(axis=0)
-np.testing.assert_allclose(_dx, _dxh / np.sqrt(_var + 1e-4) + _dvar * 2.0 * (_x - _mu) / 6.0 + _dmu / 6.0,
-                           rtol=0, atol=1e-9, err_msg="dx must include the paths through the batch mean and variance")
-np.testing.assert_allclose(_dg, (_dout * _xh).sum(axis=0), rtol=0, atol=1e-9,
-                           err_msg="dgamma must be the sum over the batch of dout * x_hat")
-np.testing.assert_allclose(_db, _dout.sum(axis=0), rtol=0, atol=1e-12, err_msg="dbeta must be dout summed over the batch")
+_rng = np.random.default_rng(40)
+_k = _rng.integers(-30, 31, size=(5, 6, 7))
+_f = _rng.uniform(-0.45, 0.45, size=(5, 6, 7))                  # log2|x| = k + f rounds to k
+_s = np.where(_rng.random((5, 6, 7)) < 0.5, -1.0, 1.0)
+_o = ap2(_s * 2.0 ** (_k + _f))
+assert isinstance(_o, np.ndarray) and _o.shape == (5, 6, 7) and _o.dtype == np.float64, (
+    "ap2 must return a float64 array of x's shape")
+np.testing.assert_array_equal(np.abs(_o), 2.0 ** _k, err_msg=(
+    "ap2 must give the power of 2 nearest in ratio: 2**round(log2|x|), up from 2**(k + 1/2) (round, not floor or ceil)"))
+np.testing.assert_array_equal(np.sign(_o), _s, err_msg="ap2 must keep the sign of x")
+_o = ap2(np.array([2.0 ** -40, -2.0 ** 40, 1.0, -1.0, 0.5, 2.0, 0.0, -0.0]))
+np.testing.assert_array_equal(_o, [2.0 ** -40, -2.0 ** 40, 1.0, -1.0, 0.5, 2.0, 0.0, 0.0],
+                              err_msg="ap2 must leave powers of 2 unchanged and map 0 to 0")
+_o = ap2(np.array([1.3, 1.46, 1.55, -1.46, 0.36, 0.34, 2.9, 5.6]))
+np.testing.assert_array_equal(_o, [1.0, 2.0, 2.0, -2.0, 0.5, 0.25, 4.0, 4.0], err_msg=(
+    "ap2 must round log2|x| to the nearest integer: 1.46 -> 2, 0.36 -> 0.5, 2.9 -> 4, 5.6 -> 4"))
+_o = ap2(np.zeros((3, 2)))
+assert _o.shape == (3, 2) and np.all(_o == 0.0) and not np.any(np.isnan(_o)), "ap2 of zeros must be zeros"
+_o = ap2(np.array([0.0, 3.0, -0.0, -3.0]))
+assert np.all(np.isfinite(_o)) and _o[0] == 0.0 and _o[2] == 0.0, "ap2(0) must be 0 beside nonzero entries too"
 ### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_ap2_shift_batchnorm", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# This test uses its own AP2, so that it checks shift_batchnorm_forward alone.
+def _ap2(v):
+    v = np.asarray(v, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(v == 0, 0.0, np.sign(v) * np.exp2(np.round(np.log2(np.abs(v)))))
+
+
+with replaced_names({"ap2": _ap2}, globals()):
+    _x = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [6.0, 5.0]])
+    _bn = {"mode": "train"}
+    _out, _cache = shift_batchnorm_forward(_x, np.array([3.0, -0.7]), np.array([0.5, 0.25]), _bn)
+    assert np.shape(_out) == (4, 2), f"shift_batchnorm_forward returned shape {np.shape(_out)}, expected (4, 2)"
+    _expected = np.array([[-3.5, 0.25], [-1.5, 0.25], [0.5, 0.25], [6.5, 0.25]])
+    assert np.allclose(_out, _expected, rtol=0, atol=1e-12), (
+        f"shift_batchnorm_forward returned {np.asarray(_out).tolist()}, expected {_expected.tolist()}: "
+        "column 0: c = [-2, -1, 0, 3], var = mean(c * ap2(c)) = (4 + 1 + 0 + 12) / 4 = 4.25, "
+        "ap2(1 / sqrt(4.25 + 1e-4)) = 0.5, ap2(3) = 4, out = 4 * 0.5 * c + 0.5; column 1 is constant "
+        "(c = 0): out = beta")
+    assert "running_var" in _bn and np.allclose(_bn["running_var"], [0.425, 0.0]), (
+        f"running_var should be 0.1 * the approximate variance [4.25, 0] after one step from zeros, got "
+        f"{_bn.get('running_var')}: the variance is mean(c * ap2(c)), not mean(c**2) = 3.5")
+    assert np.allclose(_bn["running_mean"], [0.3, 0.5]), (
+        f"running_mean should be 0.1 * the batch mean [3, 5], got {_bn.get('running_mean')}")
+    assert isinstance(_cache, tuple) and len(_cache) == 3, (
+        "the cache should be the tuple (x_hat, ap2(gamma), ap2(1 / sqrt(var + eps))) for the provided backward pass")
+    assert np.allclose(_cache[1], [4.0, -0.5]) and np.allclose(_cache[2], [0.5, 128.0]), (
+        f"cache[1:] should be ap2(gamma) = [4, -0.5] and ap2(1 / sqrt(var + eps)) = [0.5, 128], got "
+        f"{np.asarray(_cache[1]).tolist()} and {np.asarray(_cache[2]).tolist()}")
+    _bn = {"mode": "test", "running_mean": np.array([2.0, 5.0]), "running_var": np.array([3.0, 1.0])}
+    _out, _ = shift_batchnorm_forward(_x, np.array([3.0, -0.7]), np.array([0.5, 0.25]), _bn)
+    _expected = np.array([4.0, -0.5]) * (_x - [2.0, 5.0]) * np.array([0.5, 1.0]) + [0.5, 0.25]
+    assert np.allclose(_out, _expected, rtol=0, atol=1e-12), (
+        f"in test mode shift_batchnorm_forward returned {np.asarray(_out).tolist()}, expected {_expected.tolist()}: "
+        "ap2(gamma) * (x - running_mean) * ap2(1 / sqrt(running_var + eps)) + beta, with the running averages only")
+### BEGIN HIDDEN TESTS
+def _ap2(v):  # this block's own copy, so that it runs alone
+    v = np.asarray(v, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(v == 0, 0.0, np.sign(v) * np.exp2(np.round(np.log2(np.abs(v)))))
+
+
+with replaced_names({"ap2": _ap2}, globals()):
+    _rng = np.random.default_rng(41)
+    _x = _rng.standard_normal((16, 6)) * np.array([1.0, 0.01, 30.0, 0.3, 2.0, 5.0]) + 3.0
+    _x[:, 5] = 2.0                                               # a constant feature: c = 0
+    _g = _rng.standard_normal(6) * 2.0
+    _be = _rng.standard_normal(6)
+    _rm0, _rv0 = _rng.standard_normal(6), _rng.uniform(0.5, 2.0, 6)
+    _mu = _x.mean(axis=0)
+    _c = _x - _mu
+    _var = (_c * _ap2(_c)).mean(axis=0)
+    _inv = _ap2(1.0 / np.sqrt(_var + 1e-4))
+    _bn = {"mode": "train", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
+    _o, _cache = shift_batchnorm_forward(_x, _g, _be, _bn)
+    assert np.shape(_o) == (16, 6), "shift_batchnorm_forward must return out of x's shape (N, D)"
+    assert np.all(np.isfinite(_o)), "shift_batchnorm_forward must give finite outputs for a constant feature"
+    np.testing.assert_allclose(_o, _ap2(_g) * _c * _inv + _be, rtol=1e-12, atol=1e-12, err_msg=(
+        "train mode must be ap2(gamma) * (x - mu) * ap2(1 / sqrt(mean(c * ap2(c)) + eps)) + beta"))
+    np.testing.assert_allclose(_bn["running_mean"], 0.9 * _rm0 + 0.1 * _mu, rtol=0, atol=1e-12,
+                               err_msg="running_mean must become momentum * running_mean + (1 - momentum) * batch mean")
+    np.testing.assert_allclose(_bn["running_var"], 0.9 * _rv0 + 0.1 * _var, rtol=1e-12, atol=1e-12, err_msg=(
+        "running_var must become momentum * running_var + (1 - momentum) * the approximate variance mean(c * ap2(c))"))
+    assert isinstance(_cache, tuple) and len(_cache) == 3, "the training-mode cache must be (x_hat, ap2(gamma), ap2(inv std))"
+    np.testing.assert_allclose(_cache[0], _c * _inv, rtol=1e-12, atol=1e-12, err_msg="cache[0] must be x_hat (N, D)")
+    np.testing.assert_allclose(_cache[1], _ap2(_g), rtol=0, atol=0, err_msg="cache[1] must be ap2(gamma) (D,)")
+    np.testing.assert_allclose(_cache[2], _inv, rtol=0, atol=0, err_msg="cache[2] must be ap2(1 / sqrt(var + eps)) (D,)")
+    # eps and momentum from bn_param, running averages from zeros
+    _bn = {"mode": "train", "eps": 0.5, "momentum": 0.5}
+    _o, _ = shift_batchnorm_forward(_x, _g, _be, _bn)
+    np.testing.assert_allclose(_o, _ap2(_g) * _c * _ap2(1.0 / np.sqrt(_var + 0.5)) + _be, rtol=1e-12, atol=1e-12,
+                               err_msg="shift_batchnorm_forward must use bn_param['eps'] when given")
+    np.testing.assert_allclose(_bn["running_var"], 0.5 * _var, rtol=1e-12, atol=1e-12, err_msg=(
+        "shift_batchnorm_forward must use bn_param['momentum'] when given, the running averages starting from zeros"))
+    # test mode: the running statistics only, nothing updated, no dependence on the batch
+    _bt = {"mode": "test", "running_mean": _rm0.copy(), "running_var": _rv0.copy()}
+    _o, _ = shift_batchnorm_forward(_x, _g, _be, _bt)
+    np.testing.assert_allclose(_o, _ap2(_g) * (_x - _rm0) * _ap2(1.0 / np.sqrt(_rv0 + 1e-4)) + _be, rtol=1e-12,
+                               atol=1e-12, err_msg="test mode must use ap2 of gamma and of the running inverse std")
+    np.testing.assert_array_equal(_bt["running_mean"], _rm0, err_msg="test mode must not change the running averages")
+    np.testing.assert_array_equal(_bt["running_var"], _rv0, err_msg="test mode must not change the running averages")
+    _o1, _ = shift_batchnorm_forward(_x[:1], _g, _be, _bt)
+    np.testing.assert_allclose(_o1, _o[:1], rtol=0, atol=1e-12,
+                               err_msg="in test mode an example's output must not depend on its batch")
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_shift_batchnorm_backward", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# The backward pass (provided), and how far the shift-based layer is from the exact one
+# on a batch of Gaussian features of very different scales. Each rounding is off by at
+# most a factor $\sqrt 2$ ($2^{1/4}$ for the inverse standard deviation, through the
+# square root of the approximate variance), so a feature's output scale is within a
+# factor $2^{1/2 + 1/2 + 1/4} \approx 2.4$ of the exact layer's, either way; the signs of
+# the outputs (with $\beta = 0$) are the same, and the next layer's batch norm divides
+# the scale out again. Section 7 measures what it does to training.
+
+# %% nbgrader={"grade": false, "grade_id": "shift_batchnorm_backward", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def shift_batchnorm_backward(dout, cache):
+    """Backward pass of shift_batchnorm_forward in training mode, every AP2 taken as the
+    identity (straight-through): batchnorm_backward's formula with the shift-based values.
+
+    Inputs:
+    - dout: (N, D) upstream gradient.
+    - cache: (x_hat (N, D), ap2(gamma) (D,), ap2(1 / sqrt(var + eps)) (D,)).
+
+    Returns a tuple of dx (N, D), dgamma (D,), dbeta (D,).
+    """
+    x_hat, gamma_p2, inv_std_p2 = cache
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma_p2                                  # (N, D), a shift per entry
+    dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) * inv_std_p2
+    return dx, dgamma, dbeta
+
+
+demo_rng = np.random.default_rng(P.seed)
+x_demo = demo_rng.standard_normal((100, 256)) * demo_rng.uniform(0.1, 30.0, 256) + demo_rng.standard_normal(256)
+gamma_demo, beta_demo = demo_rng.uniform(0.5, 2.0, 256), np.zeros(256)
+exact_out, _ = batchnorm_forward(x_demo, gamma_demo, beta_demo, {"mode": "train"})
+shift_out, _ = shift_batchnorm_forward(x_demo, gamma_demo, beta_demo, {"mode": "train"})
+scale_ratio = shift_out.std(axis=0) / exact_out.std(axis=0)           # (256,), shift-based over exact
+print(f"100 x 256 Gaussian features of scales 0.1 to 30: per feature, the shift-based output's standard deviation "
+      f"over the exact one's ranges over [{scale_ratio.min():.2f}, {scale_ratio.max():.2f}] "
+      f"(bound [{2 ** -1.25:.2f}, {2 ** 1.25:.2f}])")
+
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_hinge", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 5. The squared hinge loss
@@ -1113,13 +1267,17 @@ class BinaryMLP:
     loss(X, y=None): scores (N, C) without y (test mode); (loss, grads) with y.
     The ablations (binary kinds): clip=False drops the weight clipping, lr_scale=False the
     per-layer Glorot scale, cancel=False the STE's cancellation (dx = dout everywhere),
-    scale=True uses XNOR-Net's alpha sign(W) in every layer.
+    scale=True uses XNOR-Net's alpha sign(W) in every layer; shift_bn=True (BinaryMLP only)
+    uses shift-based batch normalization in every layer instead of the exact one.
     """
 
-    def __init__(self, dims, kind="binary", seed=0, clip=True, lr_scale=True, cancel=True, scale=False):
+    def __init__(self, dims, kind="binary", seed=0, clip=True, lr_scale=True, cancel=True, scale=False,
+                 shift_bn=False):
         rng = np.random.default_rng(seed)
         self.dims, self.kind, self.num_layers = list(dims), kind, len(dims) - 1
         self.clip, self.use_lr_scale, self.cancel, self.scale = clip, lr_scale, cancel, scale
+        self.batchnorm = ((shift_batchnorm_forward, shift_batchnorm_backward) if shift_bn
+                          else (batchnorm_forward, batchnorm_backward))
         self.rng = np.random.default_rng(seed + 1000)  # stochastic weight draws
         self.params, self.lr_scales = {}, {}
         for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
@@ -1142,12 +1300,12 @@ class BinaryMLP:
 
     def loss(self, X, y=None):
         training = y is not None
+        bn_forward, bn_backward = self.batchnorm
         h, caches = X, []
         for i in range(1, self.num_layers + 1):
             a, dense_cache = self._dense_forward(h, i, training)           # (N, H_i)
             self.bn_params[i - 1]["mode"] = "train" if training else "test"
-            z, bn_cache = batchnorm_forward(a, self.params[f"gamma{i}"], self.params[f"beta{i}"],
-                                            self.bn_params[i - 1])
+            z, bn_cache = bn_forward(a, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.bn_params[i - 1])
             act_cache = None
             if i < self.num_layers:
                 # Both kinds back-propagate Htanh's derivative, i.e. the STE of exercise 2.
@@ -1163,7 +1321,7 @@ class BinaryMLP:
             dense_cache, bn_cache, act_cache = caches[i - 1]
             if act_cache is not None and (self.cancel or self.kind == "float"):
                 dh = binary_tanh_backward(dh, act_cache)  # = Htanh's derivative for the float twin too
-            dh, grads[f"gamma{i}"], grads[f"beta{i}"] = batchnorm_backward(dh, bn_cache)
+            dh, grads[f"gamma{i}"], grads[f"beta{i}"] = bn_backward(dh, bn_cache)
             if self.kind == "float":
                 dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, dense_cache)
             else:
@@ -1303,6 +1461,48 @@ for kind, target in TARGETS.items():
 # loses about 12 points of ImageNet top-1 to its float AlexNet (44.2% against 56.6%),
 # binary-weight-only networks about 0.2 (56.8%). A network on 1,077 training images of
 # 8x8 pixels, trained for 40 epochs, is not comparable to any of them.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_shift_bn_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Shift-based batch normalization in training
+#
+# The deterministic BNN again, the same seeds and budget, with your
+# `shift_batchnorm_forward` (and the provided backward pass) in all three layers in
+# place of the exact batch normalization, and what the substitution saves: per
+# training step, the forward pass of a batch normalization of $N \times D$ entries
+# multiplies $3ND$ times (the square, the normalisation, the scale), the backward pass
+# $5ND$ times ($\text{dout} \cdot \hat x$, $\text{dout} \cdot \gamma$, $\text{d}\hat x \cdot
+# \hat x$, $\hat x \cdot \overline{\text{d}\hat x \cdot \hat x}$, and the division by
+# $\sigma$); the shift-based layer turns all three of the forward pass and two of the
+# backward pass (by $\operatorname{AP2}(\gamma)$ and by $\operatorname{AP2}(1/\sigma)$)
+# into shifts. At test time neither multiplies in the hidden layers: section 8 folds
+# batch norm and sign into one threshold per unit.
+
+# %% nbgrader={"grade": false, "grade_id": "train_shift_bn", "locked": true, "schema_version": 3, "solution": false, "task": false}
+shift_bn_counts = {"exact batch norm": counts["binary"], "shift-based batch norm": []}
+start = time.perf_counter()
+for seed in SEEDS:
+    model = BinaryMLP(dims, kind="binary", seed=seed, shift_bn=True)
+    train(model.loss, model.params, bnn_data, model.update_rules(), learning_rate=BNN_SETTINGS["lr_start"],
+          lr_decay=lr_decay_rate(BNN_SETTINGS["lr_start"], BNN_SETTINGS["lr_fin"], BNN_SETTINGS["num_epochs"]),
+          num_epochs=BNN_SETTINGS["num_epochs"], batch_size=BNN_SETTINGS["batch_size"], seed=seed, keep_best=False,
+          progress=False)
+    shift_bn_counts["shift-based batch norm"].append(correct_count(model.loss, data["X_test"], data["y_test"]))
+print(f"deterministic BNN, {BNN_SETTINGS['num_epochs']} epochs, seeds {SEEDS} ({time.perf_counter() - start:.1f} s "
+      f"for the shift-based runs); correct of {NUM_TEST} test images:")
+for name, c in shift_bn_counts.items():
+    spread = (f"mean {100 * np.mean(c) / NUM_TEST:.1f}% +- {100 * np.std(c, ddof=1) / NUM_TEST:.1f}" if len(c) > 1
+              else f"{100 * c[0] / NUM_TEST:.1f}% (one seed: the default mode runs 3)")
+    print(f"  {name:>22}: {', '.join(str(v) for v in c)}  {spread}")
+
+bn_entries = BNN_SETTINGS["batch_size"] * sum(dims[1:])        # N * (D_1 + D_2 + D_3) per step, all three layers
+steps = BNN_SETTINGS["num_epochs"] * (len(bnn_data["y_train"]) // BNN_SETTINGS["batch_size"])
+mults = {"exact": (3 * bn_entries, 5 * bn_entries), "shift-based": (0, 3 * bn_entries)}
+print(f"batch-norm multiplications per training step (batch {BNN_SETTINGS['batch_size']}, widths {dims[1:]}): "
+      + "; ".join(f"{name} {fwd:,} forward + {bwd:,} backward" for name, (fwd, bwd) in mults.items()))
+saved = sum(mults["exact"]) - sum(mults["shift-based"])
+print(f"replaced by shifts: {saved:,} per step ({saved / sum(mults['exact']):.0%}), {saved * steps:,} over the "
+      f"{steps:,} steps of this training")
+
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_ablations", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### The tricks, one at a time, on real digits
@@ -2824,6 +3024,8 @@ print("dynamic fixed point, final fractional bits per tensor:",
 print(f"data: {P.dataset}, {'grading' if P.grading else 'fast' if P.fast else 'full'} mode, {BNN_SETTINGS['num_epochs']} epochs, "
       f"two hidden layers of {BNN_SETTINGS['hidden']}, seeds {SEEDS}")
 print(f"correct of {NUM_TEST} test images: " + "; ".join(f"{kind} {', '.join(map(str, c))}" for kind, c in counts.items()))
+print("shift-based against exact batch norm, correct of the same test images: "
+      + "; ".join(f"{name} {', '.join(map(str, c))}" for name, c in shift_bn_counts.items()))
 print(f"packed inference: identical predictions on {num_same}/{len(float_pred)} test images")
 print(f"weight memory: {float32_bytes:,} bytes in float32, {packed_bytes:,} bytes as run ({memory_ratio:.1f}x; "
       "layer 1 in float32)")

@@ -28,6 +28,8 @@ COPIES = [
     ("sgd_momentum", NB04, NB03, "sgd_momentum"),
     ("im2col", NB05, NB04, "conv_forward_fast"),
     ("col2im", NB05, NB04, "col2im"),
+    ("batchnorm_forward", NB05, NB04, "batchnorm_forward"),
+    ("batchnorm_backward", NB05, NB04, "batchnorm_forward"),
 ]
 
 

@@ -20,17 +20,19 @@
 # (backward). With a handful of layers you can assemble any network, and a
 # convolutional network is no exception.
 #
-# What you write (graded, 49 points in all):
+# What you write (graded, 55 points in all):
 #
-# 1. the layers `affine`, `relu`, `dropout` and `batchnorm` (forward and backward) and the
-#    losses `svm_loss` and `softmax_loss`;
+# 1. the layers `affine`, `relu`, `dropout` and `batchnorm` (forward and backward), the
+#    losses `svm_loss` and `softmax_loss`, and a `FullyConnectedNet` of any depth built
+#    from them, which the notebook then trains to compare initialisations and depths, and
+#    batch normalization on and off;
 # 2. convolution and max pooling with explicit loops (`conv_forward_naive`,
 #    `max_pool_forward_naive` and their backward passes), and two image filters of
 #    your own design;
 # 3. **fast** convolution in plain numpy (`im2col` and matrix products; `col2im` and the
 #    fast max pooling layer are provided), hundreds of times faster than the loops;
-# 4. the "sandwich" layers `affine_relu`, `conv_relu`, `conv_relu_pool`, and a
-#    `ThreeLayerConvNet` that the notebook then trains on handwritten digits (and, in the
+# 4. the "sandwich" layers `affine_relu`, `conv_relu`, `conv_relu_pool`, spatial batch
+#    normalization for convolutional layers, and a `ThreeLayerConvNet` that the notebook then trains on handwritten digits (and, in the
 #    default mode, sets against a fully connected network on real MNIST images);
 #
 # and two short answers. Data, gradient checking, the training loop and the plots
@@ -41,15 +43,17 @@
 # same cell also runs **hidden** tests on further cases the docstring promises (other
 # shapes, strides, ties, random inputs; for the fast convolution, that it does not call
 # the loop layers and is at least 20 times faster); the cell's points need both. Each
-# exercise's tests use only that exercise's functions (the sandwich and network tests
-# run on provided stand-in layers), so an exercise earns its points on its own.
+# exercise's tests use only that exercise's functions (the tests of the networks, the
+# sandwiches and spatial batch norm run on stand-in layers), so an exercise earns its points on its own.
 #
-# **Workload.** Plan on about 8 hours: the layers of part 1 are short (an hour or
-# two), the loop layers of part 2 and their backward passes take longest (two to three
-# hours, most of it on the convolution's backward pass), im2col another one to two
-# hours (which is why `col2im`, the bookkeeping half of the fast backward pass, is
-# provided), the sandwiches and the network about an hour. This is the authors'
-# estimate, not a measurement of students.
+# **Workload.** Plan on about 8 hours: the layers of part 1 are short (about two hours,
+# batch normalization's backward pass the longest of them) and the network of any depth
+# is a loop over them (under an hour); the loop layers of part 2 and their backward
+# passes take longest (two to three hours, most of it on the convolution's backward
+# pass); im2col another one to two hours (which is why `col2im`, the bookkeeping half of
+# the fast backward pass, and the fast max pooling, im2col's idea once more, are
+# provided); the sandwiches, spatial batch normalization and the convnet about an hour.
+# This is the authors' estimate, not a measurement of students.
 #
 # **Time.** The last cell prints the wall time of your own run. Measured on a shared
 # 2-core machine that other jobs kept busy (2026-12-01, load average 7 to 14): 60 to
@@ -62,8 +66,8 @@
 # default mode also runs the `mnist10k` comparison of part 4, about 70 s of CPU time
 # more (a default run under a load average of about 5 took 287 s: 92 s for the
 # benchmark, 142 s for the comparison, 71 s of which on the CPU).
-# When the autograder runs your notebook, what only demonstrates (the dropout
-# experiment, the image demo, the benchmark, the trainings, the pictures) runs in a
+# When the autograder runs your notebook, what only demonstrates (the dropout,
+# initialisation and batch-norm experiments, the image demo, the benchmark, the trainings, the pictures) runs in a
 # minimal version (the `mnist10k` comparison not at all), and each such cell says so in
 # its output; the graded tests run in full.
 
@@ -955,10 +959,533 @@ for N, D, bn_param in ((5, 3, {'mode': 'train'}), (7, 2, {'mode': 'train', 'eps'
                                err_msg="dbeta must be dout summed over the batch")
 ### END HIDDEN TESTS
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_fcnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 6: a fully connected network of any depth (4 points: initialisation 1, loss and gradients 3; hidden tests at grading)
+#
+# With these layers a network of any depth is a loop. `FullyConnectedNet` stacks $L - 1$
+# hidden layers and a last affine layer that gives the scores:
+#
+# $$\{\text{affine} \to [\text{batchnorm}] \to \text{ReLU} \to [\text{dropout}]\} \times (L - 1)
+#   \to \text{affine} \to \text{softmax},$$
+#
+# batch normalization when `normalization='batchnorm'`, dropout when
+# `dropout_keep_ratio` is below 1. Its parameters are `W1, b1, ..., WL, bL` and, with
+# batch norm, `gamma1, beta1, ..., gamma{L-1}, beta{L-1}` (ones and zeros: the layer
+# starts as plain standardisation); every layer with batch norm keeps its own
+# `bn_param` dict (`self.bn_params[i - 1]` for layer $i$), so that its running averages
+# live from step to step. The loss adds $\tfrac12\,\text{reg} \sum_i \lVert W_i \rVert^2$;
+# biases, $\gamma$ and $\beta$ are not regularized (as in cs231n: they are few, and
+# shrinking $\gamma$ towards 0 would fight the normalisation). It follows the same model
+# contract as `ThreeLayerConvNet` of part 4 and `course.lib.train` (`self.params`,
+# `loss(X, y=None)`), and the provided code of the class already sets every layer's
+# mode: `'test'` without labels, `'train'` with them.
+#
+# **Initialisation.** `weight_scale` gives the standard deviation of the weights: a
+# number, the same for every layer, or a rule that depends on the layer's fan-in
+# $n_\text{in}$ (its number of inputs), which keeps the scale of the activations from
+# layer to layer. A unit sums $n_\text{in}$ products, so with weights of variance $v$ its
+# output's variance is $n_\text{in} v$ times its input's: **Xavier**'s rule (Glorot and
+# Bengio, 2010, here in its fan-in form as in cs231n's lectures) takes
+# $v = 1/n_\text{in}$, **He**'s (He et al., 2015) takes $v = 2/n_\text{in}$, since a ReLU
+# zeroes half of its inputs and so halves the second moment.
+#
+# **How it is graded.** Like the sandwich layers and the convnet of part 4, the test of
+# the loss replaces the layers by **stand-ins** (smooth toy layers with the real ones'
+# signatures and exact backward passes: `course.lib.stand_ins` for affine, ReLU and the
+# loss, the test's own for batch norm and dropout) and compares your network's scores,
+# loss and gradients with the stand-ins composed by hand and with numerical gradients:
+# your points here depend on the wiring alone, not on your layers. Call the layers by
+# their names (`affine_forward`, `batchnorm_forward`, `relu_forward`,
+# `dropout_forward`, `softmax_loss` and the backward passes); the experiments after the
+# test run the network on your real layers.
+
+# %% nbgrader={"grade": false, "grade_id": "stand_ins", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# The stand-in layers live in the course's library (course/lib/stand_ins.py, read it there):
+# STAND_INS maps each layer's name (affine_forward, relu_backward, conv_forward_fast, ...,
+# softmax_loss, and the sandwiches' names) to its stand-in; LAYER_NAMES are the plain layers
+# and the loss, SANDWICH_NAMES the sandwiches. Within `with stand_in_layers(names, globals()) as S:`
+# the notebook's functions called `names` are the stand-ins (S is STAND_INS), afterwards
+# the originals are back.
+from course.lib.stand_ins import LAYER_NAMES, SANDWICH_NAMES, stand_in_layers
+
+
+# %% nbgrader={"grade": false, "grade_id": "FullyConnectedNet", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class FullyConnectedNet:
+    """{affine - [batchnorm] - relu - [dropout]} x (L - 1) - affine - softmax, L = len(hidden_dims) + 1.
+
+    Works on minibatches of N inputs of any shape with input_dim numbers each.
+    """
+
+    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout_keep_ratio=1.0,
+                 normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float64, seed=None):
+        """
+        Inputs:
+        - hidden_dims: list of the sizes of the L - 1 hidden layers (at least one)
+        - input_dim: D, the number of numbers of one input
+        - num_classes: the number of scores to produce
+        - dropout_keep_ratio: keep probability p of the dropout after every ReLU; 1 means no dropout
+        - normalization: None, or 'batchnorm' for batch normalization after every hidden affine layer
+        - reg: L2 regularization strength
+        - weight_scale: how the weights W_i of shape (fan_in, fan_out) are drawn, normal with mean 0 and
+          standard deviation weight_scale when it is a number, sqrt(1 / fan_in) for 'xavier' or
+          sqrt(2 / fan_in) for 'he'
+        - dtype: the dtype of every parameter, a numpy dtype or its name (np.float32 or 'float32'; float64
+          for gradient checks)
+        - seed: seed of np.random.default_rng for the initial weights
+
+        Sets self.params: 'W1', 'b1', ..., 'WL', 'bL' (biases zero) and, with batchnorm, 'gamma1',
+        'beta1', ..., 'gamma{L-1}', 'beta{L-1}' (ones and zeros, of the hidden layer's size);
+        self.bn_params: one dict {'mode': 'train'} per hidden layer with batchnorm (else []);
+        self.dropout_param: {'mode': 'train', 'p': dropout_keep_ratio} (used when the ratio is below 1).
+        """
+        self.normalization = normalization
+        self.use_dropout = dropout_keep_ratio != 1
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.dtype = dtype
+        self.params = {}
+        ### BEGIN SOLUTION
+        rng = np.random.default_rng(seed)
+        dims = [input_dim, *hidden_dims, num_classes]
+        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+            if weight_scale == 'xavier':
+                std = np.sqrt(1.0 / fan_in)
+            elif weight_scale == 'he':
+                std = np.sqrt(2.0 / fan_in)
+            else:
+                std = weight_scale
+            self.params[f'W{i}'] = std * rng.standard_normal((fan_in, fan_out))
+            self.params[f'b{i}'] = np.zeros(fan_out)
+            if normalization == 'batchnorm' and i < self.num_layers:
+                self.params[f'gamma{i}'] = np.ones(fan_out)
+                self.params[f'beta{i}'] = np.zeros(fan_out)
+        ### END SOLUTION
+        self.dropout_param = {'mode': 'train', 'p': dropout_keep_ratio}
+        self.bn_params = []
+        if normalization == 'batchnorm':
+            self.bn_params = [{'mode': 'train'} for _ in range(self.num_layers - 1)]
+        for name, value in self.params.items():
+            self.params[name] = value.astype(dtype)
+
+    def loss(self, X, y=None):
+        """Scores, or loss and gradients, of a minibatch; the model contract of course.lib.train.
+
+        Inputs:
+        - X: (N, ...) inputs with input_dim numbers each
+        - y: (N,) int labels, or None: then the layers run in 'test' mode (running averages,
+          no dropout), else in 'train' mode
+
+        Returns:
+        - without y: scores (N, num_classes)
+        - with y: (loss, grads), loss the softmax loss + 0.5 reg sum_i |W_i|^2 (biases, gammas and
+          betas not regularized), grads a dict keyed like self.params
+        """
+        X = X.astype(self.dtype)
+        mode = 'test' if y is None else 'train'
+        self.dropout_param['mode'] = mode
+        for bn_param in self.bn_params:
+            bn_param['mode'] = mode
+        scores = None
+        ### BEGIN SOLUTION
+        caches = []
+        h = X
+        for i in range(1, self.num_layers):
+            h, fc_cache = affine_forward(h, self.params[f'W{i}'], self.params[f'b{i}'])  # (N, d_{i-1}) -> (N, d_i)
+            bn_cache = drop_cache = None
+            if self.normalization == 'batchnorm':
+                h, bn_cache = batchnorm_forward(h, self.params[f'gamma{i}'], self.params[f'beta{i}'],
+                                                self.bn_params[i - 1])
+            h, relu_cache = relu_forward(h)
+            if self.use_dropout:
+                h, drop_cache = dropout_forward(h, self.dropout_param)
+            caches.append((fc_cache, bn_cache, relu_cache, drop_cache))
+        L = self.num_layers
+        scores, last_cache = affine_forward(h, self.params[f'W{L}'], self.params[f'b{L}'])  # (N, classes)
+        ### END SOLUTION
+        if mode == 'test':
+            return scores
+        loss, grads = 0.0, {}
+        ### BEGIN SOLUTION
+        loss, dscores = softmax_loss(scores, y)
+        dh, grads[f'W{L}'], grads[f'b{L}'] = affine_backward(dscores, last_cache)
+        for i in range(L - 1, 0, -1):
+            fc_cache, bn_cache, relu_cache, drop_cache = caches[i - 1]
+            if self.use_dropout:
+                dh = dropout_backward(dh, drop_cache)
+            dh = relu_backward(dh, relu_cache)
+            if self.normalization == 'batchnorm':
+                dh, grads[f'gamma{i}'], grads[f'beta{i}'] = batchnorm_backward(dh, bn_cache)
+            dh, grads[f'W{i}'], grads[f'b{i}'] = affine_backward(dh, fc_cache)
+        for i in range(1, L + 1):
+            W = self.params[f'W{i}']
+            loss += 0.5 * self.reg * (W ** 2).sum()
+            grads[f'W{i}'] = grads[f'W{i}'] + self.reg * W
+        ### END SOLUTION
+        return loss, grads
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_FullyConnectedNet", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+model = FullyConnectedNet([200, 150], input_dim=300, num_classes=10, weight_scale=0.05, seed=0)
+params = model.params
+expected_shapes = {'W1': (300, 200), 'b1': (200,), 'W2': (200, 150), 'b2': (150,), 'W3': (150, 10), 'b3': (10,)}
+assert set(params) == set(expected_shapes), (
+    f"FullyConnectedNet([200, 150], ...) has params {sorted(params)}, expected {sorted(expected_shapes)}: "
+    "one W and one b per affine layer, len(hidden_dims) + 1 of them")
+for name, shape in expected_shapes.items():
+    assert isinstance(params[name], np.ndarray) and params[name].shape == shape, (
+        f"params[{name!r}] has shape {getattr(params[name], 'shape', None)}, expected {shape}")
+for i in (1, 2, 3):
+    assert not params[f'b{i}'].any(), f"b{i} should start at zero"
+    std = params[f'W{i}'].std()
+    print(f"weight_scale = 0.05: W{i} has standard deviation {std:.4f}")
+    assert 0.045 < std < 0.055, f"W{i}'s standard deviation is {std:.4f}, expected weight_scale = 0.05"
+model = FullyConnectedNet([200, 150], input_dim=300, num_classes=10, weight_scale='he', seed=0)
+for i, fan_in in ((1, 300), (2, 200), (3, 150)):
+    std = model.params[f'W{i}'].std()
+    print(f"weight_scale = 'he': W{i} has standard deviation {std:.4f}, sqrt(2 / fan_in) = {np.sqrt(2 / fan_in):.4f}")
+    assert abs(std / np.sqrt(2 / fan_in) - 1) < 0.1, (
+        f"with weight_scale='he', W{i} (fan_in {fan_in}) has standard deviation {std:.4f}, expected sqrt(2 / fan_in)")
+model = FullyConnectedNet([20, 15], input_dim=30, num_classes=10, normalization='batchnorm', seed=0)
+for i, size in ((1, 20), (2, 15)):
+    for name, value in ((f'gamma{i}', 1.0), (f'beta{i}', 0.0)):
+        assert name in model.params, f"with normalization='batchnorm' params must hold {name!r} for hidden layer {i}"
+        assert np.shape(model.params[name]) == (size,) and np.all(model.params[name] == value), (
+            f"{name} should start as {'ones' if value else 'zeros'} of hidden layer {i}'s size ({size},)")
+assert 'gamma3' not in model.params, "the last affine layer (the scores) has no batch normalization: no gamma3"
+model = FullyConnectedNet([20, 15], input_dim=30, num_classes=10, dtype='float32', seed=0)
+assert all(value.dtype == np.float32 for value in model.params.values()), "with dtype='float32' every parameter is float32"
+### BEGIN HIDDEN TESTS
+settings = dict(input_dim=120, num_classes=7, reg=0.0, dtype='float64')
+dims = [120, 300, 250, 200, 7]
+for normalization in (None, 'batchnorm'):
+    m = FullyConnectedNet([300, 250, 200], normalization=normalization, weight_scale=3e-2, seed=5, **settings)
+    p1 = m.params
+    expected = {f'{k}{i}' for i in range(1, 5) for k in ('W', 'b')}
+    if normalization == 'batchnorm':
+        expected |= {f'{k}{i}' for i in range(1, 4) for k in ('gamma', 'beta')}
+    assert set(p1) == expected, (f"with three hidden layers and normalization={normalization!r}, params must have "
+                                 "exactly W1..W4, b1..b4 (and gamma1..gamma3, beta1..beta3 with batchnorm)")
+    p2 = FullyConnectedNet([300, 250, 200], normalization=normalization, weight_scale=3e-2, seed=5, **settings).params
+    p3 = FullyConnectedNet([300, 250, 200], normalization=normalization, weight_scale=3e-2, seed=6, **settings).params
+    for i in range(1, 5):
+        W, b = p1[f'W{i}'], p1[f'b{i}']
+        assert isinstance(W, np.ndarray) and W.shape == (dims[i - 1], dims[i]) and W.dtype == np.float64, (
+            f"W{i} must be a float64 array (fan_in, fan_out)")
+        assert isinstance(b, np.ndarray) and b.shape == (dims[i],) and np.all(b == 0), f"b{i} must be zeros (fan_out,)"
+        assert 0.027 < W.std() < 0.033 and abs(W.mean()) < 0.003, (
+            f"W{i} must be drawn with mean 0 and standard deviation weight_scale")
+        np.testing.assert_array_equal(W, p2[f'W{i}'], err_msg="the same seed must give the same weights")
+        assert not np.array_equal(W, p3[f'W{i}']), "different seeds must give different weights"
+    for i in range(1, 4):
+        if normalization == 'batchnorm':
+            assert np.shape(p1[f'gamma{i}']) == (dims[i],) and np.all(p1[f'gamma{i}'] == 1), "gammas must start as ones"
+            assert np.shape(p1[f'beta{i}']) == (dims[i],) and np.all(p1[f'beta{i}'] == 0), "betas must start as zeros"
+for scheme, gain in (('xavier', 1.0), ('he', 2.0)):
+    p = FullyConnectedNet([300, 250, 200], weight_scale=scheme, seed=1, **settings).params
+    for i in range(1, 5):
+        assert abs(p[f'W{i}'].std() / np.sqrt(gain / dims[i - 1]) - 1) < 0.08, (
+            f"with weight_scale={scheme!r} every W_i must have standard deviation sqrt({gain:g} / fan_in)")
+p = FullyConnectedNet([40], input_dim=30, num_classes=5, normalization='batchnorm', dtype='float32', seed=0).params
+assert set(p) == {'W1', 'b1', 'W2', 'b2', 'gamma1', 'beta1'}, "one hidden layer: W1, b1, gamma1, beta1, W2, b2"
+assert all(value.dtype == np.float32 for value in p.values()), "with dtype='float32' every parameter must be float32"
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_FullyConnectedNet_loss", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+def batchnorm_stand_in(x, gamma, beta, bn_param):
+    """Stand-in batch norm: gamma * sin(x) + beta in 'train' mode, gamma * cos(x) + beta in 'test' mode. (N, D)."""
+    if bn_param['mode'] == 'train':
+        return gamma * np.sin(x) + beta, ("batchnorm stand-in", x, gamma)
+    return gamma * np.cos(x) + beta, None
+
+
+def batchnorm_stand_in_backward(dout, cache):
+    _, x, gamma = cache
+    return dout * gamma * np.cos(x), (dout * np.sin(x)).sum(axis=0), dout.sum(axis=0)
+
+
+def dropout_stand_in(x, dropout_param):
+    """Stand-in dropout: x * p in 'train' mode, x in 'test' mode."""
+    scale = dropout_param['p'] if dropout_param['mode'] == 'train' else 1.0
+    return x * scale, ("dropout stand-in", scale)
+
+
+def dropout_stand_in_backward(dout, cache):
+    return dout * cache[1]
+
+
+MORE_STAND_INS = {'batchnorm_forward': batchnorm_stand_in, 'batchnorm_backward': batchnorm_stand_in_backward,
+                  'dropout_forward': dropout_stand_in, 'dropout_backward': dropout_stand_in_backward}
+rng = np.random.default_rng(244)
+X = rng.standard_normal((4, 6))
+y = np.array([0, 2, 1, 2])
+with stand_in_layers(LAYER_NAMES + SANDWICH_NAMES, globals()) as S, replaced_names(MORE_STAND_INS, globals()):
+    def stand_in_net(p, mode, num_layers, batchnorm, keep):
+        """The network on the stand-ins, composed here: scores (N, 3)."""
+        h = X
+        for i in range(1, num_layers):
+            h = S['affine_forward'](h, p[f'W{i}'], p[f'b{i}'])[0]
+            if batchnorm:
+                h = batchnorm_stand_in(h, p[f'gamma{i}'], p[f'beta{i}'], {'mode': mode})[0]
+            h = S['relu_forward'](h)[0]
+            if keep != 1:
+                h = dropout_stand_in(h, {'mode': mode, 'p': keep})[0]
+        return S['affine_forward'](h, p[f'W{num_layers}'], p[f'b{num_layers}'])[0]
+
+    def stand_in_loss(p, reg, num_layers, batchnorm, keep):
+        """Its loss in train mode: softmax_loss of the scores + 0.5 reg sum_i |W_i|^2."""
+        scores = stand_in_net(p, 'train', num_layers, batchnorm, keep)
+        return S['softmax_loss'](scores, y)[0] + 0.5 * reg * sum((p[f'W{i}'] ** 2).sum() for i in range(1, num_layers + 1))
+
+    for hidden_dims, normalization, keep in (([5], None, 1.0), ([5, 4, 3], None, 1.0), ([5, 4], 'batchnorm', 1.0),
+                                             ([5, 4], 'batchnorm', 0.5)):
+        net = f"hidden_dims={hidden_dims}, normalization={normalization!r}, dropout_keep_ratio={keep}"
+        L, batchnorm = len(hidden_dims) + 1, normalization == 'batchnorm'
+        model = FullyConnectedNet(hidden_dims, input_dim=6, num_classes=3, dropout_keep_ratio=keep,
+                                  normalization=normalization, weight_scale=0.3, seed=2)
+        p = {name: value + 0.1 * rng.standard_normal(value.shape) for name, value in model.params.items()}
+        model.params = p  # nonzero biases, gammas and betas off their start, as after training
+        scores = model.loss(X)
+        assert isinstance(scores, np.ndarray) and scores.shape == (4, 3), (
+            f"{net}: loss(X) without y returned {type(scores).__name__} {getattr(scores, 'shape', None)}, expected (4, 3)")
+        assert rel_error(scores, stand_in_net(p, 'test', L, batchnorm, keep)) < 1e-10, (
+            f"{net}: with the stand-in layers, loss(X) did not return {{affine - [batchnorm] - relu - [dropout]}} x "
+            f"{L - 1} - affine in 'test' mode: check the order of the layers and that every hidden layer is used")
+        for reg in (0.0, 0.7):
+            model.reg = reg
+            loss, grads = model.loss(X, y)
+            assert set(grads) == set(p), f"{net}: grads has the keys {sorted(grads)}, expected those of params {sorted(p)}"
+            expected_loss = stand_in_loss(p, reg, L, batchnorm, keep)
+            assert rel_error(loss, expected_loss) < 1e-10, (
+                f"{net}, reg = {reg}: with the stand-in layers the loss is {loss}, expected {expected_loss}: "
+                "softmax_loss of the scores in 'train' mode + 0.5 * reg * sum_i |W_i|^2")
+            # numerical gradients of the stand-in network's loss (p is perturbed in place here, not through your code)
+            report = check_gradients(lambda: stand_in_loss(p, reg, L, batchnorm, keep), p, grads, verbose=False)
+            worst = max(report.values(), key=lambda result: result.rel_error)
+            print(f"{net}, reg {reg}: worst gradient {worst} (expect below 1e-7)")
+            for name, result in report.items():
+                assert result.rel_error < 1e-6, (f"{net}, reg = {reg}: the gradient of {name} disagrees with the "
+                                                 f"numerical one (stand-in layers): {result}")
+### BEGIN HIDDEN TESTS
+def batchnorm_stand_in(x, gamma, beta, bn_param):
+    """Stand-in batch norm: gamma * sin(x) + beta in 'train' mode, gamma * cos(x) + beta in 'test' mode. (N, D)."""
+    if bn_param['mode'] == 'train':
+        return gamma * np.sin(x) + beta, ("batchnorm stand-in", x, gamma)
+    return gamma * np.cos(x) + beta, None
+
+
+def batchnorm_stand_in_backward(dout, cache):
+    _, x, gamma = cache
+    return dout * gamma * np.cos(x), (dout * np.sin(x)).sum(axis=0), dout.sum(axis=0)
+
+
+def dropout_stand_in(x, dropout_param):
+    """Stand-in dropout: x * p in 'train' mode, x in 'test' mode."""
+    scale = dropout_param['p'] if dropout_param['mode'] == 'train' else 1.0
+    return x * scale, ("dropout stand-in", scale)
+
+
+def dropout_stand_in_backward(dout, cache):
+    return dout * cache[1]
+
+
+MORE_STAND_INS = {'batchnorm_forward': batchnorm_stand_in, 'batchnorm_backward': batchnorm_stand_in_backward,
+                  'dropout_forward': dropout_stand_in, 'dropout_backward': dropout_stand_in_backward}
+rng = np.random.default_rng(17)
+X = rng.standard_normal((5, 2, 4))  # inputs of any shape, input_dim = 8 numbers each
+y = np.array([3, 0, 1, 3, 2])
+with stand_in_layers(LAYER_NAMES + SANDWICH_NAMES, globals()) as S, replaced_names(MORE_STAND_INS, globals()):
+    def stand_in_net(p, mode, num_layers, batchnorm, keep):
+        """The network on the stand-ins, composed here: scores (N, 4)."""
+        h = X
+        for i in range(1, num_layers):
+            h = S['affine_forward'](h, p[f'W{i}'], p[f'b{i}'])[0]
+            if batchnorm:
+                h = batchnorm_stand_in(h, p[f'gamma{i}'], p[f'beta{i}'], {'mode': mode})[0]
+            h = S['relu_forward'](h)[0]
+            if keep != 1:
+                h = dropout_stand_in(h, {'mode': mode, 'p': keep})[0]
+        return S['affine_forward'](h, p[f'W{num_layers}'], p[f'b{num_layers}'])[0]
+
+    def stand_in_loss(p, reg, num_layers, batchnorm, keep):
+        """Its loss in train mode: softmax_loss of the scores + 0.5 reg sum_i |W_i|^2."""
+        scores = stand_in_net(p, 'train', num_layers, batchnorm, keep)
+        return S['softmax_loss'](scores, y)[0] + 0.5 * reg * sum((p[f'W{i}'] ** 2).sum() for i in range(1, num_layers + 1))
+
+    for hidden_dims, normalization, keep in (([3, 5, 2, 4], None, 1.0), ([4, 3, 5], 'batchnorm', 0.75),
+                                             ([6], None, 0.5), ([2, 3, 2, 3], 'batchnorm', 1.0)):
+        L, batchnorm = len(hidden_dims) + 1, normalization == 'batchnorm'
+        model = FullyConnectedNet(hidden_dims, input_dim=8, num_classes=4, dropout_keep_ratio=keep,
+                                  normalization=normalization, reg=0.4, weight_scale=0.4, seed=9)
+        p = {name: value + 0.2 * rng.standard_normal(value.shape) for name, value in model.params.items()}
+        model.params = p
+        scores = model.loss(X)
+        assert isinstance(scores, np.ndarray) and scores.shape == (5, 4), "loss(X) must return the scores (N, num_classes)"
+        np.testing.assert_allclose(scores, stand_in_net(p, 'test', L, batchnorm, keep), rtol=1e-10, atol=1e-10, err_msg=(
+            "loss(X) must be {affine - [batchnorm] - relu - [dropout]} x (L - 1) - affine, every layer in 'test' mode"))
+        loss, grads = model.loss(X, y)
+        assert set(grads) == set(p), "grads must have the keys of params (the gammas' and betas' gradients too)"
+        assert np.isclose(float(loss), stand_in_loss(p, 0.4, L, batchnorm, keep), rtol=1e-10, atol=1e-10), (
+            "the loss must be softmax_loss of the scores in 'train' mode + 0.5 * reg * sum_i |W_i|^2 over every layer")
+        report = check_gradients(lambda: stand_in_loss(p, 0.4, L, batchnorm, keep), p, grads, verbose=False)
+        for name, result in report.items():
+            assert np.shape(grads[name]) == np.shape(p[name]), f"grads[{name!r}] must have the shape of params[{name!r}]"
+            assert result.rel_error < 1e-6, (
+                f"grads[{name!r}] disagrees with the numerical gradient (weights' gradients include reg * W; "
+                "gammas and betas are not regularized)")
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_init_experiment", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Depth and initialisation
+#
+# Why does the initial scale matter? The next cell (ungraded; it uses your
+# `FullyConnectedNet` and layers) builds networks of 3, 6 and 9 layers (2, 5 and 8
+# hidden layers of 100 units) with each of three initialisations, prints the standard
+# deviation of every hidden layer's ReLU output at initialisation on 200 digits, then
+# trains each network for 10 epochs of plain SGD (learning rate 0.1, batches of 50) on
+# 500 training digits, and plots the training losses. Fast mode leaves out the 9-layer
+# networks; the autograder trains only the 3-layer ones, 1 epoch on 100 digits. What the
+# default mode prints with `COURSE_SEED=0` (in brackets: the range over seeds 0, 1 and 2,
+# measured once):
+#
+# - `weight_scale=1e-2`: each layer multiplies the activations' scale by about
+#   $0.01 \sqrt{100 / 2} \approx 0.07$, so they vanish with depth (0.04, 0.003, 0.0002, ...),
+#   and so do the gradients of the lower layers. The scores are all near 0, the loss
+#   stays at $\ln 10 \approx 2.303$ and no network learns anything in 10 epochs, not even
+#   the 3-layer one (training accuracy 0.116: one class for every digit).
+# - Xavier ($\sqrt{1/n_\text{in}}$): the ReLU halves the second moment at every layer, so the
+#   activations still shrink, by about $1/\sqrt 2$ per layer (0.51 in the first hidden layer,
+#   0.13 in the fifth, 0.05 in the eighth). The 3-layer network trains well, the 6-layer one
+#   more slowly, the 9-layer one hardly: training accuracy after 10 epochs 0.92, 0.90 and
+#   0.66 (0.92 to 0.97, 0.90 to 0.95, 0.29 to 0.66).
+# - He ($\sqrt{2/n_\text{in}}$): the activations keep their scale at every depth (0.71 to
+#   0.88; 0.46 to 0.88 over the three seeds), and every network trains: 0.96, 0.97 and 0.86
+#   (0.96 to 0.99, 0.97 to 1.00, 0.86 to 0.95). Its first losses are often above
+#   $\ln 10$ (up to 4.0): the scores start with a larger spread, which the first steps
+#   correct.
+#
+# This is the 3- versus 5-layer question of cs231n: with a poor initialisation, depth
+# makes training fail; with one that keeps the activations' scale, depth costs little.
+
+# %% nbgrader={"grade": false, "grade_id": "init_experiment", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def relu_output_stds(model, X):
+    """The standard deviation of each hidden layer's ReLU output (a list of L - 1 floats) for inputs X (N, D),
+    computed with your affine_forward and relu_forward on model.params (without batch norm or dropout)."""
+    stds, h = [], X
+    for i in range(1, model.num_layers):
+        h, _ = relu_forward(affine_forward(h, model.params[f'W{i}'], model.params[f'b{i}'])[0])  # (N, d_i)
+        stds.append(float(np.std(h)))
+    return stds
+
+
+digits = load_dataset("digits")
+
+
+def digit_rows(X):
+    """Digits (N, 1, 8, 8) at 0..16 -> rows (N, 64) in [0, 1]."""
+    return scale_to_unit_interval(X, digits.pixel_max).reshape(len(X), -1)
+
+
+INIT_DEPTHS = (3, 6) if P.fast else (3, 6, 9)
+INIT_SCALES, INIT_EPOCHS, INIT_TRAIN = (1e-2, 'xavier', 'he'), 10, 500
+if P.grading:  # under nbgrader the experiment only demonstrates: a minimal run of the code
+    print(f"grading run: only the 3-layer networks, 1 epoch on 100 digits each instead of {INIT_EPOCHS} on "
+          f"{INIT_TRAIN}, and no figure (in JupyterLab: the runs the text describes)")
+    INIT_DEPTHS, INIT_EPOCHS, INIT_TRAIN = (3,), 1, 100
+init_data = {'X_train': digit_rows(digits.X_train[:INIT_TRAIN]), 'y_train': digits.y_train[:INIT_TRAIN],
+             'X_val': digit_rows(digits.X_val), 'y_val': digits.y_val}
+init_histories = {}
+for depth in INIT_DEPTHS:
+    for scale in INIT_SCALES:
+        model = FullyConnectedNet([100] * (depth - 1), input_dim=64, num_classes=10, weight_scale=scale, seed=P.seed)
+        stds = relu_output_stds(model, init_data['X_train'][:200])
+        h = train(model.loss, model.params, init_data, sgd, learning_rate=0.1, num_epochs=INIT_EPOCHS,
+                  batch_size=50, seed=P.seed, keep_best=False, progress=False)
+        init_histories[depth, scale] = h
+        steps = max(len(h.loss_history) // INIT_EPOCHS, 1)
+        print(f"{depth} layers, weight_scale={scale!r}: ReLU output stds at initialisation "
+              f"{' '.join(f'{s:.2g}' for s in stds)}; loss {h.loss_history[0]:.3f} at the start, "
+              f"{np.mean(h.loss_history[-steps:]):.3f} in the last epoch; training accuracy {h.train_acc_history[-1]:.3f}, "
+              f"validation {h.val_acc_history[-1]:.3f}")
+if not P.grading:  # under nbgrader: not drawn (said above)
+    fig, axes = plt.subplots(1, len(INIT_DEPTHS), figsize=(11, 3.4), sharey=True)
+    for ax, depth in zip(axes, INIT_DEPTHS):
+        for scale in INIT_SCALES:
+            ax.plot(init_histories[depth, scale].loss_history, label=f"weight_scale={scale!r}")
+        ax.set(title=f"{depth} layers", xlabel="iteration", ylim=(0, 4))
+    axes[0].set_ylabel("training loss")
+    axes[0].legend()
+    show(fig)
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_batchnorm_experiment", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Batch normalization in the network: on and off
+#
+# The next cell (ungraded; your `FullyConnectedNet` and layers, batch norm included)
+# trains a 6-layer network (5 hidden layers of 100 units) on the 1,077 training digits,
+# 10 epochs of SGD (learning rate 0.1, batches of 50), four times: with the failing
+# initialisation above (`weight_scale=1e-2`) and with He's, each without and with batch
+# normalization, and draws the training loss and the training and validation accuracy
+# per epoch. Fast mode trains with `COURSE_SEED` only, the default mode with three seeds
+# (the autograder 1 epoch on 200 digits, without the figure). What the default mode
+# prints (seeds 0, 1, 2):
+#
+# - With `weight_scale=1e-2` the plain network learns nothing (loss 2.303, accuracy 0.10,
+#   chance); with batch norm the same weights train (mean training loss 0.10 to 0.13 in the
+#   last epoch, validation accuracy 0.93 to 0.96): every layer re-standardises its
+#   pre-activations, so the tiny scale of the weights no longer reaches the layers above,
+#   and the gradients do not vanish either.
+# - With He's initialisation both train. Batch norm is ahead early (mean loss over the
+#   first epoch 1.21 to 1.28 against 1.55 to 1.82, training accuracy after one epoch 0.90
+#   to 0.91 against 0.75 to 0.87) and its accuracy curve is smoother; at the end the plain
+#   network has the lower training loss (about 0.01 against 0.04, since batch norm's batch
+#   statistics add noise to every step) and batch norm the higher validation accuracy
+#   (0.956 to 0.981 against 0.950 to 0.967), differences of 2 to 7 of the 360 validation
+#   images.
+#
+# Batch norm makes a network much less sensitive to its initialisation and to the
+# learning rate, which is why deep networks use it (or a relative of it) almost
+# everywhere; it also regularizes a little, through that noise.
+
+# %% nbgrader={"grade": false, "grade_id": "batchnorm_experiment", "locked": true, "schema_version": 3, "solution": false, "task": false}
+bn_data = {'X_train': digit_rows(digits.X_train), 'y_train': digits.y_train,
+           'X_val': digit_rows(digits.X_val), 'y_val': digits.y_val}
+BN_EPOCHS, BN_SEEDS = 10, ((P.seed,) if P.fast else (P.seed, P.seed + 1, P.seed + 2))
+if P.grading:  # under nbgrader the experiment only demonstrates: a minimal run of the code
+    print(f"grading run: each network trains 1 epoch on 200 digits instead of {BN_EPOCHS} on "
+          f"{len(bn_data['y_train'])}, with seed {P.seed} only, and no figure (in JupyterLab: the runs the text describes)")
+    BN_EPOCHS, BN_SEEDS = 1, (P.seed,)
+    bn_data = {**bn_data, 'X_train': bn_data['X_train'][:200], 'y_train': bn_data['y_train'][:200]}
+bn_histories = {}
+for scale in (1e-2, 'he'):
+    for normalization in (None, 'batchnorm'):
+        for seed in BN_SEEDS:
+            model = FullyConnectedNet([100] * 5, input_dim=64, num_classes=10, normalization=normalization,
+                                      weight_scale=scale, seed=seed)
+            h = train(model.loss, model.params, bn_data, sgd, learning_rate=0.1, num_epochs=BN_EPOCHS,
+                      batch_size=50, seed=seed, keep_best=False, progress=False)
+            bn_histories.setdefault((scale, normalization), h)
+            steps = max(len(h.loss_history) // BN_EPOCHS, 1)
+            print(f"weight_scale={scale!r}, normalization={normalization!r}, seed {seed}: mean loss "
+                  f"{np.mean(h.loss_history[:steps]):.3f} in the first epoch, {np.mean(h.loss_history[-steps:]):.3f} "
+                  f"in the last; training accuracy {h.train_acc_history[0]:.3f} after one epoch, "
+                  f"{h.train_acc_history[-1]:.3f} at the end; validation {h.val_acc_history[-1]:.3f}; {h.seconds:.1f} s")
+if not P.grading:  # under nbgrader: not drawn (said above)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    for (scale, normalization), h in bn_histories.items():
+        label = f"{scale!r}, {'batch norm' if normalization else 'no batch norm'}"
+        line, = axes[0].plot(h.loss_history, label=label, alpha=0.8)
+        epochs = np.arange(1, len(h.val_acc_history) + 1)
+        axes[1].plot(epochs, h.train_acc_history, "-o", color=line.get_color(), ms=3)
+        axes[2].plot(epochs, h.val_acc_history, "-o", color=line.get_color(), ms=3)
+    axes[0].set(xlabel="iteration", ylabel="training loss", ylim=(0, 3), title=f"6 layers, seed {BN_SEEDS[0]}")
+    axes[1].set(xlabel="epoch", ylabel="accuracy", title="training accuracy", xticks=epochs)
+    axes[2].set(xlabel="epoch", title="validation accuracy", xticks=epochs)
+    axes[0].legend(fontsize=8)
+    show(fig)
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_conv", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 2. Convolution and pooling
 #
-# ### Exercise 6: the convolutional layer, with loops (7 points: forward 3, backward 4; hidden tests at grading)
+# ### Exercise 7: the convolutional layer, with loops (7 points: forward 3, backward 4; hidden tests at grading)
 #
 # A convolutional layer takes $N$ images with $C$ channels, $x \in \mathbb{R}^{N \times C
 # \times H \times W}$, and $F$ filters $w \in \mathbb{R}^{F \times C \times HH \times WW}$
@@ -1171,7 +1698,7 @@ for stride, pad in ((2, 1), (1, 2)):
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_image_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 7: image processing with convolutions, design two filters (1 point; hidden tests at grading)
+# ### Exercise 8: image processing with convolutions, design two filters (1 point; hidden tests at grading)
 #
 # A convolution with hand-made filters is classic image processing. Design two
 # $3 \times 3$ filters for RGB images ($C = 3$, used with stride 1 and pad 1); they are
@@ -1322,7 +1849,7 @@ if not P.grading:  # under nbgrader: not drawn (said above)
     show(show_filtered(images, filtered))
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_pool", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 8: max pooling, with loops (5 points: forward 2, backward 3; hidden tests at grading)
+# ### Exercise 9: max pooling, with loops (5 points: forward 2, backward 3; hidden tests at grading)
 #
 # Max pooling shrinks each channel separately: it slides a `pool_height` $\times$
 # `pool_width` window in steps of `stride` and keeps each window's largest value,
@@ -1489,7 +2016,7 @@ np.testing.assert_allclose(dx, pool_grads(x, dout, 3, 3, 2), rtol=0, atol=1e-12,
 # dot product needs next to each other in memory, in the order BLAS reads them. That
 # copy costs time and memory (inline question 2), but far less than it saves.
 #
-# ### Exercise 9: convolution as matrix products, im2col (7 points: forward 3, backward 4; hidden tests at grading)
+# ### Exercise 10: convolution as matrix products, im2col (7 points: forward 3, backward 4; hidden tests at grading)
 #
 # For each image $n$, copy every window of the padded input into a column of a matrix
 # `cols[n]` $\in \mathbb{R}^{(C \cdot HH \cdot WW) \times (H' \cdot W')}$: row
@@ -2225,19 +2752,9 @@ if torch is not None:
 # **How they are graded.** A sandwich is only wiring, so its test grades the wiring
 # alone: it temporarily replaces the layers by **stand-ins**, smooth toy layers with the
 # real layers' signatures and shapes and exact backward passes (from the course's
-# library, imported in the next cell), and checks your sandwich against the stand-ins composed by hand and against
+# library, imported before Exercise 6), and checks your sandwich against the stand-ins composed by hand and against
 # numerical gradients. Your sandwich's points therefore do not depend on your other
 # layers; the cell after the test checks the sandwiches on your real layers.
-
-# %% nbgrader={"grade": false, "grade_id": "stand_ins", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# The stand-in layers live in the course's library (course/lib/stand_ins.py, read it there):
-# STAND_INS maps each layer's name (affine_forward, relu_backward, conv_forward_fast, ...,
-# softmax_loss, and the sandwiches' names) to its stand-in; LAYER_NAMES are the plain layers
-# and the loss, SANDWICH_NAMES the sandwiches. Within `with stand_in_layers(names, globals()) as S:`
-# the notebook's functions called `names` are the stand-ins (S is STAND_INS), afterwards
-# the originals are back.
-from course.lib.stand_ins import LAYER_NAMES, SANDWICH_NAMES, stand_in_layers
-
 
 # %% nbgrader={"grade": false, "grade_id": "affine_relu_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def affine_relu_forward(x, w, b):
@@ -2462,8 +2979,232 @@ print("conv_relu_pool  dx {:.1e}  dw {:.1e}  db {:.1e}".format(
     rel_error(db, eval_numerical_gradient_array(lambda b: conv_relu_pool_forward(x, w, b, conv_param, pool_param)[0], b, dout))))
 print("(expect below 1e-7; ReLU's kink can occasionally give a larger error at one element)")
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "md_spatial_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Exercise 12: spatial batch normalization (2 points: forward 1, backward 1; hidden tests at grading)
+#
+# Batch normalization after a convolution normalizes each **channel**, not each of the
+# $C \cdot H \cdot W$ numbers of an input on its own: a filter is the same at every position,
+# so its output should be scaled the same everywhere. The statistics of channel $c$ are
+# therefore taken over all $N \cdot H \cdot W$ values of that channel in the batch, and
+# $\gamma$, $\beta$ and the running averages have shape $(C,)$. This is exactly
+# Exercise 5's batch norm applied to a matrix with one row per (image, position) and one
+# column per channel: move the channel axis last, reshape $x$ $(N, C, H, W)$ into
+# $(N H W, C)$, call `batchnorm_forward`, and undo the reshape and the transpose (the
+# backward pass likewise with `batchnorm_backward`). The reshape alone, without the
+# transpose, would mix channels in every column.
+#
+# A deeper convnet would put it between each convolution and its ReLU
+# (conv - spatial batchnorm - ReLU - pool); the three-layer network below is shallow
+# enough to train without it. Call `batchnorm_forward` and `batchnorm_backward` by name:
+# the test replaces them by stand-ins (its own toy functions that couple the rows of
+# each column as batch norm does), so your points here do not depend on Exercise 5; the
+# cell after the test runs your function on your batch norm.
+
+# %% nbgrader={"grade": false, "grade_id": "spatial_batchnorm_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch normalization of each channel over the batch and all positions, by batchnorm_forward.
+
+    Inputs:
+    - x: (N, C, H, W) data
+    - gamma: (C,) scale; beta: (C,) shift
+    - bn_param: as for batchnorm_forward (running averages of shape (C,))
+
+    Returns a tuple of:
+    - out: (N, C, H, W)
+    - cache: what spatial_batchnorm_backward needs
+    """
+    ### BEGIN SOLUTION
+    N, C, H, W = x.shape
+    rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C)  # (N, H, W, C) -> (N H W, C): one column per channel
+    out_rows, cache = batchnorm_forward(rows, gamma, beta, bn_param)
+    out = out_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)  # back to (N, C, H, W)
+    ### END SOLUTION
+    return out, cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    """Backward pass of spatial batch normalization.
+
+    Inputs:
+    - dout: (N, C, H, W) upstream gradient
+    - cache: from spatial_batchnorm_forward
+
+    Returns a tuple of dx (N, C, H, W), dgamma (C,), dbeta (C,).
+    """
+    ### BEGIN SOLUTION
+    N, C, H, W = dout.shape
+    drows = dout.transpose(0, 2, 3, 1).reshape(N * H * W, C)  # (N H W, C)
+    dx_rows, dgamma, dbeta = batchnorm_backward(drows, cache)
+    dx = dx_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)  # (N, C, H, W)
+    ### END SOLUTION
+    return dx, dgamma, dbeta
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_spatial_batchnorm_forward", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+def batchnorm_stand_in(x, gamma, beta, bn_param):
+    """Stand-in batch norm on rows x (M, D), not batch norm: gamma * (x + the column means of sin(x)) + beta in
+    'train' mode, gamma * x + beta in 'test' mode. Like batch norm it couples the rows of each column. (M, D)."""
+    if bn_param['mode'] == 'train':
+        return gamma * (x + np.sin(x).mean(axis=0)) + beta, ("batchnorm stand-in", x, gamma)
+    return gamma * x + beta, ("batchnorm stand-in, test mode", x, gamma)
+
+
+def batchnorm_stand_in_backward(dout, cache):
+    _, x, gamma = cache
+    g = dout * gamma  # (M, D)
+    return g + g.mean(axis=0) * np.cos(x), (dout * (x + np.sin(x).mean(axis=0))).sum(axis=0), dout.sum(axis=0)
+
+
+def per_channel(x, gamma, beta, mode):
+    """What the stand-in gives when each channel of x (N, C, H, W) is one column: (N, C, H, W)."""
+    s = np.sin(x).mean(axis=(0, 2, 3), keepdims=True) if mode == 'train' else 0.0  # (1, C, 1, 1)
+    return gamma[None, :, None, None] * (x + s) + beta[None, :, None, None]
+
+
+STAND_INS_BN = {'batchnorm_forward': batchnorm_stand_in, 'batchnorm_backward': batchnorm_stand_in_backward}
+rng = np.random.default_rng(245)
+x = rng.standard_normal((3, 4, 5, 2)) + np.arange(4.0)[None, :, None, None]
+gamma, beta = rng.standard_normal(4), rng.standard_normal(4)
+with replaced_names(STAND_INS_BN, globals()):
+    for mode in ('train', 'test'):
+        out, _ = spatial_batchnorm_forward(x, gamma, beta, {'mode': mode})
+        assert isinstance(out, np.ndarray) and out.shape == x.shape, (
+            f"spatial_batchnorm_forward returned {type(out).__name__} {getattr(out, 'shape', None)}, expected x's shape {x.shape}")
+        err = rel_error(out, per_channel(x, gamma, beta, mode))
+        print(f"{mode} mode, stand-in batch norm: relative error {err:.1e} (expect below 1e-12)")
+        assert err < 1e-10, (
+            f"in {mode} mode, with the stand-in batch norm, out is not what one column per channel gives: move the "
+            "channel axis last before reshaping x to (N * H * W, C), and undo both afterwards")
+### BEGIN HIDDEN TESTS
+def batchnorm_stand_in(x, gamma, beta, bn_param):
+    """Stand-in batch norm on rows x (M, D), not batch norm: gamma * (x + the column means of sin(x)) + beta in
+    'train' mode, gamma * x + beta in 'test' mode. Like batch norm it couples the rows of each column. (M, D)."""
+    if bn_param['mode'] == 'train':
+        return gamma * (x + np.sin(x).mean(axis=0)) + beta, ("batchnorm stand-in", x, gamma)
+    return gamma * x + beta, ("batchnorm stand-in, test mode", x, gamma)
+
+
+def batchnorm_stand_in_backward(dout, cache):
+    _, x, gamma = cache
+    g = dout * gamma  # (M, D)
+    return g + g.mean(axis=0) * np.cos(x), (dout * (x + np.sin(x).mean(axis=0))).sum(axis=0), dout.sum(axis=0)
+
+
+def per_channel(x, gamma, beta, mode):
+    """What the stand-in gives when each channel of x (N, C, H, W) is one column: (N, C, H, W)."""
+    s = np.sin(x).mean(axis=(0, 2, 3), keepdims=True) if mode == 'train' else 0.0  # (1, C, 1, 1)
+    return gamma[None, :, None, None] * (x + s) + beta[None, :, None, None]
+
+
+STAND_INS_BN = {'batchnorm_forward': batchnorm_stand_in, 'batchnorm_backward': batchnorm_stand_in_backward}
+rng = np.random.default_rng(18)
+with replaced_names(STAND_INS_BN, globals()):
+    for shape in ((2, 3, 4, 5), (1, 5, 3, 3), (4, 1, 2, 6)):
+        x = rng.standard_normal(shape) * rng.uniform(0.5, 2.0, shape[1])[None, :, None, None]
+        gamma, beta = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+        for mode in ('train', 'test'):
+            out, _ = spatial_batchnorm_forward(x, gamma, beta, {'mode': mode, 'eps': 1e-5})
+            assert isinstance(out, np.ndarray) and out.shape == shape, (
+                "spatial_batchnorm_forward must return out of x's shape (N, C, H, W)")
+            np.testing.assert_allclose(out, per_channel(x, gamma, beta, mode), rtol=1e-10, atol=1e-10, err_msg=(
+                f"in {mode} mode spatial_batchnorm_forward must call batchnorm_forward on one column per channel "
+                "(N * H * W rows) with bn_param, and give its result back in the shape (N, C, H, W)"))
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_spatial_batchnorm_forward_backward", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+def batchnorm_stand_in(x, gamma, beta, bn_param):
+    """Stand-in batch norm on rows x (M, D), not batch norm: gamma * (x + the column means of sin(x)) + beta in
+    'train' mode, gamma * x + beta in 'test' mode. Like batch norm it couples the rows of each column. (M, D)."""
+    if bn_param['mode'] == 'train':
+        return gamma * (x + np.sin(x).mean(axis=0)) + beta, ("batchnorm stand-in", x, gamma)
+    return gamma * x + beta, ("batchnorm stand-in, test mode", x, gamma)
+
+
+def batchnorm_stand_in_backward(dout, cache):
+    _, x, gamma = cache
+    g = dout * gamma  # (M, D)
+    return g + g.mean(axis=0) * np.cos(x), (dout * (x + np.sin(x).mean(axis=0))).sum(axis=0), dout.sum(axis=0)
+
+
+def per_channel(x, gamma, beta, mode):
+    """What the stand-in gives when each channel of x (N, C, H, W) is one column: (N, C, H, W)."""
+    s = np.sin(x).mean(axis=(0, 2, 3), keepdims=True) if mode == 'train' else 0.0  # (1, C, 1, 1)
+    return gamma[None, :, None, None] * (x + s) + beta[None, :, None, None]
+
+
+STAND_INS_BN = {'batchnorm_forward': batchnorm_stand_in, 'batchnorm_backward': batchnorm_stand_in_backward}
+rng = np.random.default_rng(246)
+x = rng.standard_normal((2, 3, 3, 2))
+gamma, beta, dout = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal((2, 3, 3, 2))
+with replaced_names(STAND_INS_BN, globals()):
+    _, cache = spatial_batchnorm_forward(x, gamma, beta, {'mode': 'train'})
+    grads = spatial_batchnorm_backward(dout, cache)
+    assert isinstance(grads, tuple) and [np.shape(g) for g in grads] == [x.shape, (3,), (3,)], (
+        "spatial_batchnorm_backward must return a tuple dx (N, C, H, W), dgamma (C,), dbeta (C,)")
+    report = check_layer(spatial_batchnorm_forward, spatial_batchnorm_backward,
+                         {"x": x, "gamma": gamma, "beta": beta, "bn_param": {'mode': 'train'}}, dout=dout)
+    for name, check in report.items():
+        print(f"spatial_batchnorm_backward, stand-in batch norm: {check} (expect below 1e-8)")
+        assert check.rel_error < 1e-7, (
+            f"spatial_batchnorm_backward's {name} disagrees with the numerical gradient (stand-in batch norm): {check}; "
+            "reshape dout like x in the forward pass, and dx back like out")
+### BEGIN HIDDEN TESTS
+def batchnorm_stand_in(x, gamma, beta, bn_param):
+    """Stand-in batch norm on rows x (M, D), not batch norm: gamma * (x + the column means of sin(x)) + beta in
+    'train' mode, gamma * x + beta in 'test' mode. Like batch norm it couples the rows of each column. (M, D)."""
+    if bn_param['mode'] == 'train':
+        return gamma * (x + np.sin(x).mean(axis=0)) + beta, ("batchnorm stand-in", x, gamma)
+    return gamma * x + beta, ("batchnorm stand-in, test mode", x, gamma)
+
+
+def batchnorm_stand_in_backward(dout, cache):
+    _, x, gamma = cache
+    g = dout * gamma  # (M, D)
+    return g + g.mean(axis=0) * np.cos(x), (dout * (x + np.sin(x).mean(axis=0))).sum(axis=0), dout.sum(axis=0)
+
+
+def per_channel(x, gamma, beta, mode):
+    """What the stand-in gives when each channel of x (N, C, H, W) is one column: (N, C, H, W)."""
+    s = np.sin(x).mean(axis=(0, 2, 3), keepdims=True) if mode == 'train' else 0.0  # (1, C, 1, 1)
+    return gamma[None, :, None, None] * (x + s) + beta[None, :, None, None]
+
+
+STAND_INS_BN = {'batchnorm_forward': batchnorm_stand_in, 'batchnorm_backward': batchnorm_stand_in_backward}
+rng = np.random.default_rng(19)
+with replaced_names(STAND_INS_BN, globals()):
+    for shape in ((2, 3, 2, 3), (3, 2, 3, 1)):
+        N, C, H, W = shape
+        x, dout = rng.standard_normal(shape), rng.standard_normal(shape)
+        gamma, beta = rng.standard_normal(C), rng.standard_normal(C)
+        _, cache = spatial_batchnorm_forward(x, gamma, beta, {'mode': 'train'})
+        dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
+        assert np.shape(dx) == shape and np.shape(dgamma) == (C,) and np.shape(dbeta) == (C,), (
+            "spatial_batchnorm_backward must return dx (N, C, H, W), dgamma (C,), dbeta (C,)")
+        x_rows, dout_rows = (np.moveaxis(a, 1, -1).reshape(-1, C) for a in (x, dout))  # the test's own: a column per channel
+        dx_rows, want_dgamma, want_dbeta = batchnorm_stand_in_backward(dout_rows, ("", x_rows, gamma))
+        np.testing.assert_allclose(dx, np.moveaxis(dx_rows.reshape(N, H, W, C), -1, 1), rtol=1e-10, atol=1e-10,
+                                   err_msg="dx must be batchnorm_backward's dx of one column per channel, in x's shape")
+        np.testing.assert_allclose(dgamma, want_dgamma, rtol=1e-10, atol=1e-10,
+                                   err_msg="dgamma must be batchnorm_backward's dgamma of one column per channel")
+        np.testing.assert_allclose(dbeta, want_dbeta, rtol=1e-10, atol=1e-10,
+                                   err_msg="dbeta must be batchnorm_backward's dbeta of one column per channel")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "spatial_batchnorm_checks", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# spatial batch norm on your batchnorm_forward: every channel standardised over the batch and the positions
+rng = np.random.default_rng(P.seed)
+x = 4.0 * rng.standard_normal((10, 3, 6, 6)) + np.array([1.0, -2.0, 5.0])[None, :, None, None]
+out, _ = spatial_batchnorm_forward(x, np.ones(3), np.zeros(3), {'mode': 'train'})
+print("per-channel means before", np.round(x.mean(axis=(0, 2, 3)), 2), "after", np.round(out.mean(axis=(0, 2, 3)), 6))
+print("per-channel stds before ", np.round(x.std(axis=(0, 2, 3)), 2), "after", np.round(out.std(axis=(0, 2, 3)), 6))
+report = check_layer(spatial_batchnorm_forward, spatial_batchnorm_backward,
+                     {"x": x[:2, :, :3, :3], "gamma": rng.standard_normal(3), "beta": rng.standard_normal(3),
+                      "bn_param": {'mode': 'train'}})
+for check in report.values():
+    print(f"spatial_batchnorm_backward on your batchnorm_backward: {check} (expect below 1e-7)")
+
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_convnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ### Exercise 12: a three-layer convolutional network (5 points: initialisation 1, loss and gradients 4; hidden tests at grading)
+# ### Exercise 13: a three-layer convolutional network (5 points: initialisation 1, loss and gradients 4; hidden tests at grading)
 #
 # $$\text{conv} \to \text{ReLU} \to 2 \times 2 \text{ max pool} \to \text{affine} \to
 #   \text{ReLU} \to \text{affine} \to \text{softmax}$$

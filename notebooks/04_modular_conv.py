@@ -1267,10 +1267,11 @@ with stand_in_layers(LAYER_NAMES + SANDWICH_NAMES, globals()) as S, replaced_nam
                                                  f"numerical one (stand-in layers): {result}")
 ### BEGIN HIDDEN TESTS
 def batchnorm_stand_in(x, gamma, beta, bn_param):
-    """Stand-in batch norm: gamma * sin(x) + beta in 'train' mode, gamma * cos(x) + beta in 'test' mode. (N, D)."""
+    """Stand-in batch norm: gamma * sin(x) + beta in 'train' mode, gamma * cos(x) + beta in 'test' mode, plus
+    bn_param's 'layer' (which the test sets, so that each layer must get its own bn_param). (N, D)."""
     if bn_param['mode'] == 'train':
-        return gamma * np.sin(x) + beta, ("batchnorm stand-in", x, gamma)
-    return gamma * np.cos(x) + beta, None
+        return gamma * np.sin(x) + beta + bn_param['layer'], ("batchnorm stand-in", x, gamma)
+    return gamma * np.cos(x) + beta + bn_param['layer'], None
 
 
 def batchnorm_stand_in_backward(dout, cache):
@@ -1300,7 +1301,7 @@ with stand_in_layers(LAYER_NAMES + SANDWICH_NAMES, globals()) as S, replaced_nam
         for i in range(1, num_layers):
             h = S['affine_forward'](h, p[f'W{i}'], p[f'b{i}'])[0]
             if batchnorm:
-                h = batchnorm_stand_in(h, p[f'gamma{i}'], p[f'beta{i}'], {'mode': mode})[0]
+                h = batchnorm_stand_in(h, p[f'gamma{i}'], p[f'beta{i}'], {'mode': mode, 'layer': 0.1 * i})[0]
             h = S['relu_forward'](h)[0]
             if keep != 1:
                 h = dropout_stand_in(h, {'mode': mode, 'p': keep})[0]
@@ -1318,10 +1319,13 @@ with stand_in_layers(LAYER_NAMES + SANDWICH_NAMES, globals()) as S, replaced_nam
                                   normalization=normalization, reg=0.4, weight_scale=0.4, seed=9)
         p = {name: value + 0.2 * rng.standard_normal(value.shape) for name, value in model.params.items()}
         model.params = p
+        if batchnorm:
+            model.bn_params = [{'mode': 'train', 'layer': 0.1 * i} for i in range(1, L)]
         scores = model.loss(X)
         assert isinstance(scores, np.ndarray) and scores.shape == (5, 4), "loss(X) must return the scores (N, num_classes)"
         np.testing.assert_allclose(scores, stand_in_net(p, 'test', L, batchnorm, keep), rtol=1e-10, atol=1e-10, err_msg=(
-            "loss(X) must be {affine - [batchnorm] - relu - [dropout]} x (L - 1) - affine, every layer in 'test' mode"))
+            "loss(X) must be {affine - [batchnorm] - relu - [dropout]} x (L - 1) - affine, every layer in 'test' mode, "
+            "hidden layer i's batch norm with bn_params[i - 1]"))
         loss, grads = model.loss(X, y)
         assert set(grads) == set(p), "grads must have the keys of params (the gammas' and betas' gradients too)"
         assert np.isclose(float(loss), stand_in_loss(p, 0.4, L, batchnorm, keep), rtol=1e-10, atol=1e-10), (

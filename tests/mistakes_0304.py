@@ -31,6 +31,19 @@ CONV_LOOPS = _loops("conv_forward_naive")
 CONV_LOOPS_PRIVATE = _loops("conv_forward_naive", {"conv_forward_naive": "_my_conv_forward",
                                                    "conv_backward_naive": "_my_conv_backward"})
 CONV_DEF = "def conv_forward_fast(x, w, b, conv_param):"
+# batch norm's backward through the computational graph (a correct variant), from the forward's cache
+BN_GRAPH_BACKWARD = '''x_hat, gamma, var, eps = cache
+    N = dout.shape[0]
+    std = np.sqrt(var + eps)
+    xmu = x_hat * std                                          # x - mu, (N, D)
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dinv_std = (dx_hat * xmu).sum(axis=0)                      # through x_hat = xmu * inv_std
+    dxmu = dx_hat / std
+    dvar = dinv_std * -0.5 * (var + eps) ** -1.5
+    dxmu = dxmu + 2.0 * xmu * dvar / N                         # var = mean(xmu ** 2)
+    dx = dxmu - dxmu.mean(axis=0)                              # xmu = x - mean(x)'''
 
 MISTAKES = [
     # -- 03 -------------------------------------------------------------------------------
@@ -93,6 +106,91 @@ MISTAKES = [
             "W3 scaled by 1/sqrt(hidden) instead of weight_scale"),
     Mistake(NB04, "ThreeLayerConvNet", "rng = np.random.default_rng(seed)", "rng = np.random.default_rng(0)",
             "the seed ignored"),
+    # -- 04: batch normalization ----------------------------------------------------------------
+    Mistake(NB04, "batchnorm_forward", "var = x.var(axis=0)  ", "var = x.var(axis=0, ddof=1)  ",
+            "unbiased batch variance"),
+    Mistake(NB04, "batchnorm_forward",
+            ('bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu',
+             'bn_param["running_var"] = momentum * running_var + (1 - momentum) * var'),
+            ("running_mean = momentum * running_mean + (1 - momentum) * mu",
+             "running_var = momentum * running_var + (1 - momentum) * var"),
+            "running averages computed but not stored back into bn_param"),
+    Mistake(NB04, "batchnorm_forward",
+            ("momentum * running_mean + (1 - momentum) * mu", "momentum * running_var + (1 - momentum) * var"),
+            ("(1 - momentum) * running_mean + momentum * mu", "(1 - momentum) * running_var + momentum * var"),
+            "running averages with the momentum factors swapped"),
+    Mistake(NB04, "batchnorm_forward",
+            "return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None",
+            "return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta, None",
+            "test mode using the batch statistics"),
+    Mistake(NB04, "batchnorm_forward", 'eps = bn_param.get("eps", 1e-4)', 'eps = bn_param.get("eps", 1e-5)',
+            "eps defaulting to cs231n's 1e-5, not the docstring's 1e-4"),
+    Mistake(NB04, "batchnorm_forward", 'momentum = bn_param.get("momentum", 0.9)', "momentum = 0.9",
+            "bn_param's momentum ignored"),
+    Mistake(NB04, "batchnorm_forward", "dgamma = (dout * x_hat).sum(axis=0)", "dgamma = dout.sum(axis=0)",
+            "dgamma without x_hat"),
+    Mistake(NB04, "batchnorm_forward",
+            "dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) / np.sqrt(var + eps)",
+            "dx = dx_hat / np.sqrt(var + eps)", "backward ignoring the batch statistics' dependence on x"),
+    Mistake(NB04, "batchnorm_forward",
+            "dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) / np.sqrt(var + eps)",
+            "dx = (dx_hat - dx_hat.mean(axis=0)) / np.sqrt(var + eps)", "backward without the path through the variance"),
+    Mistake(NB04, "batchnorm_forward", "dx_hat = dout * gamma", "dx_hat = dout", "backward forgetting gamma in dx"),
+    # -- 04: FullyConnectedNet ------------------------------------------------------------------
+    Mistake(NB04, "FullyConnectedNet", "for i in range(1, L + 1):\n            W = self.params[f'W{i}']",
+            "for i in range(1, L):\n            W = self.params[f'W{i}']", "regularization missing on the last layer"),
+    Mistake(NB04, "FullyConnectedNet", "loss += 0.5 * self.reg * (W ** 2).sum()", "loss += self.reg * (W ** 2).sum()",
+            "regularization without the 0.5"),
+    Mistake(NB04, "FullyConnectedNet", "dims = [input_dim, *hidden_dims, num_classes]",
+            "dims = [input_dim, hidden_dims[0], num_classes]", "depth fixed at two affine layers"),
+    Mistake(NB04, "FullyConnectedNet", ("for i in range(1, self.num_layers):", "L = self.num_layers"),
+            ("for i in range(1, min(self.num_layers, 3)):", "L = min(self.num_layers, 3)"),
+            "forward pass using at most two hidden layers"),
+    Mistake(NB04, "FullyConnectedNet",
+            "dh, grads[f'gamma{i}'], grads[f'beta{i}'] = batchnorm_backward(dh, bn_cache)",
+            "dh, _, _ = batchnorm_backward(dh, bn_cache)", "gradients of gamma and beta missing"),
+    Mistake(NB04, "FullyConnectedNet", "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(1.0 / fan_in)",
+            "'he' initialised like 'xavier'"),
+    Mistake(NB04, "FullyConnectedNet", "std = np.sqrt(1.0 / fan_in)", "std = np.sqrt(2.0 / (fan_in + fan_out))",
+            "'xavier' as Glorot's 2 / (fan_in + fan_out), not the docstring's fan-in form"),
+    Mistake(NB04, "FullyConnectedNet", "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(2.0 / fan_out)",
+            "'he' scaled by the fan-out"),
+    Mistake(NB04, "FullyConnectedNet", "self.params[f'gamma{i}'] = np.ones(fan_out)",
+            "self.params[f'gamma{i}'] = std * rng.standard_normal(fan_out)", "gammas drawn like weights, not ones"),
+    Mistake(NB04, "FullyConnectedNet", "if normalization == 'batchnorm' and i < self.num_layers:",
+            "if normalization == 'batchnorm':", "batch-norm parameters for the last (score) layer too"),
+    Mistake(NB04, "FullyConnectedNet", "self.bn_params[i - 1])", "self.bn_params[0])",
+            "every layer's batch norm sharing the first layer's bn_param"),
+    Mistake(NB04, "FullyConnectedNet", "dh = dropout_backward(dh, drop_cache)", "pass",
+            "dropout skipped in the backward pass"),
+    Mistake(NB04, "FullyConnectedNet",
+            "h, relu_cache = relu_forward(h)\n            if self.use_dropout:\n"
+            "                h, drop_cache = dropout_forward(h, self.dropout_param)",
+            "if self.use_dropout:\n                h, drop_cache = dropout_forward(h, self.dropout_param)\n"
+            "            h, relu_cache = relu_forward(h)",
+            "dropout before the ReLU in the forward pass"),
+    # -- 04: spatial batch normalization ------------------------------------------------------
+    Mistake(NB04, "spatial_batchnorm_forward",
+            ("rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C)", "out = out_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)",
+             "drows = dout.transpose(0, 2, 3, 1).reshape(N * H * W, C)", "dx = dx_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)"),
+            ("rows = x.reshape(N * H * W, C)", "out = out_rows.reshape(N, C, H, W)",
+             "drows = dout.reshape(N * H * W, C)", "dx = dx_rows.reshape(N, C, H, W)"),
+            "reshape to (N H W, C) without moving the channel axis last"),
+    Mistake(NB04, "spatial_batchnorm_forward",
+            ("rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C)",
+             "out_rows, cache = batchnorm_forward(rows, gamma, beta, bn_param)",
+             "out = out_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)"),
+            ("rows = x.reshape(N, C * H * W)",
+             "out_rows, cache = batchnorm_forward(rows, np.repeat(gamma, H * W), np.repeat(beta, H * W), bn_param)",
+             "out = out_rows.reshape(N, C, H, W)"),
+            "statistics per (channel, position) over the batch only, not per channel"),
+    Mistake(NB04, "spatial_batchnorm_forward", "out = out_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)",
+            "out = out_rows.reshape(N, H, W, C).transpose(0, 3, 2, 1)", "forward undoing the transpose with the wrong axes"),
+    Mistake(NB04, "spatial_batchnorm_forward", "dx = dx_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)",
+            "dx = dx_rows.reshape(N, C, H, W)", "backward reshaping dx back without the transpose"),
+    Mistake(NB04, "spatial_batchnorm_forward", "out_rows, cache = batchnorm_forward(rows, gamma, beta, bn_param)",
+            "out_rows, cache = batchnorm_forward(rows, gamma, beta, {'mode': 'train'})",
+            "bn_param not passed on (always train mode)"),
     # -- 04: image_filters, graded by effect --------------------------------------------------
     Mistake(NB04, "image_filters", ("w[0] = box / 3.0", "w[1] = sobel / 3.0"),
             ("w[0, :, 1, 1] = [0.3, 0.6, 0.1]", "w[1, 2] = sobel.T"),
@@ -155,4 +253,44 @@ CORRECT = [
             ("w[0, :, 1, :] = 1.0 / 9.0", "w[1, 0] = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]",
              "b = np.zeros(2, dtype=np.int64)"),
             "a horizontal smear, Prewitt on the red channel, integer biases"),
+    # -- 04: batch norm, the network of any depth, spatial batch norm ----------------------
+    Mistake(NB04, "batchnorm_forward",
+            ("x_hat, gamma, var, eps = cache",
+             "dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0)) / np.sqrt(var + eps)"),
+            (BN_GRAPH_BACKWARD, ""), "backward through the computational graph, step by step"),
+    Mistake(NB04, "batchnorm_forward", "var = x.var(axis=0)  ", "var = (x ** 2).mean(axis=0) - mu ** 2  ",
+            "variance as the mean of squares minus the squared mean"),
+    Mistake(NB04, "batchnorm_forward", "x_hat = (x - mu) / np.sqrt(var + eps)", "x_hat = (x - mu) * (var + eps) ** -0.5",
+            "x_hat by a power instead of a square root"),
+    Mistake(NB04, "batchnorm_forward",
+            ('bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu',
+             'bn_param["running_var"] = momentum * running_var + (1 - momentum) * var'),
+            ('bn_param.update(running_mean=momentum * running_mean + (1 - momentum) * mu,\n'
+             '                 running_var=momentum * running_var + (1 - momentum) * var)', ""),
+            "running averages stored with dict.update"),
+    Mistake(NB04, "FullyConnectedNet", "self.params[f'W{i}'] = std * rng.standard_normal((fan_in, fan_out))",
+            "self.params[f'W{i}'] = rng.normal(0.0, std, size=(fan_in, fan_out))", "weights drawn with rng.normal"),
+    Mistake(NB04, "FullyConnectedNet",
+            ("if weight_scale == 'xavier':\n                std = np.sqrt(1.0 / fan_in)\n"
+             "            elif weight_scale == 'he':\n                std = np.sqrt(2.0 / fan_in)\n"
+             "            else:\n                std = weight_scale"),
+            ("std = {'xavier': np.sqrt(1.0 / fan_in), 'he': np.sqrt(2.0 / fan_in)}.get(weight_scale, weight_scale)"),
+            "the initialisation rules in a dict"),
+    Mistake(NB04, "FullyConnectedNet", ("caches = []", "caches.append((fc_cache, bn_cache, relu_cache, drop_cache))",
+                                        "fc_cache, bn_cache, relu_cache, drop_cache = caches[i - 1]"),
+            ("caches = {}", "caches[i] = (fc_cache, bn_cache, relu_cache, drop_cache)",
+             "fc_cache, bn_cache, relu_cache, drop_cache = caches[i]"),
+            "caches in a dict keyed by layer"),
+    Mistake(NB04, "FullyConnectedNet", "loss += 0.5 * self.reg * (W ** 2).sum()",
+            "loss = float(loss + 0.5 * self.reg * np.sum(W * W))", "regularization by np.sum, the loss a float"),
+    Mistake(NB04, "spatial_batchnorm_forward",
+            ("rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C)", "out = out_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)"),
+            ("rows = np.moveaxis(x, 1, -1).reshape(-1, C)", "out = np.moveaxis(out_rows.reshape(N, H, W, C), -1, 1)"),
+            "np.moveaxis instead of transpose"),
+    Mistake(NB04, "spatial_batchnorm_forward",
+            ("rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C)", "out = out_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)",
+             "drows = dout.transpose(0, 2, 3, 1).reshape(N * H * W, C)", "dx = dx_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)"),
+            ("rows = x.transpose(0, 3, 2, 1).reshape(N * W * H, C)", "out = out_rows.reshape(N, W, H, C).transpose(0, 3, 2, 1)",
+             "drows = dout.transpose(0, 3, 2, 1).reshape(N * W * H, C)", "dx = dx_rows.reshape(N, W, H, C).transpose(0, 3, 2, 1)"),
+            "rows in (image, column, row) order, the same in both passes"),
 ]

@@ -2182,7 +2182,8 @@ def train_xor_network(X, y, W1, W2, learning_rate=1.0, num_iterations=10000):
 # %% nbgrader={"grade": false, "grade_id": "check_train_xor_network", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The gradients inside one iteration of your train_xor_network against centred differences of E.
 def xor_error(X, y, W1, W2):
-    """E = sum(0.5 * (out - y)**2) of out = sigmoid(sigmoid(X W1) W2): the forward pass only."""
+    """E = sum(0.5 * (out - y)**2), a scalar, of out = sigmoid(sigmoid(X W1) W2): the forward pass only.
+    X: (N, D), y: (N, 1), W1: (D, H), W2: (H, 1)."""
     out = 1.0 / (1.0 + np.exp(-(1.0 / (1.0 + np.exp(-(X @ W1))) @ W2)))   # (N, 1)
     return np.sum(0.5 * (out - y) ** 2)
 

@@ -2798,12 +2798,12 @@ if P.grading:
     print(f"grading run: {FIXED_EPOCHS} epochs on {len(digits_unit['y_train'])} training images (see section 9)")
 dtype_results = {}  # name -> (correct counts per seed, final training loss of the first seed, seconds per run)
 for dtype in (np.float16, np.float32, np.float64):
-    start, dtype_counts = time.perf_counter(), []
+    start, dtype_counts, final_losses = time.perf_counter(), [], []
     for seed in FIXED_SEEDS:
         count, losses = train_mlp_rounded(digits_unit, dtype=dtype, num_epochs=FIXED_EPOCHS, seed=seed)
         dtype_counts.append(count)
-        final_loss = losses[-1] if seed == FIXED_SEEDS[0] else final_loss
-    dtype_results[np.dtype(dtype).name] = (dtype_counts, final_loss, (time.perf_counter() - start) / len(FIXED_SEEDS))
+        final_losses.append(losses[-1])
+    dtype_results[np.dtype(dtype).name] = (dtype_counts, final_losses[0], (time.perf_counter() - start) / len(FIXED_SEEDS))
 print(f"the same network, {FIXED_EPOCHS} epochs, every array in one type; correct of {NUM_DIGITS_TEST} test images:")
 for name, (c, loss, seconds) in dtype_results.items():
     print(f"  {name}: machine epsilon {np.finfo(name).eps:.1e}, {counts_text(c)}, final training loss "

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import pickle
+from collections import Counter, OrderedDict, defaultdict
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ VALUES = [
     np.array(["ab", "c"]), np.zeros((0, 4)), np.array(3.0), np.asfortranarray(np.ones((2, 3))),
     np.float64(0.25), np.float32(1.5), np.int64(-3), np.bool_(True), np.complex128(1j),
     {"params": {"W": np.eye(2)}, "history": [np.float64(1.0), (np.int32(2),)]},
+    OrderedDict([("W2", np.ones(2)), ("W1", np.float64(2.0))]), OrderedDict(),
 ]
 
 
@@ -49,6 +51,18 @@ def test_float_and_int_stay_apart():
     assert type(decode(loads(dumps(encode(1))))) is int
 
 
+@pytest.mark.parametrize("value", [defaultdict(float, {"W1": np.ones(2), "b1": 0.5}), Counter("abca")],
+                         ids=["defaultdict", "Counter"])
+def test_a_defaultdict_or_counter_comes_back_a_plain_dict_with_the_same_items(value):
+    back = decode(loads(dumps(encode(value))))
+    assert type(back) is dict and same(dict(value), back), (value, back)
+
+
+class DictWithItems(dict):
+    def items(self):
+        return [("forged", 1)]
+
+
 class Magic:
     def __eq__(self, other):
         return True
@@ -62,6 +76,7 @@ class Sub(np.ndarray):
     (Magic(), "Magic"), (np.zeros(3).view(Sub), "Sub"), (np.array([1, None]), "dtype object"),
     (np.zeros(2, dtype=[("a", "f8")]), "dtype"), ([1, Magic()], "Magic"), (lambda: 0, "function"),
     ({"k": {1, 2}}, "set"), (np.datetime64("2020-01-01"), "datetime64"),
+    (DictWithItems(a=1), "DictWithItems"),
 ])
 def test_what_is_not_data_is_refused_by_name(value, what):
     with pytest.raises(NotData, match=what):

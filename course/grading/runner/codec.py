@@ -12,13 +12,18 @@ Values travel as JSON text. What counts as data, and how each kind is written:
 | list                                    | a JSON list                                |
 | tuple                                   | {"$tuple": [...]}                          |
 | dict                                    | {"$dict": [[key, value], ...]}             |
+| collections.OrderedDict                 | {"$ordereddict": [[key, value], ...]}      |
+| collections.defaultdict, Counter        | as a dict (comes back a plain dict)        |
 | np.random.Generator                     | {"$generator": [bit generator, its state]} |
 
 Numpy scalars come back as numpy scalars of the same dtype (not 0-d arrays,
 not Python floats): a hidden test that checks `type(loss)` or a dtype sees
 exactly what the student's function returned. Dict keys are any hashable
 data (str, int, float, bool, None, tuples of these): layers keyed by index
-are as common as parameters keyed by name.
+are as common as parameters keyed by name. An OrderedDict comes back an
+OrderedDict (gradients returned as one are a correct answer); a defaultdict or
+Counter comes back a plain dict with the same items, since its default factory
+is code, which does not travel.
 
 A Generator travels as its bit generator's name (PCG64, MT19937, ...) and
 state (plain ints and arrays): the other side gets a copy that draws the same
@@ -46,6 +51,7 @@ import base64
 import io
 import json
 import math
+from collections import Counter, OrderedDict, defaultdict
 
 import numpy as np
 
@@ -101,9 +107,10 @@ def encode(value, ref=None, depth=0, arrays=None):
         return [encode(item, ref, depth + 1, arrays) for item in value]
     if kind is tuple:
         return {"$tuple": [encode(item, ref, depth + 1, arrays) for item in value]}
-    if kind is dict:
-        return {"$dict": [[encode(k, None, depth + 1), encode(v, ref, depth + 1, arrays)]
-                          for k, v in value.items()]}
+    if kind in (dict, OrderedDict, defaultdict, Counter):
+        tag = "$ordereddict" if kind is OrderedDict else "$dict"
+        return {tag: [[encode(k, None, depth + 1), encode(v, ref, depth + 1, arrays)]
+                      for k, v in dict.items(value)]}
     reference = ref(value) if ref is not None else None
     if reference is None:
         raise NotData(f"a {describe_type(value)}")
@@ -160,8 +167,8 @@ def decode(obj, ref=None, depth=0):
         return load_generator(body[0], decode(body[1], None, depth + 1))
     if tag == "$tuple" and type(body) is list:
         return tuple(decode(item, ref, depth + 1) for item in body)
-    if tag == "$dict" and type(body) is list:
-        result = {}
+    if tag in ("$dict", "$ordereddict") and type(body) is list:
+        result = {} if tag == "$dict" else OrderedDict()
         for pair in body:
             if type(pair) is not list or len(pair) != 2:
                 raise BadMessage("dict items must be [key, value] pairs")
@@ -224,7 +231,7 @@ def same_data(a, b) -> bool:
             np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if type(a) in (list, tuple):
         return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
-    if type(a) is dict:
+    if type(a) in (dict, OrderedDict):
         return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
     if type(a) is float:
         return a == b or (a != a and b != b)

@@ -118,9 +118,12 @@ MISTAKES = [
     # -- packed products -----------------------------------------------------------------------
     Mistake(NB05, "pack_bits", 'return packed.view(">u8").astype(np.uint64)',
             'return packed.view(">u8").astype(np.uint64)[..., ::-1]', "words in reverse order"),
-    Mistake(NB05, "xnor_popcount_matmul", "num_disagree = np.bitwise_count(disagree).sum(axis=-1, dtype=np.int64)",
-            "num_disagree = np.bitwise_count(disagree[..., :1]).sum(axis=-1, dtype=np.int64)",
+    Mistake(NB05, "xnor_popcount_matmul", "np.bitwise_count(disagree).sum(axis=-1, dtype=np.int32)",
+            "np.bitwise_count(disagree[..., :1]).sum(axis=-1, dtype=np.int32)",
             "only the first word counted"),
+    Mistake(NB05, "xnor_popcount_matmul", "num_disagree = np.bitwise_count(disagree).sum(axis=-1, dtype=np.int32).astype(np.int64)",
+            "num_disagree = np.bitwise_count(disagree).sum(axis=-1)",
+            "popcounts summed in numpy's default unsigned type: K - 2 * unsigned wraps around"),
     Mistake(NB05, "fold_batchnorm_sign", "threshold = running_mean - b - beta * sigma / gamma",
             "threshold = running_mean - b - beta * sigma / np.abs(gamma)", "threshold with |gamma|"),
     Mistake(NB05, "fold_batchnorm_sign", "sigma = np.sqrt(running_var + eps)", "sigma = np.sqrt(running_var + 1e-4)",
@@ -225,8 +228,11 @@ CORRECT = [
             "    grouped = packed.reshape(*packed.shape[:-1], num_words, 8).astype(np.uint64)\n"
             "    return np.bitwise_or.reduce(grouped << shifts, axis=-1)",
             "bytes combined into words by shifts"),
-    Mistake(NB05, "xnor_popcount_matmul", "num_disagree = np.bitwise_count(disagree).sum(axis=-1, dtype=np.int64)",
+    Mistake(NB05, "xnor_popcount_matmul", "num_disagree = np.bitwise_count(disagree).sum(axis=-1, dtype=np.int32).astype(np.int64)",
             "num_disagree = np.bitwise_count(disagree).astype(np.int64).sum(axis=-1)", "popcounts cast before summing"),
+    Mistake(NB05, "xnor_popcount_matmul", "num_disagree = np.bitwise_count(disagree).sum(axis=-1, dtype=np.int32).astype(np.int64)",
+            "num_disagree = np.bitwise_count(disagree).sum(axis=-1, dtype=np.int64)", "popcounts summed in int64"),
+
     Mistake(NB05, "xnor_popcount_matmul", "return K - 2 * num_disagree", "return np.int64(K) - 2 * num_disagree",
             "K as a numpy integer"),
     Mistake(NB05, "fold_batchnorm_sign", "direction = np.where(gamma > 0, 1.0, -1.0)", "direction = np.sign(gamma)",

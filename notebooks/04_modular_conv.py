@@ -3559,9 +3559,11 @@ assert P.grading or test_acc >= TARGET, (f"test accuracy {test_acc:.1%}, expecte
                           "and the overfitting test above, then the training curves")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# The 32 first-layer filters the network learned, each a $3 \times 3$ grayscale patch
-# (white = large positive weight, each filter stretched to its own range): compare
-# them with the hand-made edge filter of part 2.
+# The 32 first-layer filters the network learned, each a $3 \times 3$ patch of
+# weights on one diverging colour scale shared by all filters (red positive, blue
+# negative, white zero, in units of the largest $|w|$, so the filters keep their
+# relative strength; grey gaps between them): compare them with the hand-made edge
+# filter of part 2.
 
 # %% nbgrader={"grade": false, "grade_id": "show_filters", "locked": true, "schema_version": 3, "solution": false, "task": false}
 if P.grading:  # under nbgrader: a picture for you, not for the grader

@@ -21,6 +21,7 @@ VALUES = [
     np.float64(0.25), np.float32(1.5), np.int64(-3), np.bool_(True), np.complex128(1j),
     {"params": {"W": np.eye(2)}, "history": [np.float64(1.0), (np.int32(2),)]},
     OrderedDict([("W2", np.ones(2)), ("W1", np.float64(2.0))]), OrderedDict(),
+    np.float32, np.int64, np.bool_, np.dtype("float32"), np.dtype("<U3"), float, int, {"dtype": np.float64},
 ]
 
 
@@ -77,6 +78,8 @@ class Sub(np.ndarray):
     (np.zeros(2, dtype=[("a", "f8")]), "dtype"), ([1, Magic()], "Magic"), (lambda: 0, "function"),
     ({"k": {1, 2}}, "set"), (np.datetime64("2020-01-01"), "datetime64"),
     (DictWithItems(a=1), "DictWithItems"),
+    (np.dtype(object), "dtype object"), (np.object_, "dtype object"), (np.dtype([("a", "f8")]), "dtype"),
+    (list, "class 'type'"),
 ])
 def test_what_is_not_data_is_refused_by_name(value, what):
     with pytest.raises(NotData, match=what):
@@ -121,6 +124,8 @@ def test_truncated_array_data_is_refused():
     {"$ndarray": "not base64!"}, {"$eval": "__import__('os')"}, {"$tuple": 3}, {"$dict": [[1]]},
     {"$dict": [[[1], 2]]}, {"$npscalar": npy_text(np.arange(2))}, {"$float": "1e5"}, {"a": 1},
     {"$complex": [1, 2]}, {"$handle": 1},
+    {"$dtype": ["|O", "dtype"]}, {"$dtype": ["O", "type"]}, {"$dtype": ["f4", "dtype"]}, {"$dtype": ["(2,)<f8", "type"]},
+    {"$dtype": ["<f8", "class"]}, {"$pytype": "list"}, {"$pytype": "type"},
 ])
 def test_malformed_or_unknown_tags_are_refused(obj):
     with pytest.raises(BadMessage):

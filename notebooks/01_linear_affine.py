@@ -486,6 +486,24 @@ assert _verdict(lambda x: x[0] - 3.0 * x[2], 4, rng=15), "a linear map with a sc
 assert not _verdict(lambda x: x.max(), 4, num_trials=20, rng=16), "a nonlinear map with a scalar output must fail"
 assert not _verdict(lambda x: np.array([x[1], x[0] * x[0], -x[0] * x[0]]), 4, num_trials=20, rng=18), \
     "every output entry must be compared (nonlinear parts that cancel in a sum)"
+assert _verdict(lambda x: np.zeros(3), 4, rng=19) and _verdict(lambda x: np.zeros(3), 4, rng=19, affine=True), \
+    "the zero map is linear: a difference of exactly 0 must pass (the test is <=, also when every value is 0)"
+
+
+def _inputs(num_trials, rng):
+    """The different inputs a linear map is called on in check_superposition(f, 4, num_trials, rng), (k, 4)."""
+    seen = []
+    assert _verdict(lambda x: seen.append(np.array(x, dtype=float)) or 3.0 * x, 4, num_trials=num_trials, rng=rng), \
+        "a linear map must pass"
+    return np.unique(np.round(np.array(seen), 12), axis=0)
+
+
+assert len(_inputs(3, 20)) <= 3 * 3 + 2, \
+    "exactly num_trials trials must run (f was called on more inputs than num_trials trials draw)"
+assert np.array_equal(_inputs(3, 23), _inputs(3, 23)), \
+    "the same seed must give the same trials (rng is passed to np.random.default_rng)"
+assert np.array_equal(_inputs(3, np.random.default_rng(29)), _inputs(3, np.random.default_rng(29))), \
+    "the trials must be drawn from the Generator passed as rng"
 # new vectors and new scalars in every trial, read off the inputs f was called on
 _seen = []
 
@@ -1556,6 +1574,10 @@ assert _productive(np.array([[0.0, 0.9], [0.9, 0.0]])), "eigenvalues +-0.9: prod
 assert _productive(np.array([[0.5, 0.9, 0.0], [0.0, 0.5, 0.9], [0.1, 0.0, 0.5]])), \
     "column sums 0.6 to 1.4 with spectral radius below 1 (complex eigenvalues): productive"
 assert not _productive(np.array([[0.6, 0.6], [0.6, 0.6]])), "every entry below 1 but spectral radius 1.2: not productive"
+assert not _productive(np.array([[1.5, 0.2], [0.1, 2.0]])), \
+    "two eigenvalues above 1: not productive (det(I - A) > 0 is not the criterion)"
+assert not _productive(np.array([[0.0, 0.0, 2.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])), \
+    "spectral radius 1.26 from complex and real eigenvalues of one modulus: not productive"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "leontief_neumann", "locked": false, "schema_version": 3, "solution": true, "task": false}

@@ -1188,11 +1188,13 @@ for name, r in report.items():
 print("two_layer_sigmoid_step: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _W1 = np.array([[0.3, -0.2], [0.1, 0.4], [-0.5, 0.25]])   # H = 3, D = 2
-_W2 = np.array([[0.6, -0.1, 0.2]])                         # C = 1
-for _b1, _b2 in ((-0.1, 0.2), (np.array(-0.1), np.float64(0.2))):   # scalars as floats, 0-d arrays, numpy floats
+# C = 1, then C = 2 (where E and the biases' gradients sum over several output units);
+# the scalars as floats, then as 0-d arrays and numpy floats
+for _b1, _b2, _W2, _tt in ((-0.1, 0.2, np.array([[0.6, -0.1, 0.2]]), np.array([0.8])),
+                           (np.array(-0.1), np.float64(0.2), np.array([[0.6, -0.1, 0.2], [-0.4, 0.3, 0.5]]),
+                            np.array([0.8, 0.1]))):
     _ps = {"W1": _W1.copy(), "b1": _b1, "W2": _W2.copy(), "b2": _b2}
     _xx = np.array([0.5, -1.5])
-    _tt = np.array([0.8])
     _err, _gr, _newp = two_layer_sigmoid_step(_ps, _xx, _tt, 0.7)
     _hh = 1.0 / (1.0 + np.exp(-(_W1 @ _xx - 0.1)))
     _oo = 1.0 / (1.0 + np.exp(-(_W2 @ _hh + 0.2)))
@@ -1200,7 +1202,7 @@ for _b1, _b2 in ((-0.1, 0.2), (np.array(-0.1), np.float64(0.2))):   # scalars as
     _dhh = (_W2.T @ _do) * _hh * (1 - _hh)
     assert np.ndim(_err) == 0 and np.isclose(_err, 0.5 * ((_tt - _oo) ** 2).sum(), rtol=1e-12, atol=0), \
         "error must be the scalar E = sum(0.5 (target - out)^2) before the step"
-    assert np.shape(_gr["W2"]) == (1, 3) and np.allclose(_gr["W2"], np.outer(_do, _hh), rtol=1e-10, atol=1e-14), \
+    assert np.shape(_gr["W2"]) == _W2.shape and np.allclose(_gr["W2"], np.outer(_do, _hh), rtol=1e-10, atol=1e-14), \
         "grads['W2'] must be dE/dW2, (C, H)"
     assert np.shape(_gr["W1"]) == (3, 2) and np.allclose(_gr["W1"], np.outer(_dhh, _xx), rtol=1e-10, atol=1e-14), \
         "grads['W1'] must be dE/dW1, (H, D), through the OLD W2 and summed over the output units"
@@ -1629,11 +1631,13 @@ assert abs((loss_r - loss) - 0.05 * np.sum(W_toy ** 2)) < 1e-12, (
     f"reg = 0.1 added {loss_r - loss!r} to the loss, expected 0.5 * reg * sum(W**2) = {0.05 * np.sum(W_toy ** 2)!r}")
 assert np.max(np.abs((dW_r - dW) - 0.1 * W_toy)) < 1e-12, "reg = 0.1 should add reg * W to dW (the derivative of 0.5 * reg * sum(W**2))"
 # the gradient, checked numerically on the digits
+# Gradient checks below 1e-6: a wrong gradient is off by 1e-3 or more, while centred differences of a loss
+# summed over 500 examples carry round-off near 1e-10, up to 1e-7 relative on the smallest entries of dW.
 W_check = 0.01 * rng.standard_normal((65, 10))
 for reg in (0.0, 10.0):
     loss, dW = svm_loss_naive(W_check, X_digits, y_digits, reg)
     worst = grad_check_sparse(lambda w: svm_loss_naive(w, X_digits, y_digits, reg)[0], W_check, dW, num_checks=10)
-    assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); look at dW"
+    assert worst < 1e-6, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-6); look at dW"
 # At W_check every margin is active (all scores are near 0): check a W where only some are.
 W_mixed = 0.5 * rng.standard_normal((65, 10))
 scores_mixed = X_digits[:100] @ W_mixed
@@ -1641,7 +1645,7 @@ active = (scores_mixed - scores_mixed[np.arange(100), y_digits[:100]][:, None] +
 loss, dW = svm_loss_naive(W_mixed, X_digits[:100], y_digits[:100], 0.0)
 worst = grad_check_sparse(lambda w: svm_loss_naive(w, X_digits[:100], y_digits[:100], 0.0)[0], W_mixed, dW, num_checks=20)
 print(f"at W_mixed {100 * active:.0f}% of the margins are active; gradient check relative error {worst:.1e}")
-assert worst < 1e-7, (
+assert worst < 1e-6, (
     f"where only {100 * active:.0f}% of the margins are active the gradient check fails ({worst:.1e}): "
     "a margin adds to dW only when s_j - s_y + 1 > 0")
 print("svm_loss_naive: all visible tests passed")
@@ -1720,11 +1724,13 @@ loss_r, dW_r = svm_loss_vectorized(W_toy, X_toy, y_toy, 0.1)
 assert abs((loss_r - loss) - 0.05 * np.sum(W_toy ** 2)) < 1e-12, (
     f"reg = 0.1 added {loss_r - loss!r} to the loss, expected 0.5 * reg * sum(W**2) = {0.05 * np.sum(W_toy ** 2)!r}")
 assert np.max(np.abs((dW_r - dW) - 0.1 * W_toy)) < 1e-12, "reg = 0.1 should add reg * W to dW"
+# Gradient checks below 1e-6: a wrong gradient is off by 1e-3 or more, while centred differences of a loss
+# summed over 500 examples carry round-off near 1e-10, up to 1e-7 relative on the smallest entries of dW.
 W_check = 0.01 * rng.standard_normal((65, 10))
 for reg in (0.0, 10.0):
     loss, dW = svm_loss_vectorized(W_check, X_digits, y_digits, reg)
     worst = grad_check_sparse(lambda w: svm_loss_vectorized(w, X_digits, y_digits, reg)[0], W_check, dW, num_checks=10)
-    assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); look at dW"
+    assert worst < 1e-6, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-6); look at dW"
 # At W_check every margin is active (all scores are near 0): check a W where only some are.
 W_mixed = 0.5 * rng.standard_normal((65, 10))
 scores_mixed = X_digits[:100] @ W_mixed
@@ -1732,7 +1738,7 @@ active = (scores_mixed - scores_mixed[np.arange(100), y_digits[:100]][:, None] +
 loss, dW = svm_loss_vectorized(W_mixed, X_digits[:100], y_digits[:100], 0.0)
 worst = grad_check_sparse(lambda w: svm_loss_vectorized(w, X_digits[:100], y_digits[:100], 0.0)[0], W_mixed, dW, num_checks=20)
 print(f"at W_mixed {100 * active:.0f}% of the margins are active; gradient check relative error {worst:.1e}")
-assert worst < 1e-7, (
+assert worst < 1e-6, (
     f"where only {100 * active:.0f}% of the margins are active the gradient check fails ({worst:.1e}): "
     "a margin adds to dW only when s_j - s_y + 1 > 0")
 print("svm_loss_vectorized: all visible tests passed")
@@ -1872,11 +1878,13 @@ assert abs(loss_big - 0.9346405586615344) < 1e-9, (
     f"with scores between 316 and 2007 the loss came out {loss_big!r}, expected 0.9346405587: "
     "exp(2000) overflows (inf, nan); subtract each example's own largest score before np.exp "
     "(the probabilities do not change)")
+# Gradient checks below 1e-6: a wrong gradient is off by 1e-3 or more, while centred differences of a loss
+# summed over 500 examples carry round-off near 1e-10, up to 1e-7 relative on the smallest entries of dW.
 W_check = 0.01 * rng.standard_normal((65, 10))
 for reg in (0.0, 10.0):
     loss, dW = softmax_loss_naive(W_check, X_digits, y_digits, reg)
     worst = grad_check_sparse(lambda w: softmax_loss_naive(w, X_digits, y_digits, reg)[0], W_check, dW, num_checks=10)
-    assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); dL/ds_j = p_j - 1(j == y_i)"
+    assert worst < 1e-6, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-6); dL/ds_j = p_j - 1(j == y_i)"
 print("softmax_loss_naive: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _rg = np.random.default_rng(2024)
@@ -1962,11 +1970,13 @@ assert abs(loss_big - 0.9346405586615344) < 1e-9, (
     f"with scores between 316 and 2007 the loss came out {loss_big!r}, expected 0.9346405587: "
     "exp(2000) overflows (inf, nan); subtract each ROW's largest score, scores.max(axis=1, keepdims=True), "
     "before np.exp (one max over the whole matrix leaves the low rows at exp(-1700) = 0)")
+# Gradient checks below 1e-6: a wrong gradient is off by 1e-3 or more, while centred differences of a loss
+# summed over 500 examples carry round-off near 1e-10, up to 1e-7 relative on the smallest entries of dW.
 W_check = 0.01 * rng.standard_normal((65, 10))
 for reg in (0.0, 10.0):
     loss, dW = softmax_loss_vectorized(W_check, X_digits, y_digits, reg)
     worst = grad_check_sparse(lambda w: softmax_loss_vectorized(w, X_digits, y_digits, reg)[0], W_check, dW, num_checks=10)
-    assert worst < 1e-7, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-7); dL/ds_j = p_j - 1(j == y_i)"
+    assert worst < 1e-6, f"reg = {reg}: gradient check relative error {worst:.1e} (expected < 1e-6); dL/ds_j = p_j - 1(j == y_i)"
 print("softmax_loss_vectorized: all visible tests passed")
 ### BEGIN HIDDEN TESTS
 _rg = np.random.default_rng(777)

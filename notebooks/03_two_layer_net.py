@@ -174,6 +174,9 @@ assert np.all(_m["b1"] == 0) and np.all(_m["b2"] == 0), "the biases must start a
 assert 0.0475 < np.std(_m["W1"]) < 0.0525 and 0.0475 < np.std(_m["W2"]) < 0.0525, (
     "both weight matrices must have standard deviation weight_scale")
 assert abs(np.mean(_m["W1"])) < 0.002 and abs(np.mean(_m["W2"])) < 0.004, "the weights must have mean zero"
+for _name in ("W1", "W2"):  # a normal puts 68.3% of its draws within one standard deviation, a uniform 57.7%
+    assert 0.64 < np.mean(np.abs(_m[_name]) < 0.05) < 0.72, (
+        f"model[{_name!r}] must hold normal draws (weight_scale * standard_normal), not another distribution")
 _same = init_two_layer_model(300, 200, 50, weight_scale=0.05, seed=3)
 assert np.array_equal(_same["W1"], _m["W1"]) and np.array_equal(_same["W2"], _m["W2"]), (
     "the same seed must give the same weights")
@@ -403,9 +406,10 @@ assert np.isclose(_loss0, _expected_data, rtol=0, atol=1e-10), (
     "with reg=0 the loss must be the mean cross-entropy of the softmax")
 assert np.isclose(_loss1 - _loss0, 0.35 * _penalty, rtol=0, atol=1e-9), (
     "the penalty must be 0.5 * reg * (sum W1**2 + sum W2**2), biases excluded")
-_big = {"W1": _m["W1"] * 100.0, "b1": _m["b1"], "W2": _m["W2"] * 100.0, "b2": _m["b2"]}
-_loss_big = float(two_layer_net(_X, _big, _y, reg=0.0)[0])
-assert np.isfinite(_loss_big), "the loss must stay finite for large scores (subtract the row maximum)"
+_far = dict(_m, b2=_m["b2"] + 1000.0)  # every score 1000 larger: np.exp overflows unless the row maximum is subtracted
+_loss_far = float(two_layer_net(_X, _far, _y, reg=0.0)[0])
+assert np.isclose(_loss_far, _loss0, rtol=0, atol=1e-8), (
+    "adding a constant to every score must not change the loss: subtract each row's maximum before np.exp")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_test_grads", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -474,6 +478,11 @@ np.testing.assert_allclose(np.asarray(_g["W1"]) - np.asarray(_g0["W1"]), 0.3 * _
                            err_msg="the penalty's gradient must be reg * W1 on W1")
 np.testing.assert_allclose(_g["b1"], _g0["b1"], rtol=0, atol=1e-12,
                            err_msg="the biases are not penalised: their gradient must not depend on reg")
+_g_far = two_layer_net(_X, dict(_m, b2=_m["b2"] + 1000.0), _y, reg=0.3)[1]  # np.exp overflows without the shift
+for _k in _expected:
+    np.testing.assert_allclose(_g_far[_k], _expected[_k], rtol=1e-8, atol=1e-10,
+                               err_msg=f"grads[{_k!r}] must not change when a constant is added to every score: "
+                                       "subtract each row's maximum before np.exp in the gradient too")
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_optim", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -640,7 +649,7 @@ _dw = _rng.standard_normal((3, 4))
 _w1, _c1 = sgd_momentum(_w0.copy(), _dw, None)
 np.testing.assert_allclose(_w1, _w0 - 0.01 * _dw, rtol=0, atol=1e-14,
                            err_msg="the first step from config=None must start from zero velocity with lr 1e-2")
-_w2, _c1 = sgd_momentum(_w1, _dw, _c1)
+_w2, _c1 = sgd_momentum(_w1.copy(), _dw, _c1)  # a copy: the rule may update its w in place
 np.testing.assert_allclose(_w2, _w1 - 0.019 * _dw, rtol=0, atol=1e-12,
                            err_msg="the default momentum must be 0.9, carried in the returned config")
 ### END HIDDEN TESTS
@@ -850,6 +859,18 @@ for _t in range(1, 4):
     np.testing.assert_allclose(_w, _we, rtol=0, atol=1e-8,
                                err_msg="next_w must step by learning_rate * m_hat / (sqrt(v_hat) + epsilon), "
                                        "bias-corrected with the new t")
+_c = {"learning_rate": 0.05, "beta1": 0.5, "beta2": 0.75, "epsilon": 0.1}
+_w, _we, _me, _ve = _w0.copy(), _w0.copy(), np.zeros((3, 4)), np.zeros((3, 4))
+for _t in range(1, 3):
+    _dw = _rng.standard_normal((3, 4))
+    _w, _c = adam(_w, _dw, _c)
+    _me = 0.5 * _me + 0.5 * _dw
+    _ve = 0.75 * _ve + 0.25 * _dw * _dw
+    _we = _we - 0.05 * (_me / (1 - 0.5 ** _t)) / (np.sqrt(_ve / (1 - 0.75 ** _t)) + 0.1)
+    np.testing.assert_allclose(_c["m"], _me, rtol=0, atol=1e-12, err_msg="adam must use config['beta1'] when given")
+    np.testing.assert_allclose(_c["v"], _ve, rtol=0, atol=1e-12, err_msg="adam must use config['beta2'] when given")
+    np.testing.assert_allclose(_w, _we, rtol=0, atol=1e-10,
+                               err_msg="adam's step must use config's beta1, beta2 and epsilon when given")
 _dw = _rng.standard_normal((3, 4))
 _w1, _c1 = adam(_w0.copy(), _dw, None)
 np.testing.assert_allclose(_w1, _w0 - 1e-3 * _dw / (np.abs(_dw) + 1e-8), rtol=0, atol=1e-10,
@@ -1315,10 +1336,10 @@ settings = tuned_settings(graded_dataset)
 assert isinstance(settings, dict) and set(settings) == {"hidden_dim", "learning_rate", "reg", "num_epochs"}, (
     f"tuned_settings({graded_dataset!r}) should return a dict with the keys hidden_dim, learning_rate, reg and "
     f"num_epochs, got {settings!r}")
-assert int(settings["hidden_dim"]) == settings["hidden_dim"] and 1 <= settings["hidden_dim"] <= 400, (
-    f"hidden_dim must be a whole number from 1 to 400 (what the grader can afford), got {settings['hidden_dim']!r}")
-assert int(settings["num_epochs"]) == settings["num_epochs"] and 1 <= settings["num_epochs"] <= 40, (
-    f"num_epochs must be a whole number from 1 to 40, got {settings['num_epochs']!r}")
+for key, top in (("hidden_dim", 400), ("num_epochs", 40)):  # an int: 100, not 100.0 (a shape needs an int)
+    value = settings[key]
+    assert isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1 <= value <= top, (
+        f"{key} must be an int from 1 to {top} (what the grader can afford), got {value!r}")
 assert settings["learning_rate"] > 0 and settings["reg"] >= 0, (
     f"the learning rate must be positive and reg non-negative, got {settings['learning_rate']!r}, {settings['reg']!r}")
 assert settings["hidden_dim"] * settings["num_epochs"] <= budget, (
@@ -1371,8 +1392,9 @@ _h_settings = tuned_settings(_h_dataset)
 assert isinstance(_h_settings, dict) and set(_h_settings) == {"hidden_dim", "learning_rate", "reg", "num_epochs"}, (
     "tuned_settings must return exactly hidden_dim, learning_rate, reg and num_epochs")
 for _h_key, _h_top in (("hidden_dim", 400), ("num_epochs", 40)):
-    assert int(_h_settings[_h_key]) == _h_settings[_h_key] and 1 <= _h_settings[_h_key] <= _h_top, (
-        f"{_h_key} must be a whole number from 1 to {_h_top}")
+    _h_value = _h_settings[_h_key]
+    assert isinstance(_h_value, (int, np.integer)) and not isinstance(_h_value, bool) and 1 <= _h_value <= _h_top, (
+        f"{_h_key} must be an int from 1 to {_h_top}")
 assert _h_settings["learning_rate"] > 0 and _h_settings["reg"] >= 0, "learning_rate must be > 0 and reg >= 0"
 assert _h_settings["hidden_dim"] * _h_settings["num_epochs"] <= _h_budget, (
     "hidden_dim * num_epochs must stay within what the grader can afford")

@@ -753,10 +753,10 @@ def batchnorm_backward(dout, cache):
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_shift_batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### Shift-based batch normalization
 #
-# Batch normalization is the one layer of a BNN's training that multiplies every
+# In a BNN's forward pass batch normalization is the only layer that multiplies (the
+# binary dense layers add and subtract, the sign compares), and it multiplies every
 # entry: by itself for the variance, by $1/\sqrt{\sigma^2 + \epsilon}$ to normalise, by
-# $\gamma$ to scale, $3ND$ multiplications per layer and step in the forward pass
-# alone. BinaryNet's Algorithm 3 (Hubara, Courbariaux et al., 2016) replaces each of
+# $\gamma$ to scale, $3ND$ multiplications per layer and step. BinaryNet's Algorithm 3 (Hubara, Courbariaux et al., 2016) replaces each of
 # them by a **shift**: one factor of every product is rounded to a signed power of two
 # by the **approximate power of 2**
 # $$\operatorname{AP2}(x) = \operatorname{sign}(x) \, 2^{\operatorname{round}(\log_2 |x|)}, \qquad \operatorname{AP2}(0) = 0,$$
@@ -774,8 +774,8 @@ def batchnorm_backward(dout, cache):
 #   two nearest to $|x|$ *in ratio*, so the boundary between $2^k$ and $2^{k+1}$ lies at
 #   $2^{k + 1/2} \approx 1.41 \cdot 2^k$, not at their midpoint $1.5 \cdot 2^k$, and
 #   $|x| / \sqrt 2 \le |\operatorname{AP2}(x)| \le \sqrt 2 \, |x|$ (ties may go either way);
-#   rounding down ($\lfloor \log_2 |x| \rfloor$, what `np.frexp` gives directly) would
-#   make every factor too small;
+#   rounding down ($\lfloor \log_2 |x| \rfloor$, which is $p - 1$ for the exponent $p$
+#   of `np.frexp`) would make every factor too small;
 # * $c \cdot \operatorname{AP2}(c) = |c| \, 2^{\operatorname{round}(\log_2|c|)}$ keeps the
 #   variance positive; the sign must survive AP2 (a centred $c$ is negative half the
 #   time), and a $c$ of exactly 0 (a feature constant in the batch, or the mean itself)

@@ -1375,6 +1375,12 @@ _x, _case, _N = _solve(_R, np.array([2.0, 4.0, 6.0]))
 assert _case == "infinitely many", "a consistent rank-deficient tall system has infinitely many solutions"
 assert np.asarray(_N, dtype=float).shape == (2, 1), "the null space of a rank-1 (3, 2) matrix is one column"
 assert np.allclose(_x, [1.0, 1.0], rtol=0, atol=1e-12), "x must be the least-norm solution"
+# tall, full column rank, its first n equations dependent: still unique
+_D = np.array([[1.0, 1.0], [2.0, 2.0], [1.0, -1.0]])
+_x, _case, _extra = _solve(_D, np.array([3.0, 6.0, -1.0]))
+assert _case == "unique" and _extra is None, \
+    "a consistent system of full column rank has one solution, even when its first n equations are dependent"
+assert np.allclose(_x, [1.0, 2.0], rtol=0, atol=1e-12), "the unique solution must satisfy every equation"
 # homogeneous, invertible: unique, x = 0
 _x, _case, _extra = _solve(_A, np.zeros(3))
 assert _case == "unique" and np.allclose(_x, 0.0, atol=1e-15), "a homogeneous invertible system has the unique solution 0"
@@ -1578,6 +1584,9 @@ assert not _productive(np.array([[1.5, 0.2], [0.1, 2.0]])), \
     "two eigenvalues above 1: not productive (det(I - A) > 0 is not the criterion)"
 assert not _productive(np.array([[0.0, 0.0, 2.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])), \
     "spectral radius 1.26 from complex and real eigenvalues of one modulus: not productive"
+for _A in (np.array([[0.5, 2.0], [0.2, 0.5]]), np.array([[0.5, 0.2], [2.0, 0.5]])):
+    assert not _productive(_A), \
+        "a non-symmetric matrix with spectral radius 1.13 is not productive (its eigenvalues, not a symmetric part's)"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "leontief_neumann", "locked": false, "schema_version": 3, "solution": true, "task": false}

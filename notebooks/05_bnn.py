@@ -1595,20 +1595,20 @@ for name, c in ablation_counts.items():
 # %% nbgrader={"grade": false, "grade_id": "convnet", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # notebook 04's im2col (its solution) and col2im (provided there), verbatim
 def im2col(x, HH, WW, stride, pad):
-    """Every (HH, WW) window of the padded x, one window per column, image by image.
+    """Every (HH, WW) window of the padded x, one window per column, all images side by side.
 
     Inputs:
     - x: (N, C, H, W); HH, WW: window size; stride, pad: as in conv_param
 
     Returns:
-    - cols: (N, C * HH * WW, H' * W'), cols[n, (c, k, l), (i, j)] =
+    - cols: (C * HH * WW, N * H' * W'), cols[(c, k, l), (n, i, j)] =
       x_pad[n, c, i * stride + k, j * stride + l]
     """
     x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H_p, W_p)
     windows = np.lib.stride_tricks.sliding_window_view(x_pad, (HH, WW), axis=(2, 3))  # view (N, C, H_p-HH+1, W_p-WW+1, HH, WW)
     windows = windows[:, :, ::stride, ::stride]  # view (N, C, H', W', HH, WW)
     N, C, H_out, W_out = windows.shape[:4]
-    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * HH * WW, H_out * W_out)  # the one copy
+    cols = windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * H_out * W_out)  # the one copy
     return cols
 
 
@@ -1616,7 +1616,7 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
     """Add each column of cols back onto the window of x it came from (im2col's adjoint).
 
     Inputs:
-    - cols: (N, C * HH * WW, H' * W'), laid out as im2col's output
+    - cols: (C * HH * WW, N * H' * W'), laid out as im2col's output
     - x_shape: (N, C, H, W); HH, WW, stride, pad: as in im2col
 
     Returns:
@@ -1625,13 +1625,14 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
     N, C, H, W = x_shape
     H_out = 1 + (H + 2 * pad - HH) // stride
     W_out = 1 + (W + 2 * pad - WW) // stride
-    cols = cols.reshape(N, C, HH, WW, H_out, W_out)
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)  # float32 stays float32
+    cols = cols.reshape(C, HH, WW, N, H_out, W_out)
+    # channels first, like cols's rows: each += below then reads cols[:, k, l] in memory order
+    dx_pad = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)  # float32 stays float32
     for k in range(HH):
         for l in range(WW):  # noqa: E741 (the offsets (k, l) of the text)
-            # the elements at offset (k, l) of all windows: one strided (N, C, H', W') block
-            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, :, k, l]
-    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
+            # the elements at offset (k, l) of all windows: one strided (C, N, H', W') block
+            dx_pad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += cols[:, k, l]
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)  # a view (N, C, H, W)
     return dx
 
 
@@ -1643,7 +1644,7 @@ def conv_forward(x, w, b, binary, scale=False):
     """
     N, C, H, W = x.shape
     F = w.shape[0]
-    rows = im2col(x, 3, 3, 1, 1).transpose(0, 2, 1).reshape(N * H * W, C * 9)     # (N H W, C 9)
+    rows = im2col(x, 3, 3, 1, 1).T                                                 # (N H W, C 9), a view
     w_cols = w.reshape(F, C * 9).T                                                 # (C 9, F)
     out, cache = binary_dense_forward(rows, w_cols, b, scale) if binary else affine_forward(rows, w_cols, b)
     return out.reshape(N, H * W, F).transpose(0, 2, 1).reshape(N, F, H, W), (cache, x.shape, w.shape, binary)
@@ -1655,7 +1656,7 @@ def conv_backward(dout, cache):
     N, F, H, W = dout.shape
     d_rows = dout.reshape(N, F, H * W).transpose(0, 2, 1).reshape(N * H * W, F)   # (N H W, F)
     drows, dw_cols, db = (binary_dense_backward if binary else affine_backward)(d_rows, dense_cache)
-    dcols = drows.reshape(N, H * W, -1).transpose(0, 2, 1)                         # (N, C 9, H W)
+    dcols = drows.T                                                                # (C 9, N H W), a view
     return col2im(dcols, x_shape, 3, 3, 1, 1), dw_cols.T.reshape(w_shape), db
 
 

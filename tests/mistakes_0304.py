@@ -389,7 +389,7 @@ CORRECT = [
             "self.params['W3'] = rng.normal(0.0, weight_scale, size=(hidden_dim, num_classes))",
             "W3 drawn with rng.normal"),
     Mistake(NB04, "conv_forward_fast", "out = w.reshape(F, -1) @ cols",
-            "out = np.einsum('fk,nkp->nfp', w.reshape(F, -1), cols)", "im2col product by einsum"),
+            "out = np.einsum('fk,kp->fp', w.reshape(F, -1), cols)", "im2col product by einsum"),
     Mistake(NB04, "image_filters", ("w[0] = box / 3.0", "w[1] = sobel / 3.0"),
             ("w[0, 1] = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16.0", "w[1, 2] = -sobel"),
             "Gaussian blur on the green channel, right-minus-left Sobel on the blue one"),

@@ -522,7 +522,8 @@ for _k in _expected:
 # put it **inside** the square root, $dw / \sqrt{c + \epsilon}$; PyTorch and cs231n's code
 # since 2016 put it outside, $dw / (\sqrt{c} + \epsilon)$. The two differ only where the
 # cache is tiny (below about $\epsilon$, i.e. gradients below about $10^{-3}$ here), and
-# the tests accept either.
+# the tests accept either. Adam's $\epsilon$ has one place, outside the root, as in its paper, PyTorch and
+# TensorFlow: $\hat m / (\sqrt{\hat v} + \epsilon)$ (its tests use a large $\epsilon$ too).
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_exercise_sgd", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### Exercise 3: `sgd` (1 point; hidden tests at grading)

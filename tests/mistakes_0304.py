@@ -147,6 +147,8 @@ MISTAKES = [
     Mistake(NB03, "adam", ("m_hat = m / (1 - beta1 ** t)", "v_hat = v / (1 - beta2 ** t)"),
             ("m_hat = m / (1 - beta1 ** t)\n    m = m_hat", "v_hat = v / (1 - beta2 ** t)\n    v = v_hat"),
             "bias-corrected moments stored as the state"),
+    Mistake(NB03, "adam", '(np.sqrt(v_hat) + config["epsilon"])', 'np.sqrt(v_hat + config["epsilon"])',
+            "Adam with epsilon inside the root (RMSProp's other convention; Adam's docstring has one)"),
     Mistake(NB03, "tuned_settings", '"mnist10k": {"hidden_dim": 100,', '"mnist10k": {"hidden_dim": 100.0,',
             "hidden_dim a float (the notebook's own run cannot build the model)"),
     Mistake(NB03, "tuned_settings", '"reg": 1e-3, "num_epochs": 15}', '"reg": 1e-3, "num_epochs": 15.0}',

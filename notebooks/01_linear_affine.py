@@ -691,6 +691,9 @@ def negation_matrix(n):
 
 # %% nbgrader={"grade": true, "grade_id": "test_negation_matrix", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 N4 = negation_matrix(4)
+assert isinstance(N4, np.ndarray) and N4.dtype.kind in "iuf", (
+    "negation_matrix must return a numpy array of numbers (the text's np.eye, np.zeros, np.ones, np.array), "
+    f"got {type(N4).__name__}" + (f" of dtype {N4.dtype}" if isinstance(N4, np.ndarray) else ""))
 print("negation_matrix(4):\n", N4)
 assert np.shape(N4) == (4, 4), f"negation_matrix(4) has shape {np.shape(N4)}, expected (4, 4)"
 x_check = np.random.default_rng(1).standard_normal(4)
@@ -718,6 +721,9 @@ def reversal_matrix(n):
 
 # %% nbgrader={"grade": true, "grade_id": "test_reversal_matrix", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 R4 = reversal_matrix(4)
+assert isinstance(R4, np.ndarray) and R4.dtype.kind in "iuf", (
+    "reversal_matrix must return a numpy array of numbers (the text's np.eye, np.zeros, np.ones, np.array), "
+    f"got {type(R4).__name__}" + (f" of dtype {R4.dtype}" if isinstance(R4, np.ndarray) else ""))
 print("reversal_matrix(4):\n", R4)
 assert np.shape(R4) == (4, 4), f"reversal_matrix(4) has shape {np.shape(R4)}, expected (4, 4)"
 x_check = np.array([1.0, 2.0, 3.0, 4.0])
@@ -750,6 +756,9 @@ def running_sum_matrix(n):
 
 # %% nbgrader={"grade": true, "grade_id": "test_running_sum_matrix", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 S4 = running_sum_matrix(4)
+assert isinstance(S4, np.ndarray) and S4.dtype.kind in "iuf", (
+    "running_sum_matrix must return a numpy array of numbers (the text's np.eye, np.zeros, np.ones, np.array), "
+    f"got {type(S4).__name__}" + (f" of dtype {S4.dtype}" if isinstance(S4, np.ndarray) else ""))
 print("running_sum_matrix(4):\n", S4)
 assert np.shape(S4) == (4, 4), f"running_sum_matrix(4) has shape {np.shape(S4)}, expected (4, 4)"
 x_check = np.array([1.0, 10.0, 100.0, 1000.0])
@@ -784,6 +793,9 @@ def difference_matrix(n):
 
 # %% nbgrader={"grade": true, "grade_id": "test_difference_matrix", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 D4 = difference_matrix(4)
+assert isinstance(D4, np.ndarray) and D4.dtype.kind in "iuf", (
+    "difference_matrix must return a numpy array of numbers (the text's np.eye, np.zeros, np.ones, np.array), "
+    f"got {type(D4).__name__}" + (f" of dtype {D4.dtype}" if isinstance(D4, np.ndarray) else ""))
 print("difference_matrix(4):\n", D4)
 assert np.shape(D4) == (3, 4), (
     f"difference_matrix(4) has shape {np.shape(D4)}, expected (n - 1, n) = (3, 4): "
